@@ -1,0 +1,50 @@
+namespace DeployOps.Engine.Checks;
+
+/// <summary>One entry of the <c>checks:</c> list as configured.</summary>
+public sealed class CheckDefinition
+{
+    internal CheckDefinition(string name, string kind, string category, TimeSpan timeout, bool enabled, string? description, ICheck check)
+    {
+        Name = name;
+        Kind = kind;
+        Category = category;
+        Timeout = timeout;
+        Enabled = enabled;
+        Description = description;
+        Check = check;
+    }
+
+    public string Name { get; }
+    public string Kind { get; }
+    public string Category { get; }
+    public TimeSpan Timeout { get; }
+    public bool Enabled { get; }
+    public string? Description { get; }
+    public string Target => Check.Target;
+
+    internal ICheck Check { get; }
+
+    internal static CheckDefinition? Read(Configuration.ConfigMap map, Func<string, CheckFactoryContext> contextFor, TimeSpan defaultTimeout)
+    {
+        var name = map.RequiredString("name");
+        var kind = map.RequiredString("kind");
+        var category = map.String("category");
+        var timeout = map.Duration("timeout", defaultTimeout);
+        var enabled = map.Bool("enabled", true);
+        var description = map.String("description");
+        if (kind.Length == 0)
+        {
+            map.Finish();
+            return null;
+        }
+        var factory = CheckCatalog.Find(kind);
+        if (factory is null)
+        {
+            map.Error("kind", $"unknown check kind '{kind}' (known kinds: {string.Join(", ", CheckCatalog.All.Keys.OrderBy(k => k))})");
+            return null;
+        }
+        var check = factory.Create(map, contextFor(name));
+        map.Finish();
+        return new CheckDefinition(name, factory.Kind, category ?? factory.DefaultCategory, timeout, enabled, description, check);
+    }
+}

@@ -1,0 +1,9 @@
+namespace DeployOps.Engine.Checks;
+
+public enum CheckStatus
+{
+    Passed,
+    Warning,
+    Failed,
+    Skipped,
+}

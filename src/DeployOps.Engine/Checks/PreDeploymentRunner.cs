@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using DeployOps.Engine.Audit;
+using DeployOps.Engine.Configuration;
+using DeployOps.Engine.Hosting;
+
+namespace DeployOps.Engine.Checks;
+
+/// <summary>
+/// Runs the configured checks concurrently. Each check gets its own timeout, enforced even against code that
+/// ignores its token, so a hung endpoint costs its timeout and never the whole suite. Results are emitted as
+/// they complete.
+/// </summary>
+public static class PreDeploymentRunner
+{
+    public const int ProgressActivityId = 1;
+
+    public static async Task<PreDeploymentReport> RunAsync(DeploymentConfig config, PreDeploymentOptions options,
+        IOutputSink sink, CancellationToken cancellationToken)
+    {
+        var selected = Select(config.Checks, options);
+        var total = selected.Count;
+        var clock = Stopwatch.StartNew();
+        var results = new List<CheckResult>(total);
+        var pending = selected.Select(d => RunOneAsync(d, config.Redactor, cancellationToken)).ToList();
+        var running = new HashSet<string>(selected.Select(d => d.Name), StringComparer.OrdinalIgnoreCase);
+
+        sink.WriteVerbose($"Running {total} check(s) from {config.FilePath}");
+        while (pending.Count > 0)
+        {
+            sink.WriteProgress(new ProgressUpdate(ProgressActivityId, "Pre-deployment checks",
+                $"{results.Count}/{total} done; waiting for {string.Join(", ", running.Take(5))}{(running.Count > 5 ? ", …" : "")}",
+                total == 0 ? 100 : results.Count * 100 / total));
+            var done = await Task.WhenAny(pending).ConfigureAwait(false);
+            pending.Remove(done);
+            var result = await done.ConfigureAwait(false);
+            running.Remove(result.Name);
+            results.Add(result);
+            sink.WriteRecord(result);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        sink.WriteProgress(new ProgressUpdate(ProgressActivityId, "Pre-deployment checks", "Done", 100, Completed: true));
+
+        var report = new PreDeploymentReport(results, options.Strict, clock.Elapsed);
+        Audit(config, options, report);
+        return report;
+    }
+
+    internal static IReadOnlyList<CheckDefinition> Select(IReadOnlyList<CheckDefinition> checks, PreDeploymentOptions options)
+    {
+        var byName = options.Names.Select(Wildcard).ToList();
+        var selected = checks.Where(c => c.Enabled || options.Names.Count > 0)
+            .Where(c => byName.Count == 0 || byName.Any(p => p.IsMatch(c.Name)))
+            .Where(c => options.Categories.Count == 0 || options.Categories.Contains(c.Category, StringComparer.OrdinalIgnoreCase))
+            .ToList();
+        foreach (var name in options.Names.Where(n => !n.Contains('*') && !n.Contains('?')))
+        {
+            if (!checks.Any(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase)))
+                throw new DeployOpsException(ErrorIds.CheckNotFound, ErrorKind.ObjectNotFound,
+                    $"No check named '{name}' in the configuration (checks: {string.Join(", ", checks.Select(c => c.Name))})", name);
+        }
+        return selected;
+    }
+
+    private static async Task<CheckResult> RunOneAsync(CheckDefinition definition, Redactor redactor, CancellationToken outer)
+    {
+        // Run on the pool so a check that blocks synchronously cannot hold up the others.
+        await Task.Yield();
+        var clock = Stopwatch.StartNew();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(outer);
+        timeout.CancelAfter(definition.Timeout);
+        CheckOutcome outcome;
+        try
+        {
+            var work = Task.Run(() => definition.Check.RunAsync(timeout.Token), timeout.Token);
+            var deadline = Task.Delay(Timeout.InfiniteTimeSpan, timeout.Token);
+            var first = await Task.WhenAny(work, deadline).ConfigureAwait(false);
+            if (first == work) outcome = await work.ConfigureAwait(false);
+            else
+            {
+                outer.ThrowIfCancellationRequested();
+                _ = work.ContinueWith(t => _ = t.Exception, TaskScheduler.Default); // observe late failures
+                outcome = TimedOut(definition);
+            }
+        }
+        catch (OperationCanceledException) when (!outer.IsCancellationRequested)
+        {
+            outcome = TimedOut(definition);
+        }
+        catch (OperationCanceledException)
+        {
+            outcome = CheckOutcome.Skip("cancelled by the operator");
+        }
+        catch (Exception ex)
+        {
+            outcome = CheckOutcome.Fail($"{ex.GetType().Name}: {ex.Message}");
+        }
+
+        var data = outcome.Data.ToDictionary(kv => kv.Key, kv => kv.Value is string s ? redactor.Redact(s) : kv.Value);
+        return new CheckResult(definition.Name, definition.Kind, definition.Category, outcome.Status,
+            redactor.Redact(outcome.Message), clock.Elapsed, redactor.Redact(definition.Target), data);
+    }
+
+    private static CheckOutcome TimedOut(CheckDefinition d) =>
+        CheckOutcome.Fail($"timed out after {ValueParsers.FormatDuration(d.Timeout)}",
+            new Dictionary<string, object?> { ["timeout"] = d.Timeout.TotalSeconds });
+
+    private static void Audit(DeploymentConfig config, PreDeploymentOptions options, PreDeploymentReport report)
+    {
+        var details = new Dictionary<string, string>
+        {
+            ["checks"] = report.Results.Count.ToString(),
+            ["failed"] = string.Join(",", report.Results.Where(r => r.Status == CheckStatus.Failed).Select(r => r.Name)),
+            ["warnings"] = string.Join(",", report.Results.Where(r => r.Status == CheckStatus.Warning).Select(r => r.Name)),
+            ["durationMs"] = ((long)report.Duration.TotalMilliseconds).ToString(),
+        };
+        AuditLog.For(config).Write(options.Command, "run pre-deployment checks", config.FilePath,
+            report.Passed ? "Passed" : "Failed", details);
+    }
+
+    private static Regex Wildcard(string pattern) =>
+        new("^" + Regex.Escape(pattern).Replace("\\*", ".*").Replace("\\?", ".") + "$", RegexOptions.IgnoreCase);
+}

@@ -1,0 +1,17 @@
+namespace DeployOps.Engine.Configuration;
+
+/// <summary>The outcome of validating a configuration file without acting on it.</summary>
+public sealed class ConfigInspection
+{
+    internal ConfigInspection(string path, DeploymentConfig? config, IReadOnlyList<ConfigError> errors)
+    {
+        Path = path;
+        Config = config;
+        Errors = errors;
+    }
+
+    public string Path { get; }
+    public DeploymentConfig? Config { get; }
+    public IReadOnlyList<ConfigError> Errors { get; }
+    public bool IsValid => Errors.Count == 0 && Config is not null;
+}

@@ -1,0 +1,129 @@
+using DeployOps.Engine.Audit;
+using DeployOps.Engine.Backup;
+using DeployOps.Engine.Checks;
+using DeployOps.Engine.Health;
+using DeployOps.Engine.Hosting;
+using DeployOps.Engine.Maintenance;
+using DeployOps.Engine.State;
+using DeployOps.Engine.Strategies;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace DeployOps.Engine.Configuration;
+
+/// <summary>Reads deployops.yaml into a <see cref="DeploymentConfig"/>, collecting every problem in one pass.</summary>
+public static class ConfigLoader
+{
+    public const string DefaultFileName = "deployops.yaml";
+    public static readonly TimeSpan DefaultCheckTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Finds the file: an explicit path (file or folder), else deployops.yaml in the current folder.</summary>
+    public static string ResolvePath(string? path, string currentDirectory)
+    {
+        var candidate = string.IsNullOrEmpty(path) ? DefaultFileName : path;
+        var full = Path.GetFullPath(Path.IsPathRooted(candidate) ? candidate : Path.Combine(currentDirectory, candidate));
+        if (System.IO.Directory.Exists(full)) full = Path.Combine(full, DefaultFileName);
+        if (!File.Exists(full))
+            throw new DeployOpsException(ErrorIds.ConfigNotFound, ErrorKind.ObjectNotFound,
+                $"Configuration file not found: {full}", full);
+        return full;
+    }
+
+    /// <summary>Loads and validates; throws <see cref="ConfigValidationException"/> listing all problems.</summary>
+    public static DeploymentConfig Load(string path, Func<string, string?>? environment = null)
+    {
+        var (config, errors) = Read(path, environment);
+        if (errors.Count > 0 || config is null) throw new ConfigValidationException(path, errors);
+        return config;
+    }
+
+    /// <summary>Validates without throwing: the problems, empty when the file is good.</summary>
+    public static IReadOnlyList<ConfigError> Validate(string path, Func<string, string?>? environment = null) =>
+        Read(path, environment).Errors;
+
+    /// <summary>Validates and keeps the configuration when it is good (Test-DeploymentConfig).</summary>
+    public static ConfigInspection Inspect(string path, Func<string, string?>? environment = null)
+    {
+        var (config, errors) = Read(path, environment);
+        return new ConfigInspection(Path.GetFullPath(path), errors.Count == 0 ? config : null, errors);
+    }
+
+    private static (DeploymentConfig? Config, IReadOnlyList<ConfigError> Errors) Read(string path, Func<string, string?>? environment)
+    {
+        path = Path.GetFullPath(path);
+        if (!File.Exists(path))
+            throw new DeployOpsException(ErrorIds.ConfigNotFound, ErrorKind.ObjectNotFound, $"Configuration file not found: {path}", path);
+        var directory = Path.GetDirectoryName(path)!;
+        var redactor = new Redactor();
+        var context = new ConfigReadContext(path, new SecretResolver(directory, redactor, environment));
+
+        var stream = new YamlStream();
+        try
+        {
+            using var reader = new StreamReader(path);
+            stream.Load(reader);
+        }
+        catch (YamlException ex)
+        {
+            context.Error(ex.Start, "", "YAML syntax error: " + InnermostMessage(ex));
+            return (null, context.Errors);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            // YamlDotNet raises these for duplicate keys and similar structural problems.
+            context.Error(new Mark(), "", "YAML structure error: " + ex.Message);
+            return (null, context.Errors);
+        }
+
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode rootNode)
+        {
+            context.Error(stream.Documents.Count == 0 ? new Mark() : stream.Documents[0].RootNode.Start, "",
+                "the file must be a mapping with at least 'application' and 'environment'");
+            return (null, context.Errors);
+        }
+
+        var root = new ConfigMap(rootNode, "", context);
+        var config = ReadRoot(root, path, directory, redactor);
+        root.Finish();
+        return (config, context.Errors);
+    }
+
+    private static DeploymentConfig ReadRoot(ConfigMap root, string path, string directory, Redactor redactor)
+    {
+        var application = root.RequiredString("application");
+        var environment = root.RequiredString("environment");
+        var postgres = PostgresSettings.Read(root.Map("postgres"));
+        var redis = RedisSettings.Read(root.Map("redis"));
+        var state = StateSettings.Read(root.Map("state"), directory, postgres);
+        var endpoints = root.StringMap("endpoints");
+
+        var defaults = root.Map("defaults");
+        var checkTimeout = defaults?.Duration("checkTimeout", DefaultCheckTimeout) ?? DefaultCheckTimeout;
+        defaults?.Finish();
+
+        var checks = new List<CheckDefinition>();
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var entry in root.MapList("checks"))
+        {
+            var definition = CheckDefinition.Read(entry,
+                name => new CheckFactoryContext(name, directory, state.Directory, postgres, redis, endpoints, redactor), checkTimeout);
+            if (definition is null) continue;
+            if (!names.Add(definition.Name)) entry.Error("name", $"duplicate check name '{definition.Name}'");
+            else checks.Add(definition);
+        }
+
+        var maintenance = MaintenanceSettings.Read(root.Map("maintenance"));
+        var deployment = DeploymentSettings.Read(root.Map("deployment"));
+        var health = HealthSettings.Read(root.Map("health"));
+        var backup = BackupSettings.Read(root.Map("backup"));
+
+        return new DeploymentConfig(path, application, environment, state, postgres, redis, endpoints, checks,
+            maintenance, deployment, health, backup, redactor);
+    }
+
+    private static string InnermostMessage(Exception ex)
+    {
+        while (ex.InnerException is not null) ex = ex.InnerException;
+        return ex.Message;
+    }
+}

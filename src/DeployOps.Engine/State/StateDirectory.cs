@@ -1,0 +1,28 @@
+using DeployOps.Engine.Hosting;
+
+namespace DeployOps.Engine.State;
+
+/// <summary>Creates the state directory on first use, readable by its owner only (it holds audit lines and backups).</summary>
+public static class StateDirectory
+{
+    public static string Ensure(string directory)
+    {
+        try
+        {
+            if (!Directory.Exists(directory))
+            {
+                if (OperatingSystem.IsWindows()) Directory.CreateDirectory(directory);
+                else Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+            return directory;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new DeployOpsException(ErrorIds.StateDirectoryUnavailable, ErrorKind.PermissionDenied,
+                $"Cannot create the state directory {directory}: {ex.Message}", directory, ex);
+        }
+    }
+
+    /// <summary>A subfolder (journal, locks, backups…) with the same restrictive mode.</summary>
+    public static string Sub(string directory, string name) => Ensure(Path.Combine(Ensure(directory), name));
+}

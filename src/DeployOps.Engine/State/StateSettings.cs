@@ -1,0 +1,42 @@
+using DeployOps.Engine.Configuration;
+
+namespace DeployOps.Engine.State;
+
+public enum StateStoreKind
+{
+    /// <summary>Files in the state directory next to the configuration (one host).</summary>
+    File,
+    /// <summary>Tables and advisory locks in PostgreSQL, shared by every host that deploys.</summary>
+    Postgres,
+}
+
+/// <summary>The <c>state:</c> section: where history, journal, locks, audit and backups live.</summary>
+public sealed class StateSettings
+{
+    private StateSettings(string directory, StateStoreKind store, PostgresSettings? postgres)
+    {
+        Directory = directory;
+        Store = store;
+        Postgres = postgres;
+    }
+
+    /// <summary>Absolute path of the state directory (default: <c>.deployops</c> beside the configuration file).</summary>
+    public string Directory { get; }
+    public StateStoreKind Store { get; }
+    /// <summary>The shared store's database when <see cref="Store"/> is Postgres (default: the top-level postgres).</summary>
+    public PostgresSettings? Postgres { get; }
+
+    internal static StateSettings Read(ConfigMap? map, string configDirectory, PostgresSettings? appDatabase)
+    {
+        var directory = map?.String("directory") ?? ".deployops";
+        var store = map?.Enum("store", StateStoreKind.File) ?? StateStoreKind.File;
+        var postgres = PostgresSettings.Read(map?.Map("postgres")) ?? appDatabase;
+        if (store == StateStoreKind.Postgres && postgres is null)
+            map!.Error("store", "store: postgres needs state.postgres or a top-level postgres section");
+        map?.Finish();
+        var full = Path.GetFullPath(Path.IsPathRooted(directory) ? directory : Path.Combine(configDirectory, directory));
+        return new StateSettings(full, store, postgres);
+    }
+
+    public static StateSettings ForDirectory(string directory) => new(Path.GetFullPath(directory), StateStoreKind.File, null);
+}

@@ -1,0 +1,57 @@
+using System.Management.Automation;
+using DeployOps.Engine.Checks;
+using DeployOps.Engine.Configuration;
+using DeployOps.Hosting;
+
+namespace DeployOps.Commands;
+
+/// <summary>
+/// Runs the configured pre-deployment checks concurrently and emits a CheckResult per check as it completes;
+/// when any check blocks the deployment, writes PreDeploymentCheckFailed after the results.
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Test, "PreDeployment", DefaultParameterSetName = PathSet)]
+[OutputType(typeof(CheckResult), typeof(bool))]
+public sealed class TestPreDeploymentCommand : DeployOpsCmdlet
+{
+    private const string PathSet = "Path";
+    private const string ConfigSet = "Config";
+
+    [Parameter(ParameterSetName = PathSet, Position = 0)]
+    public string? Path { get; set; }
+
+    [Parameter(ParameterSetName = ConfigSet, Mandatory = true, ValueFromPipeline = true)]
+    public DeploymentConfig? Config { get; set; }
+
+    [Parameter]
+    [SupportsWildcards]
+    public string[]? Name { get; set; }
+
+    [Parameter]
+    public string[]? Category { get; set; }
+
+    /// <summary>Treat warnings as failures.</summary>
+    [Parameter]
+    public SwitchParameter Strict { get; set; }
+
+    /// <summary>Return only $true (every check passed) or $false.</summary>
+    [Parameter]
+    public SwitchParameter Quiet { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var config = Config ?? LoadConfig(Path);
+        var options = new PreDeploymentOptions
+        {
+            Names = Name ?? Array.Empty<string>(),
+            Categories = Category ?? Array.Empty<string>(),
+            Strict = Strict,
+        };
+        var report = RunEngine((sink, ct) => PreDeploymentRunner.RunAsync(config, options, Quiet ? new QuietSink(sink) : sink, ct));
+        if (Quiet)
+        {
+            WriteObject(report.Passed);
+            return;
+        }
+        if (report.ToError() is { } error) WriteEngineError(error);
+    }
+}

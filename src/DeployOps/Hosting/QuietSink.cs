@@ -1,0 +1,18 @@
+using DeployOps.Engine.Hosting;
+
+namespace DeployOps.Hosting;
+
+/// <summary>For -Quiet: keeps progress, verbose and warnings but drops records, so only the final bool is output.</summary>
+internal sealed class QuietSink : IOutputSink
+{
+    private readonly IOutputSink _inner;
+
+    public QuietSink(IOutputSink inner) => _inner = inner;
+
+    public void WriteRecord(object record) { }
+    public void WriteProgress(ProgressUpdate progress) => _inner.WriteProgress(progress);
+    public void WriteVerbose(string message) => _inner.WriteVerbose(message);
+    public void WriteWarning(string message) => _inner.WriteWarning(message);
+    public void WriteError(DeployOpsError error) { }
+    public bool ShouldProcess(string target, string action) => _inner.ShouldProcess(target, action);
+}
