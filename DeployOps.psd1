@@ -1,0 +1,27 @@
+@{
+    RootModule           = 'DeployOps.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '6b7f3c2e-8d4a-4f1e-9a53-2c0d7e5b9f14'
+    Author               = 'DeployOps'
+    CompanyName          = 'DeployOps'
+    Copyright            = '(c) DeployOps. All rights reserved.'
+    Description          = 'Scripted, verifiable production deployments: pre-deployment checks, maintenance mode with verified draining, blue-green/canary/rolling/hotfix deployments, health verdicts and database-aware rollback.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    FormatsToProcess     = @(
+        'DeployOps.format.ps1xml'
+    )
+    CmdletsToExport      = @(
+        'Test-DeploymentConfig'
+        'Test-PreDeployment'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('Deployment', 'DevOps', 'BlueGreen', 'Canary', 'Rollback', 'PostgreSQL', 'nginx', 'Linux')
+            ReleaseNotes = 'First release: configuration validation and the pre-deployment checklist.'
+        }
+    }
+}
