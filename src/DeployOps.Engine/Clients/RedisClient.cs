@@ -8,7 +8,6 @@ namespace DeployOps.Engine.Clients;
 /// <summary><see cref="IRedisClient"/> over StackExchange.Redis 1.2.6 (whose API has no cancellation: we race the token).</summary>
 internal sealed class RedisClient : IRedisClient
 {
-    public const string ErrorIdUnreachable = "RedisUnreachable";
     private readonly ConnectionMultiplexer _connection;
     private readonly IDatabase _database;
 
@@ -36,7 +35,7 @@ internal sealed class RedisClient : IRedisClient
         }
         catch (RedisConnectionException ex)
         {
-            throw new DeployOpsException(ErrorIdUnreachable, ErrorKind.ConnectionError,
+            throw new DeployOpsException(ErrorIds.RedisUnreachable, ErrorKind.ConnectionError,
                 $"Cannot connect to Redis at {settings.Endpoint}: {Describe(ex)}", settings.Endpoint, ex);
         }
     }

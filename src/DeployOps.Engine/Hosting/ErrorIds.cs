@@ -1,7 +1,10 @@
 namespace DeployOps.Engine.Hosting;
 
-/// <summary>Error identifiers are public contract: scripts match on them. Never rename one.</summary>
-public static class ErrorIds
+/// <summary>
+/// Error identifiers are public contract: scripts match on them. Never rename one.
+/// Each concern adds its own in a partial file of this class.
+/// </summary>
+public static partial class ErrorIds
 {
     public const string ConfigNotFound = "ConfigNotFound";
     public const string ConfigInvalid = "ConfigInvalid";
@@ -12,4 +15,5 @@ public static class ErrorIds
     public const string AuditWriteFailed = "AuditWriteFailed";
     public const string OperationCancelled = "OperationCancelled";
     public const string UnexpectedError = "UnexpectedError";
+    public const string RedisUnreachable = "RedisUnreachable";
 }

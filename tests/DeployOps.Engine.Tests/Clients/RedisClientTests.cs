@@ -34,7 +34,7 @@ public sealed class RedisClientTests : IDisposable
     {
         var ex = await Assert.ThrowsAsync<DeployOpsException>(() =>
             RedisClient.ConnectAsync(new RedisSettings(_redis.Endpoint, "wrong-password", 0, TimeSpan.FromSeconds(2)), CancellationToken.None));
-        Assert.Equal(RedisClient.ErrorIdUnreachable, ex.ErrorId);
+        Assert.Equal(ErrorIds.RedisUnreachable, ex.ErrorId);
         Assert.Contains(_redis.Endpoint, ex.Message);
         Assert.DoesNotContain("wrong-password", ex.Message);
     }
