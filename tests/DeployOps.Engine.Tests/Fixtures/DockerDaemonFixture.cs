@@ -17,12 +17,14 @@ public sealed class DockerDaemonFixture : IDisposable
     public const string TestRepository = "deployops-test";
 
     private readonly StringBuilder _log = new();
-    private readonly Process _process;
+    private Process? _dockerd;
+    private Process? _containerd;
     private readonly string _busybox;
 
     public DockerDaemonFixture()
     {
         var dockerd = ExternalProcess.Require("apt-get install -y docker.io", "/usr/sbin/dockerd", "dockerd");
+        var containerd = ExternalProcess.Require("apt-get install -y containerd", "/usr/bin/containerd", "containerd");
         _busybox = ExternalProcess.Require("apt-get install -y busybox-static", "/bin/busybox", "/usr/bin/busybox");
         if (!ExternalProcess.IsRoot)
             throw new InvalidOperationException("DockerDaemonFixture runs a private dockerd, which needs root; run the tests as root.");
@@ -31,17 +33,20 @@ public sealed class DockerDaemonFixture : IDisposable
         Directory = Path.Combine("/tmp", "dops-dk-" + Guid.NewGuid().ToString("N")[..8]);
         System.IO.Directory.CreateDirectory(Directory);
         SocketPath = Path.Combine(Directory, "d.sock");
-        var config = Path.Combine(Directory, "daemon.json");
-        File.WriteAllText(config, "{}");
-        var args = string.Join(' ',
-            "--iptables=false", "--ip6tables=false", "--ip-forward=false", "--ip-masq=false", "--bridge=none",
-            "--storage-driver=vfs", $"--host unix://{SocketPath}", $"--data-root {Directory}/data", $"--exec-root {Directory}/exec",
-            $"--pidfile {Directory}/dockerd.pid", $"--config-file {config}");
         var environment = new Dictionary<string, string> { ["HTTP_PROXY"] = "", ["HTTPS_PROXY"] = "", ["NO_PROXY"] = "*" };
-        _process = ExternalProcess.Start(dockerd, args, _log, Directory, environment);
         try
         {
-            WaitUntilReady(TimeSpan.FromSeconds(40));
+            // dockerd would attach to a system containerd whenever /run/containerd/containerd.sock exists (even a
+            // stale one); a private containerd keeps state, mounts and shims under our directory, away from the host's.
+            StartContainerd(containerd, environment);
+            var config = Path.Combine(Directory, "daemon.json");
+            File.WriteAllText(config, "{}");
+            var args = string.Join(' ',
+                "--iptables=false", "--ip6tables=false", "--ip-forward=false", "--ip-masq=false", "--bridge=none",
+                "--storage-driver=vfs", $"--host unix://{SocketPath}", $"--data-root {Directory}/data", $"--exec-root {Directory}/exec",
+                $"--pidfile {Directory}/dockerd.pid", $"--config-file {config}", $"--containerd {ContainerdSocket}");
+            _dockerd = ExternalProcess.Start(dockerd, args, _log, Directory, environment);
+            WaitUntilReady(_dockerd, TimeSpan.FromSeconds(40));
             ImportTestImage("1");
             ImportTestImage("2");
         }
@@ -54,9 +59,10 @@ public sealed class DockerDaemonFixture : IDisposable
 
     public string Directory { get; }
     public string SocketPath { get; }
+    private string ContainerdSocket => Path.Combine(Directory, "c.sock");
     /// <summary>The daemon as DOCKER_HOST spells it.</summary>
     public string Host => "unix://" + SocketPath;
-    public int Pid => _process.Id;
+    public int Pid => _dockerd!.Id;
 
     public static string TestImage(string version) => $"{TestRepository}:{version}";
 
@@ -109,14 +115,41 @@ public sealed class DockerDaemonFixture : IDisposable
         writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = data, Mode = (UnixFileMode)0b110_100_100 });
     }
 
-    private void WaitUntilReady(TimeSpan timeout)
+    private void StartContainerd(string binary, IDictionary<string, string> environment)
+    {
+        var config = Path.Combine(Directory, "containerd.toml");
+        File.WriteAllText(config, $"""
+            version = 2
+            root = "{Directory}/containerd"
+            state = "{Directory}/cstate"
+            disabled_plugins = ["io.containerd.grpc.v1.cri"]
+            [grpc]
+              address = "{ContainerdSocket}"
+            [ttrpc]
+              address = "{ContainerdSocket}.ttrpc"
+            [debug]
+              address = ""
+            [metrics]
+              address = ""
+            """);
+        var process = _containerd = ExternalProcess.Start(binary, $"--config {config} --log-level warn", _log, Directory, environment);
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(ContainerdSocket))
+        {
+            if (process.HasExited || clock.Elapsed > TimeSpan.FromSeconds(20))
+                throw new InvalidOperationException($"containerd did not create {ContainerdSocket}:\n{Tail(Log, 40)}");
+            Thread.Sleep(50);
+        }
+    }
+
+    private void WaitUntilReady(Process dockerd, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
         using var client = Client();
         while (true)
         {
-            if (_process.HasExited)
-                throw new InvalidOperationException($"dockerd exited with code {_process.ExitCode} during startup:\n{Tail(Log, 40)}");
+            if (dockerd.HasExited)
+                throw new InvalidOperationException($"dockerd exited with code {dockerd.ExitCode} during startup:\n{Tail(Log, 40)}");
             if (File.Exists(SocketPath))
             {
                 try
@@ -138,16 +171,25 @@ public sealed class DockerDaemonFixture : IDisposable
 
     public void Dispose()
     {
-        if (!_process.HasExited)
-        {
-            ExternalProcess.Kill(_process.Id, 15);
-            if (!_process.WaitForExit(20_000)) ExternalProcess.Kill(_process.Id, 9);
-            _process.WaitForExit(5_000);
-        }
-        _process.Dispose();
+        // dockerd first: it stops the containers; then its containerd.
+        Stop(ref _dockerd);
+        Stop(ref _containerd);
         KillLeftovers();
         UnmountUnder(Directory);
         try { System.IO.Directory.Delete(Directory, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    private static void Stop(ref Process? slot)
+    {
+        if (slot is not { } process) return;
+        slot = null;
+        if (!process.HasExited)
+        {
+            ExternalProcess.Kill(process.Id, 15);
+            if (!process.WaitForExit(20_000)) ExternalProcess.Kill(process.Id, 9);
+            process.WaitForExit(5_000);
+        }
+        process.Dispose();
     }
 
     /// <summary>containerd and shims started for this daemon name its exec root on their command lines.</summary>
