@@ -26,6 +26,8 @@ public sealed class DockerDaemonFixture : IDisposable
         var dockerd = ExternalProcess.Require("apt-get install -y docker.io", "/usr/sbin/dockerd", "dockerd");
         var containerd = ExternalProcess.Require("apt-get install -y containerd", "/usr/bin/containerd", "containerd");
         _busybox = ExternalProcess.Require("apt-get install -y busybox-static", "/bin/busybox", "/usr/bin/busybox");
+        if (!IsStaticElf(_busybox))
+            throw new InvalidOperationException($"{_busybox} is dynamically linked, but test images have no libc. Install it with: apt-get install -y busybox-static");
         if (!ExternalProcess.IsRoot)
             throw new InvalidOperationException("DockerDaemonFixture runs a private dockerd, which needs root; run the tests as root.");
 
@@ -113,6 +115,21 @@ public sealed class DockerDaemonFixture : IDisposable
     {
         using var data = new MemoryStream(Encoding.UTF8.GetBytes(text));
         writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = data, Mode = (UnixFileMode)0b110_100_100 });
+    }
+
+    /// <summary>An ELF64 executable without a PT_INTERP program header needs no dynamic loader.</summary>
+    private static bool IsStaticElf(string path)
+    {
+        var elf = File.ReadAllBytes(path);
+        if (elf.Length < 64 || elf[0] != 0x7f || elf[1] != (byte)'E' || elf[4] != 2) return false;
+        var phoff = (long)BitConverter.ToUInt64(elf, 0x20);
+        int size = BitConverter.ToUInt16(elf, 0x36), count = BitConverter.ToUInt16(elf, 0x38);
+        for (var i = 0; i < count; i++)
+        {
+            var at = phoff + (long)i * size;
+            if (at + 4 <= elf.Length && BitConverter.ToUInt32(elf, (int)at) == 3) return false;
+        }
+        return true;
     }
 
     private void StartContainerd(string binary, IDictionary<string, string> environment)
