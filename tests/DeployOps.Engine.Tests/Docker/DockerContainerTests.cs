@@ -151,4 +151,21 @@ public sealed class DockerContainerTests : IAsyncLifetime
         Assert.Equal(System.Net.HttpStatusCode.Conflict, conflict.StatusCode);
         Assert.Contains("already in use", conflict.DaemonMessage);
     }
+
+    [Fact]
+    public async Task Cancelling_a_stop_that_waits_for_its_timeout_returns_promptly()
+    {
+        var ct = CancellationToken.None;
+        var id = await CreateAsync(new DockerContainerSpec
+        {
+            Image = DockerDaemonFixture.TestImage("1"),
+            Name = $"deployops-stubborn-{_run}",
+            Command = new[] { "/bin/sh", "-c", "trap '' TERM; while true; do sleep 1; done" }, // ignores SIGTERM
+        });
+        await _client.StartContainerAsync(id, ct);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        // Without working cancellation the stop would finish after 60s, stop the container and throw nothing.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _client.StopContainerAsync(id, TimeSpan.FromSeconds(60), cancel.Token));
+        Assert.True((await _client.InspectContainerAsync(id, ct)).State.Running);
+    }
 }
