@@ -10,10 +10,14 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @(
         'DeployOps.format.ps1xml'
+        'DeployOps.State.format.ps1xml'
     )
     CmdletsToExport      = @(
+        'Get-Deployment'
+        'Get-DeploymentHistory'
         'Test-DeploymentConfig'
         'Test-PreDeployment'
+        'Unlock-Deployment'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
