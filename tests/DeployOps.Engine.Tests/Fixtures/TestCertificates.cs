@@ -13,12 +13,13 @@ public sealed class TestCertificates : IDisposable
 
     public TestCertificates(string caName = "DeployOps Test CA")
     {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest($"CN={caName}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        // ECDSA keys: generated in microseconds, where RSA costs seconds on a busy machine.
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={caName}", key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        Ca = Keep(request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-30), DateTimeOffset.UtcNow.AddYears(5)));
+        Ca = Keep(request.CreateSelfSigned(DateTimeOffset.UtcNow.AddYears(-3), DateTimeOffset.UtcNow.AddYears(10)));
     }
 
     /// <summary>The CA, with its private key.</summary>
@@ -27,8 +28,8 @@ public sealed class TestCertificates : IDisposable
     /// <summary>A server certificate signed by <see cref="Ca"/> for <paramref name="hostNames"/> (DNS names or IPs).</summary>
     public X509Certificate2 Leaf(DateTimeOffset notBefore, DateTimeOffset notAfter, params string[] hostNames)
     {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest($"CN={hostNames[0]}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={hostNames[0]}", key, HashAlgorithmName.SHA256);
         var san = new SubjectAlternativeNameBuilder();
         foreach (var name in hostNames)
         {
@@ -37,7 +38,7 @@ public sealed class TestCertificates : IDisposable
         }
         request.CertificateExtensions.Add(san.Build());
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(new OidCollection { new("1.3.6.1.5.5.7.3.1") }, false));
         var serial = RandomNumberGenerator.GetBytes(12);
         serial[0] &= 0x7f;
