@@ -19,6 +19,9 @@ internal sealed class JsonPath
 
     public string Text { get; }
 
+    /// <summary>Property names (string) and array indexes (int), in order.</summary>
+    public IReadOnlyList<object> Steps => _steps;
+
     public static bool TryParse(string text, out JsonPath path, out string? problem)
     {
         var steps = new List<object>();
