@@ -96,10 +96,23 @@ public static class PreDeploymentRunner
             outcome = CheckOutcome.Fail($"{ex.GetType().Name}: {ex.Message}");
         }
 
-        var data = outcome.Data.ToDictionary(kv => kv.Key, kv => kv.Value is string s ? redactor.Redact(s) : kv.Value);
+        var data = outcome.Data.ToDictionary(kv => kv.Key, kv => RedactValue(kv.Value, redactor));
         return new CheckResult(definition.Name, definition.Kind, definition.Category, outcome.Status,
             redactor.Redact(outcome.Message), clock.Elapsed, redactor.Redact(definition.Target), data);
     }
+
+    /// <summary>Masks secrets in Data: strings, string lists, and (lists of) dictionaries, keeping their shapes.</summary>
+    private static object? RedactValue(object? value, Redactor redactor) => value switch
+    {
+        string s => redactor.Redact(s),
+        IDictionary<string, object?> map => RedactMap(map, redactor),
+        IEnumerable<IDictionary<string, object?>> maps => maps.Select(m => RedactMap(m, redactor)).ToList(),
+        IEnumerable<string> list => list.Select(redactor.Redact).ToList(),
+        _ => value,
+    };
+
+    private static Dictionary<string, object?> RedactMap(IDictionary<string, object?> map, Redactor redactor) =>
+        map.ToDictionary(kv => kv.Key, kv => RedactValue(kv.Value, redactor));
 
     private static CheckOutcome TimedOut(CheckDefinition d) =>
         CheckOutcome.Fail($"timed out after {ValueParsers.FormatDuration(d.Timeout)}",

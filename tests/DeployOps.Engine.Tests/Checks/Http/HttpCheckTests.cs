@@ -175,7 +175,7 @@ public sealed class HttpCheckTests : IDisposable
     [Fact]
     public async Task Demo_app_health_passes_and_its_api_fails_while_in_maintenance()
     {
-        // DemoSettings reads DEMO_MAINTENANCEFLAG (no underscore) or the Demo:MaintenanceFlag setting; the latter is unambiguous.
+        // The setting form (Demo__MaintenanceFlag) is what DEMO_MAINTENANCE_FLAG maps to; either works.
         var flag = Path.Combine(Path.GetTempPath(), "deployops-flag-" + Guid.NewGuid().ToString("N"));
         using var app = new DemoAppProcess("2.4.1", environment: new Dictionary<string, string> { ["Demo__MaintenanceFlag"] = flag });
         using var check = new Support.ConfiguredCheck(
