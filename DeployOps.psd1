@@ -10,10 +10,15 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @(
         'DeployOps.format.ps1xml'
+        'DeployOps.Backup.format.ps1xml'
     )
     CmdletsToExport      = @(
         'Test-DeploymentConfig'
         'Test-PreDeployment'
+        'Backup-DeploymentDatabase'
+        'Get-DeploymentBackup'
+        'Test-DeploymentBackup'
+        'Restore-DeploymentDatabase'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
