@@ -150,16 +150,37 @@ public sealed partial class BackupManager
     private async Task<int> RestoreCleanAsync(NpgsqlConnection maintenance, PgCredentials credentials, string pgRestore,
         BackupManifest manifest, string target, IOutputSink sink, CancellationToken ct)
     {
+        var dumpPath = Path.Combine(_store.Directory, manifest.File);
+        var extras = await RelationsNotInDumpAsync(credentials, pgRestore, dumpPath, target, ct).ConfigureAwait(false);
         Progress(sink, $"Terminating connections to {target}", 40);
         var terminated = await PgCatalog.TerminateConnectionsAsync(maintenance, target, ct).ConfigureAwait(false);
         if (terminated > 0) sink.WriteVerbose($"Terminated {terminated} connection(s) to {target}");
-        Progress(sink, $"pg_restore --clean into {target}", 50);
-        // One transaction: a failure anywhere rolls back every drop and load, leaving the database as it was.
-        var args = new List<string> { "--clean", "--if-exists", "--single-transaction", "--exit-on-error" };
-        args.AddRange(credentials.ConnectionArguments(target));
-        args.Add(Path.Combine(_store.Directory, manifest.File));
-        var result = await PgProcess.RunAsync(pgRestore, args, credentials.Environment(LockTimeoutOption()),
-            line => ToolLine(sink, line, 60), ct).ConfigureAwait(false);
+        PgProcessResult result;
+        if (extras.Count == 0)
+        {
+            Progress(sink, $"pg_restore --clean into {target}", 50);
+            // One transaction: a failure anywhere rolls back every drop and load, leaving the database as it was.
+            var args = new List<string> { "--clean", "--if-exists", "--single-transaction", "--exit-on-error" };
+            args.AddRange(credentials.ConnectionArguments(target));
+            args.Add(dumpPath);
+            result = await PgProcess.RunAsync(pgRestore, args, credentials.Environment(LockTimeoutOption()),
+                line => ToolLine(sink, line, 60), ct).ConfigureAwait(false);
+        }
+        else
+        {
+            // Relations created after the backup (a migration's new tables) are not in the dump, so --clean would
+            // leave them behind: drop them in the same transaction as the restore, through psql.
+            var psql = PgTools.Locate("psql", _settings.Psql, "psql");
+            var names = extras.Select(e => $"{e.Schema}.{e.Name}").ToList();
+            sink.WriteVerbose(_redactor.Redact($"Dropping relations that are not in backup {manifest.Id}, in the restore's transaction: {string.Join(", ", names)}"));
+            Progress(sink, $"pg_restore --clean into {target} (dropping {extras.Count} relation(s) created after the backup)", 50);
+            var prelude = string.Concat(extras.Select(e =>
+                $"DROP {e.Kind} IF EXISTS {PgCatalog.Quote(e.Schema)}.{PgCatalog.Quote(e.Name)} CASCADE;\n"));
+            var psqlArgs = new List<string> { "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", "-" };
+            psqlArgs.AddRange(credentials.ConnectionArguments(target));
+            result = await PgPipeline.RunAsync(pgRestore, new[] { "--clean", "--if-exists", "--file=-", dumpPath }, psql, psqlArgs, prelude,
+                credentials.Environment(LockTimeoutOption()), line => ToolLine(sink, line, 60), ct).ConfigureAwait(false);
+        }
         if (!result.Succeeded)
             throw new RestoreAbortedException(
                 $"pg_restore --clean into {target} failed (exit {result.ExitCode}): {result.ErrorText}. It ran as one transaction, which rolled back: database {target} is unchanged, as before the restore", true);
@@ -238,6 +259,16 @@ public sealed partial class BackupManager
                 }
             }
         }
+    }
+
+    private async Task<List<(string Schema, string Name, string Kind)>> RelationsNotInDumpAsync(PgCredentials credentials,
+        string pgRestore, string dumpPath, string target, CancellationToken ct)
+    {
+        var inDump = await DumpContents.ReadAsync(pgRestore, dumpPath, ct).ConfigureAwait(false);
+        await using var conn = await OpenAsync(credentials, target, ErrorIds.RestoreFailed, ct).ConfigureAwait(false);
+        var now = await PgCatalog.RelationsAsync(conn, ct).ConfigureAwait(false);
+        return now.Where(r => !inDump.Contains(r.Key)).Select(r => (r.Key.Schema, r.Key.Name, r.Value))
+            .OrderBy(r => r.Value == "VIEW" || r.Value == "MATERIALIZED VIEW" ? 0 : 1).ToList();
     }
 
     /// <summary>Runs stopApp/startApp commands in order; returns a description of the first failure, or null.</summary>

@@ -26,6 +26,8 @@ public sealed class BackupSettings
     /// <summary>Explicit pg_dump path; null means found on PATH or in /usr/lib/postgresql/*/bin (newest).</summary>
     public string? PgDump { get; private init; }
     public string? PgRestore { get; private init; }
+    /// <summary>psql, used by clean restores that must drop relations created after the backup.</summary>
+    public string? Psql { get; private init; }
     /// <summary>Keep only the newest N backups of the database (null: no count limit).</summary>
     public int? KeepLast { get; private init; }
     /// <summary>Delete backups older than this (null: no age limit).</summary>
@@ -63,6 +65,7 @@ public sealed class BackupSettings
             Postgres = postgres,
             PgDump = ToolPath(map, "pgDump", configDirectory),
             PgRestore = ToolPath(map, "pgRestore", configDirectory),
+            Psql = ToolPath(map, "psql", configDirectory),
             KeepLast = keepLast,
             MaxAge = maxAge,
             VerifyQuery = map?.String("verifyQuery"),

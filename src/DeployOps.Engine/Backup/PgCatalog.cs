@@ -16,6 +16,34 @@ internal static class PgCatalog
         ORDER BY 1, 2
         """;
 
+    /// <summary>User relations now in the database (not extension members, not sequences owned by a column): "schema.name" → DROP keyword.</summary>
+    public static async Task<Dictionary<(string Schema, string Name), string>> RelationsAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        const string sql = """
+            SELECT n.nspname, c.relname, c.relkind::text
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND NOT c.relispartition
+              AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
+              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                              AND (d.deptype = 'e' OR (c.relkind = 'S' AND d.deptype IN ('a', 'i'))))
+            """;
+        var result = new Dictionary<(string Schema, string Name), string>();
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            result[(reader.GetString(0), reader.GetString(1))] = reader.GetString(2) switch
+            {
+                "v" => "VIEW",
+                "m" => "MATERIALIZED VIEW",
+                "S" => "SEQUENCE",
+                "f" => "FOREIGN TABLE",
+                _ => "TABLE",
+            };
+        }
+        return result;
+    }
+
     public static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     /// <summary>"schema.table" (each part quoted when needed) → exact count(*).</summary>

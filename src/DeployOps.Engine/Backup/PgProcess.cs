@@ -15,8 +15,7 @@ internal sealed record PgProcessResult(int ExitCode, IReadOnlyList<string> Error
 /// </summary>
 internal static class PgProcess
 {
-    public static async Task<PgProcessResult> RunAsync(string file, IEnumerable<string> arguments,
-        IReadOnlyDictionary<string, string?> environment, Action<string>? onStderrLine, CancellationToken cancellationToken)
+    internal static ProcessStartInfo StartInfo(string file, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment)
     {
         var psi = new ProcessStartInfo(file)
         {
@@ -31,6 +30,13 @@ internal static class PgProcess
             if (v is null) psi.Environment.Remove(k);
             else psi.Environment[k] = v;
         }
+        return psi;
+    }
+
+    public static async Task<PgProcessResult> RunAsync(string file, IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string?> environment, Action<string>? onStderrLine, CancellationToken cancellationToken)
+    {
+        var psi = StartInfo(file, arguments, environment);
 
         var tail = new Queue<string>();
         void Line(string? line)

@@ -48,6 +48,8 @@ public sealed class BackupRestoreTests
             DELETE FROM orders WHERE id % 3 = 0;
             UPDATE orders SET note = 'changed' WHERE id < 10;
             ALTER TABLE orders ADD COLUMN coupon text;
+            CREATE TABLE coupons (code text PRIMARY KEY, order_id int REFERENCES orders(id));
+            CREATE VIEW big_orders AS SELECT * FROM orders WHERE total > 100;
             INSERT INTO schema_migrations VALUES ('20240401000000');
             """);
         Assert.NotEqual(before, ctx.Snapshot());
@@ -57,6 +59,10 @@ public sealed class BackupRestoreTests
 
         Assert.Equal(before, ctx.Snapshot());
         Assert.Equal(0, _pg.Scalar<long>(ctx.Database, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'coupon'"));
+        // Relations a later migration created are gone too: the schema is the backup's, not a mix.
+        Assert.Null(_pg.Scalar<string>(ctx.Database, "SELECT to_regclass('coupons')::text"));
+        Assert.Null(_pg.Scalar<string>(ctx.Database, "SELECT to_regclass('big_orders')::text"));
+        Assert.Empty(result.ExtraTables);
         Assert.Equal(backup.Tables.Count, result.TablesVerified);
         Assert.Equal("20240301000000", result.MigrationHead);
         // The safety backup holds the state that was replaced, so the restore itself can be undone.
@@ -116,8 +122,15 @@ public sealed class BackupRestoreTests
         var started = Path.Combine(Path.GetTempPath(), "deployops-started-" + Guid.NewGuid().ToString("N"));
         using var ctx = new BackupTestContext(_pg, $"stopApp: [\"echo stopping\"]\nstartApp: [\"touch {started}\"]");
         var backup = (await ctx.Manager.BackupAsync(new BackupOptions(), new RecordingSink(), default))!;
-        // A view created after the backup depends on orders: pg_restore --clean cannot drop orders and fails midway.
-        _pg.Execute(ctx.Database, "DELETE FROM orders WHERE id > 100; CREATE VIEW big_orders AS SELECT * FROM orders WHERE total > 100");
+        // A function created after the backup depends on orders (SQL-standard body): pg_restore --clean cannot drop
+        // orders and fails midway, after it already dropped other objects.
+        // (psql, because Npgsql splits statements at the semicolons inside BEGIN ATOMIC.)
+        // The new table takes the psql path (it must be dropped in the restore's transaction); it must survive the rollback.
+        _pg.Execute(ctx.Database, "DELETE FROM orders WHERE id > 100; CREATE TABLE coupons (code text)");
+        ExternalProcess.Run(Path.Combine(_pg.BinDirectory, "psql"),
+            $"-X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p {_pg.Port} -U {PostgresFixture.User} -d {ctx.Database} " +
+            "-c \"CREATE FUNCTION order_total() RETURNS numeric LANGUAGE sql BEGIN ATOMIC SELECT sum(total) FROM orders; END\"",
+            environment: new Dictionary<string, string> { ["PGPASSWORD"] = PostgresFixture.Password });
 
         var ex = await Assert.ThrowsAsync<DeployOpsException>(() => ctx.Manager.RestoreAsync(new RestoreOptions { Id = backup.Id }, new RecordingSink(), default));
 
@@ -125,6 +138,7 @@ public sealed class BackupRestoreTests
         Assert.Contains($"database {ctx.Database} is unchanged", ex.Message);
         Assert.Contains("the pre-restore safety backup is ", ex.Message);
         Assert.Equal(100, ctx.Count("orders"));
+        Assert.Equal(0, ctx.Count("coupons"));
         Assert.True(File.Exists(started), "startApp must run when the database is known to be unchanged");
         File.Delete(started);
         Assert.Contains(AuditLog.For(ctx.Config).ReadAll(), e => e.Action == "restore database" && e.Outcome == "Failed" && e.Details["state"].Contains("unchanged"));
@@ -173,5 +187,30 @@ public sealed class BackupRestoreTests
             ctx.Manager.RestoreAsync(new RestoreOptions { Id = "nope" }, new RecordingSink(), default));
         Assert.Equal(ErrorIds.BackupNotFound, ex.ErrorId);
         Assert.Contains("nope", ex.Message);
+    }
+}
+
+public sealed class DumpContentsTests
+{
+    [Fact]
+    public void Relations_are_read_from_the_table_of_contents_without_data_or_pieces()
+    {
+        var toc = new[]
+        {
+            ";",
+            "; Archive created at 2024-01-01 00:00:00 UTC",
+            "215; 1259 16386 TABLE public customers deployops",
+            "214; 1259 16385 SEQUENCE public customers_id_seq deployops",
+            "3346; 0 0 SEQUENCE OWNED BY public customers_id_seq deployops",
+            "3345; 0 16386 TABLE DATA public customers deployops",
+            "217; 1259 16400 VIEW sales big orders deployops",
+            "218; 1259 16401 MATERIALIZED VIEW public totals deployops",
+            "3400; 0 16401 MATERIALIZED VIEW DATA public totals deployops",
+            "3210; 2606 16390 CONSTRAINT public customers customers_pkey deployops",
+            "3347; 0 0 SEQUENCE SET public customers_id_seq deployops",
+        };
+        var relations = DumpContents.Relations(toc);
+        Assert.Equal(new[] { ("public", "customers"), ("public", "customers_id_seq"), ("public", "totals"), ("sales", "big orders") },
+            relations.OrderBy(r => r.Schema).ThenBy(r => r.Name).ToArray());
     }
 }
