@@ -9,7 +9,7 @@ namespace DeployOps.Bench;
 
 /// <summary>
 /// backup + verify + restore of a ~100 MB database on a throwaway PostgreSQL cluster of its own.
-/// Options: --rows N (default 500000 ≈ 100 MB), --keep (leave the cluster's folder for inspection).
+/// Options: --rows N (default 500000 ≈ 100 MB), --compress 0-9 (backup.compressLevel; default pg_dump's).
 /// </summary>
 internal static class BackupBench
 {
@@ -20,6 +20,7 @@ internal static class BackupBench
     public static async Task<int> RunAsync(string[] args)
     {
         var rows = args.SkipWhile(a => a != "--rows").Skip(1).Select(int.Parse).FirstOrDefault(500_000);
+        var compress = args.SkipWhile(a => a != "--compress").Skip(1).Select(int.Parse).Cast<int?>().FirstOrDefault();
         await using var cluster = BenchCluster.Start(User, Password);
         Console.WriteLine($"cluster: PostgreSQL {cluster.Version} on 127.0.0.1:{cluster.Port} ({cluster.Root})");
 
@@ -56,6 +57,7 @@ internal static class BackupBench
             backup:
               pgDump: {{Path.Combine(cluster.BinDirectory, "pg_dump")}}
               pgRestore: {{Path.Combine(cluster.BinDirectory, "pg_restore")}}
+              {{(compress is null ? "" : $"compressLevel: {compress}")}}
             """);
         var config = ConfigLoader.Load(configPath, name => name == "BENCH_PG_PASSWORD" ? Password : null);
         var manager = new BackupManager(config);
