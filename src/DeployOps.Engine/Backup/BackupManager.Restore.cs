@@ -25,7 +25,7 @@ public sealed partial class BackupManager
     public async Task<DatabaseRestoreResult?> RestoreAsync(RestoreOptions options, IOutputSink sink, CancellationToken cancellationToken)
     {
         var pg = RequirePostgres();
-        var manifest = Resolve(options.Id, pg.Database);
+        var manifest = Resolve(options.Id, pg.Database, excludeSafetyBackups: true);
         var pgRestore = PgTools.Locate("pg_restore", _settings.PgRestore, "pgRestore");
         var pgDump = options.NoSafetyBackup ? null : PgTools.Locate("pg_dump", _settings.PgDump, "pgDump");
         var mode = options.Mode ?? _settings.RestoreMode;
@@ -55,7 +55,7 @@ public sealed partial class BackupManager
             Progress(sink, $"Taking a safety backup of {target} before replacing it", 5);
             try
             {
-                var safety = await DumpAsync(pg, pgDump, new BackupOptions { Reason = $"pre-restore of {manifest.Id}", Command = cmd, DeploymentId = dep },
+                var safety = await DumpAsync(pg, pgDump, new BackupOptions { Reason = $"{SafetyReasonPrefix} of {manifest.Id}", Command = cmd, DeploymentId = dep },
                     sink, cancellationToken).ConfigureAwait(false);
                 safetyId = safety.Id;
                 details["safetyBackupId"] = safetyId;
@@ -83,7 +83,8 @@ public sealed partial class BackupManager
         }
 
         using var credentials = new PgCredentials(pg);
-        int terminated;
+        int terminated = 0;
+        var replaced = false; // from here on the database holds the backup's data
         string? previous = null;
         int verifiedTables;
         IReadOnlyList<string> extra;
@@ -97,6 +98,7 @@ public sealed partial class BackupManager
                 else
                     (terminated, previous) = await RestoreSwapAsync(maintenance, credentials, pgRestore, manifest, target, sink, cancellationToken).ConfigureAwait(false);
             }
+            replaced = true;
             if (terminated > 0) details["terminatedConnections"] = terminated.ToString(CultureInfo.InvariantCulture);
             if (previous is not null) details["previousDatabase"] = previous;
 
@@ -113,14 +115,19 @@ public sealed partial class BackupManager
                 sink.WriteWarning(_redactor.Redact($"Tables that are not in backup {manifest.Id} remain in {target} (clean mode replaces only what the dump contains; restoreMode: swap gives an exact copy): {string.Join(", ", extra)}"));
             head = await PgCatalog.MigrationHeadAsync(conn, null, _settings.MigrationsTable, _settings.MigrationsColumn, cancellationToken).ConfigureAwait(false);
         }
-        catch (RestoreAbortedException ex)
+        catch (Exception ex) when (ex is RestoreAbortedException or DeployOpsException or NpgsqlException or InvalidOperationException or IOException)
         {
-            var app = !appStopped ? "" : ex.DatabaseUnchanged
+            // Anything unforeseen is classified by how far the restore got.
+            var aborted = ex as RestoreAbortedException ?? new RestoreAbortedException(replaced
+                ? $"database {target} was restored from backup {manifest.Id} but could not be verified against its manifest: {ex.Message}"
+                : $"{ex.Message}. Database {target} is unchanged (nothing had been replaced yet)", !replaced);
+            var app = !appStopped ? "" : aborted.DatabaseUnchanged
                 ? (await RunAppCommandsAsync(_settings.StartApp, "startApp", cmd, dep, sink, CancellationToken.None).ConfigureAwait(false) is { } f
                     ? $" startApp failed ({f}): the application may be down."
                     : " startApp was run, so the application runs on the unchanged database.")
                 : " The application is left stopped (startApp was not run) until the database is sorted out.";
-            throw RestoreFailure(ErrorIds.RestoreFailed, $"Restore failed: {ex.Message}; {safetyNote}.{app}", pg, details, cmd, dep);
+            var id = ex is DeployOpsException { ErrorId: ErrorIds.PgToolMissing } ? ErrorIds.PgToolMissing : ErrorIds.RestoreFailed;
+            throw RestoreFailure(id, $"Restore failed: {aborted.Message}; {safetyNote}.{app}", pg, details, cmd, dep, ex);
         }
         catch (OperationCanceledException)
         {
@@ -154,7 +161,7 @@ public sealed partial class BackupManager
         var extras = await RelationsNotInDumpAsync(credentials, pgRestore, dumpPath, target, ct).ConfigureAwait(false);
         Progress(sink, $"Terminating connections to {target}", 40);
         var terminated = await PgCatalog.TerminateConnectionsAsync(maintenance, target, ct).ConfigureAwait(false);
-        if (terminated > 0) sink.WriteVerbose($"Terminated {terminated} connection(s) to {target}");
+        if (terminated > 0) sink.WriteVerbose(_redactor.Redact($"Terminated {terminated} connection(s) to {target}"));
         PgProcessResult result;
         if (extras.Count == 0)
         {
@@ -244,7 +251,7 @@ public sealed partial class BackupManager
             if (!swapped)
                 throw new RestoreAbortedException(
                     $"clients kept reconnecting to {target}, so it could not be renamed. Database {target} is unchanged ({fresh} was dropped); stop the application and retry", true);
-            sink.WriteVerbose($"Swapped: {target} is now the restored copy; the replaced database is kept as {previous}");
+            sink.WriteVerbose(_redactor.Redact($"Swapped: {target} is now the restored copy; the replaced database is kept as {previous}"));
             return (terminated, previous);
         }
         finally
@@ -255,7 +262,7 @@ public sealed partial class BackupManager
                 try { await PgCatalog.DropDatabaseAsync(maintenance, fresh, timeout.Token).ConfigureAwait(false); }
                 catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
                 {
-                    sink.WriteWarning($"Could not drop the unused restore copy {fresh}: {ex.Message}; drop it by hand");
+                    sink.WriteWarning(_redactor.Redact($"Could not drop the unused restore copy {fresh}: {ex.Message}; drop it by hand"));
                 }
             }
         }

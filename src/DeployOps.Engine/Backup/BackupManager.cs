@@ -17,6 +17,8 @@ namespace DeployOps.Engine.Backup;
 public sealed partial class BackupManager
 {
     public const int ProgressActivityId = 60;
+    /// <summary>Reason recorded on the backup a restore takes of the database it replaces.</summary>
+    public const string SafetyReasonPrefix = "pre-restore";
     private const string Activity = "Database backup";
 
     private readonly DeploymentConfig _config;
@@ -177,11 +179,16 @@ public sealed partial class BackupManager
         }
     }
 
-    internal BackupManifest Resolve(string? id, string database)
+    /// <summary>
+    /// The backup with this id, or (id null) the newest of the database — for restores not a pre-restore safety
+    /// backup, so running a restore twice does not silently undo the first one.
+    /// </summary>
+    internal BackupManifest Resolve(string? id, string database, bool excludeSafetyBackups = false)
     {
         var all = _store.List(problem => { });
         var manifest = id is null
-            ? all.FirstOrDefault(m => string.Equals(m.Database, database, StringComparison.Ordinal))
+            ? all.FirstOrDefault(m => string.Equals(m.Database, database, StringComparison.Ordinal)
+                && !(excludeSafetyBackups && (m.Reason ?? "").StartsWith(SafetyReasonPrefix, StringComparison.Ordinal)))
             : all.FirstOrDefault(m => string.Equals(m.Id, id, StringComparison.Ordinal));
         if (manifest is not null) return manifest;
         var known = all.Count == 0 ? "there are no backups there" : "known: " + string.Join(", ", all.Take(5).Select(m => m.Id));

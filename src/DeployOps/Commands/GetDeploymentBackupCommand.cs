@@ -41,7 +41,7 @@ public sealed class GetDeploymentBackupCommand : DeployOpsCmdlet
             selected = all.Where(b => patterns.Any(p => p.IsMatch(b.Id)));
             foreach (var id in Id.Where(i => !WildcardPattern.ContainsWildcardCharacters(i) && all.All(b => b.Id != i)))
                 WriteEngineError(new DeployOpsError(ErrorIds.BackupNotFound, ErrorKind.ObjectNotFound,
-                    $"No backup with id '{id}' in {config.Backup.Directory}", id));
+                    config.Redactor.Redact($"No backup with id '{id}' in {config.Backup.Directory}"), id));
         }
         if (Last > 0) selected = selected.Take(Last);
         foreach (var backup in selected) WriteObject(backup);

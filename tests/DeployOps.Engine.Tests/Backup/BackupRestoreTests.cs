@@ -70,6 +70,11 @@ public sealed class BackupRestoreTests
         Assert.Equal(500 - 166, safety.Tables["public.orders"]);
         Assert.Equal("20240401000000", safety.MigrationHead);
         Assert.Contains(AuditLog.For(ctx.Config).ReadAll(), e => e.Action == "restore database" && e.Outcome == "Succeeded");
+        // Without an id the newest backup that is not a pre-restore safety backup is restored: a second run repeats
+        // the first instead of undoing it.
+        var again = (await ctx.Manager.RestoreAsync(new RestoreOptions { NoSafetyBackup = true }, new RecordingSink(), default))!;
+        Assert.Equal(backup.Id, again.BackupId);
+        Assert.Equal(before, ctx.Snapshot());
     }
 
     [Fact]
