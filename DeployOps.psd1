@@ -11,6 +11,7 @@
     FormatsToProcess     = @(
         'DeployOps.format.ps1xml'
         'DeployOps.State.format.ps1xml'
+        'DeployOps.Backup.format.ps1xml'
     )
     CmdletsToExport      = @(
         'Get-Deployment'
@@ -18,6 +19,10 @@
         'Test-DeploymentConfig'
         'Test-PreDeployment'
         'Unlock-Deployment'
+        'Backup-DeploymentDatabase'
+        'Get-DeploymentBackup'
+        'Test-DeploymentBackup'
+        'Restore-DeploymentDatabase'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

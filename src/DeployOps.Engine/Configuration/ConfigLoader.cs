@@ -115,7 +115,7 @@ public static class ConfigLoader
         var maintenance = MaintenanceSettings.Read(root.Map("maintenance"));
         var deployment = DeploymentSettings.Read(root.Map("deployment"));
         var health = HealthSettings.Read(root.Map("health"));
-        var backup = BackupSettings.Read(root.Map("backup"));
+        var backup = BackupSettings.Read(root.Map("backup"), postgres, state.Directory, directory);
 
         return new DeploymentConfig(path, application, environment, state, postgres, redis, endpoints, checks,
             maintenance, deployment, health, backup, redactor);

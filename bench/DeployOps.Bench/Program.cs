@@ -1,0 +1,15 @@
+// DeployOps benchmarks: `dotnet run -c Release --project bench/DeployOps.Bench -- <name> [options]`.
+// Each benchmark lives in its own file and prints the numbers quoted in the docs.
+using DeployOps.Bench;
+
+var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
+{
+    ["backup"] = BackupBench.RunAsync,
+};
+
+if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
+{
+    Console.Error.WriteLine($"usage: DeployOps.Bench <{string.Join("|", benchmarks.Keys)}> [options]");
+    return 2;
+}
+return await run(args[1..]);

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Globalization;
+using DeployOps.Engine.Configuration;
+using DeployOps.Engine.Hosting;
+using Npgsql;
+
+namespace DeployOps.Engine.Backup;
+
+public sealed partial class BackupManager
+{
+    /// <summary>
+    /// Proves a backup restorable: checks the dump's sha256, restores it into a scratch database (always dropped
+    /// afterwards), compares exact row counts with the manifest and runs backup.verifyQuery. The verdict is stored in
+    /// the manifest. Returns null when ShouldProcess declined; id null means the newest backup of the database.
+    /// </summary>
+    public async Task<BackupVerification?> VerifyAsync(string? id, IOutputSink sink, CancellationToken cancellationToken,
+        string command = "Test-DeploymentBackup", string? deploymentId = null)
+    {
+        var pg = RequirePostgres();
+        var manifest = Resolve(id, pg.Database);
+        if (!sink.ShouldProcess(pg.Display, $"Verify backup {manifest.Id} by restoring it into a scratch database"))
+        {
+            Audit(command, "verify backup", manifest.Id, "Skipped", null, deploymentId);
+            return null;
+        }
+        return await VerifyCoreAsync(manifest, command, deploymentId, sink, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<BackupVerification> VerifyCoreAsync(BackupManifest manifest, string command, string? deploymentId,
+        IOutputSink sink, CancellationToken ct)
+    {
+        var pg = RequirePostgres();
+        var clock = Stopwatch.StartNew();
+        var problems = new List<string>();
+        string? queryResult = null;
+        var scratch = "deployops_verify_" + Guid.NewGuid().ToString("N")[..12];
+        var dumpPath = Path.Combine(_store.Directory, manifest.File);
+
+        Progress(sink, $"Checking the sha256 of {manifest.File}", 5);
+        var checksumOk = await ChecksumMatchesAsync(manifest, dumpPath, problems, ct).ConfigureAwait(false);
+        if (checksumOk)
+        {
+            var pgRestore = PgTools.Locate("pg_restore", _settings.PgRestore, "pgRestore");
+            using var credentials = new PgCredentials(pg);
+            await using var maintenance = await OpenAsync(credentials, _settings.MaintenanceDatabase, ErrorIds.BackupVerificationFailed, ct).ConfigureAwait(false);
+            try
+            {
+                await PgCatalog.CreateDatabaseAsync(maintenance, scratch, ct).ConfigureAwait(false);
+                Audit(command, "create scratch database", scratch, "Succeeded", new Dictionary<string, string> { ["backupId"] = manifest.Id }, deploymentId);
+                Progress(sink, $"Restoring {manifest.Id} into scratch database {scratch}", 20);
+                // Ownership and grants are left out: the scratch copy proves the data, and roles may differ.
+                var args = new List<string> { "--exit-on-error", "--no-owner", "--no-privileges" };
+                args.AddRange(credentials.ConnectionArguments(scratch));
+                args.Add(dumpPath);
+                var restore = await PgProcess.RunAsync(pgRestore, args, credentials.Environment(), line => ToolLine(sink, line, 50), ct).ConfigureAwait(false);
+                if (!restore.Succeeded)
+                    problems.Add($"pg_restore into the scratch database failed (exit {restore.ExitCode}): {restore.ErrorText}");
+                else
+                {
+                    Progress(sink, "Comparing row counts with the manifest", 80);
+                    await using var conn = await OpenAsync(credentials, scratch, ErrorIds.BackupVerificationFailed, ct).ConfigureAwait(false);
+                    var actual = await PgCatalog.CountRowsAsync(conn, null, ct).ConfigureAwait(false);
+                    problems.AddRange(CompareCounts(manifest.Tables, actual, extraIsProblem: true));
+                    if (_settings.VerifyQuery is { } query)
+                    {
+                        var (passed, detail) = await PgCatalog.RunVerifyQueryAsync(conn, query, ct).ConfigureAwait(false);
+                        queryResult = detail;
+                        if (!passed) problems.Add(detail);
+                    }
+                }
+            }
+            catch (PostgresException ex)
+            {
+                problems.Add($"scratch restore failed: {ex.MessageText}");
+            }
+            finally
+            {
+                await DropScratchAsync(maintenance, scratch, command, deploymentId, sink).ConfigureAwait(false);
+            }
+        }
+
+        var passedAll = problems.Count == 0;
+        var now = DateTimeOffset.UtcNow;
+        var safeProblems = problems.Select(_redactor.Redact).ToList();
+        var verification = new BackupVerification(manifest.Id, passedAll, checksumOk, manifest.Tables.Count, safeProblems,
+            queryResult is null ? null : _redactor.Redact(queryResult), clock.Elapsed, now, scratch);
+        RecordVerdict(manifest, verification);
+        Audit(command, "verify backup", manifest.Id, passedAll ? "Succeeded" : "Failed",
+            new Dictionary<string, string> { ["verified"] = passedAll ? "true" : "false", ["details"] = verification.Summary }, deploymentId);
+        Progress(sink, "Done", 100, completed: true);
+        return verification;
+    }
+
+    private async Task<bool> ChecksumMatchesAsync(BackupManifest manifest, string dumpPath, List<string> problems, CancellationToken ct)
+    {
+        if (!File.Exists(dumpPath))
+        {
+            problems.Add($"the dump file {dumpPath} is missing");
+            return false;
+        }
+        var sha = await BackupStore.Sha256Async(dumpPath, ct).ConfigureAwait(false);
+        if (string.Equals(sha, manifest.Sha256, StringComparison.OrdinalIgnoreCase)) return true;
+        problems.Add($"sha256 mismatch: {dumpPath} is {sha} ({new FileInfo(dumpPath).Length:N0} bytes) but the manifest recorded {manifest.Sha256} ({manifest.Size:N0} bytes); the dump is corrupt");
+        return false;
+    }
+
+    private void RecordVerdict(BackupManifest manifest, BackupVerification verification)
+    {
+        // Re-read: another verification may have updated it meanwhile; the newest verdict wins.
+        var current = _store.Find(manifest.Id) ?? manifest;
+        current.Verified = verification.Passed;
+        current.VerifiedAt = verification.VerifiedAt;
+        current.VerifiedBy = OperatorIdentity.Current.ToString();
+        current.VerificationDetails = verification.Summary;
+        _store.Write(current);
+    }
+
+    private async Task DropScratchAsync(NpgsqlConnection maintenance, string scratch, string command, string? deploymentId, IOutputSink sink)
+    {
+        // Dropped even when the caller was cancelled: a scratch copy must never be left behind.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        try
+        {
+            await PgCatalog.DropDatabaseAsync(maintenance, scratch, timeout.Token).ConfigureAwait(false);
+            Audit(command, "drop scratch database", scratch, "Succeeded", null, deploymentId);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or InvalidOperationException)
+        {
+            sink.WriteWarning(_redactor.Redact($"Could not drop the scratch database {scratch}: {ex.Message}; drop it by hand"));
+            Audit(command, "drop scratch database", scratch, "Failed", new Dictionary<string, string> { ["error"] = ex.Message }, deploymentId);
+        }
+    }
+
+    /// <summary>Differences between the manifest's counts and a database's; tables only in the database count when asked.</summary>
+    internal static List<string> CompareCounts(IReadOnlyDictionary<string, long> expected, IReadOnlyDictionary<string, long> actual,
+        bool extraIsProblem)
+    {
+        var problems = new List<string>();
+        foreach (var (table, rows) in expected)
+        {
+            if (!actual.TryGetValue(table, out var found)) problems.Add($"{table}: in the backup ({rows.ToString(CultureInfo.InvariantCulture)} rows) but missing after restore");
+            else if (found != rows) problems.Add($"{table}: backup has {rows.ToString(CultureInfo.InvariantCulture)} rows, restored copy has {found.ToString(CultureInfo.InvariantCulture)}");
+        }
+        if (extraIsProblem)
+            foreach (var table in actual.Keys.Where(t => !expected.ContainsKey(t)))
+                problems.Add($"{table}: present after restore but not in the backup's manifest");
+        return problems;
+    }
+}

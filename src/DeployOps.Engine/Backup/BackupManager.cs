@@ -1,0 +1,251 @@
+using System.Data;
+using System.Diagnostics;
+using System.Globalization;
+using DeployOps.Engine.Audit;
+using DeployOps.Engine.Configuration;
+using DeployOps.Engine.Hosting;
+using Npgsql;
+
+namespace DeployOps.Engine.Backup;
+
+/// <summary>
+/// PostgreSQL backups that are proven restorable: pg_dump in custom format with a manifest (checksums, exact row
+/// counts read in the dump's own snapshot, migration head), verification by restoring into a scratch database,
+/// restore with stop/start of the application, and retention. Used by the backup cmdlets, Invoke-Deployment and
+/// Invoke-Rollback.
+/// </summary>
+public sealed partial class BackupManager
+{
+    public const int ProgressActivityId = 60;
+    /// <summary>Reason recorded on the backup a restore takes of the database it replaces.</summary>
+    public const string SafetyReasonPrefix = "pre-restore";
+    private const string Activity = "Database backup";
+
+    private readonly DeploymentConfig _config;
+    private readonly BackupSettings _settings;
+    private readonly BackupStore _store;
+    private readonly AuditLog _audit;
+    private readonly Redactor _redactor;
+
+    public BackupManager(DeploymentConfig config)
+    {
+        _config = config;
+        _settings = config.Backup;
+        _store = new BackupStore(_settings.Directory);
+        _audit = AuditLog.For(config);
+        _redactor = config.Redactor;
+    }
+
+    public string Directory => _store.Directory;
+
+    /// <summary>Every backup in the backup directory, newest first.</summary>
+    public Task<IReadOnlyList<DeploymentBackup>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        IReadOnlyList<DeploymentBackup> list = _store.List().Select(ToBackup).ToList();
+        return Task.FromResult(list);
+    }
+
+    /// <summary>The backup with this id, or null.</summary>
+    public Task<DeploymentBackup?> FindAsync(string id, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var manifest = _store.Find(id);
+        return Task.FromResult(manifest is null ? null : ToBackup(manifest));
+    }
+
+    /// <summary>
+    /// Dumps the configured database. Returns null when ShouldProcess declined (-WhatIf). Throws BackupFailed
+    /// (nothing recorded, no partial file left) or PgToolMissing.
+    /// </summary>
+    public async Task<DeploymentBackup?> BackupAsync(BackupOptions options, IOutputSink sink, CancellationToken cancellationToken)
+    {
+        var pg = RequirePostgres();
+        var pgDump = PgTools.Locate("pg_dump", _settings.PgDump, "pgDump");
+        if (!sink.ShouldProcess(pg.Display, $"Back up database '{pg.Database}' into {_store.Directory}"))
+        {
+            Audit(options.Command, "backup", pg.Display, "Skipped", null, options.DeploymentId);
+            return null;
+        }
+        var manifest = await DumpAsync(pg, pgDump, options, sink, cancellationToken).ConfigureAwait(false);
+        if (options.Verify)
+        {
+            var verdict = await VerifyCoreAsync(manifest, options.Command, options.DeploymentId, sink, cancellationToken).ConfigureAwait(false);
+            if (verdict.ToError() is { } error) sink.WriteError(Redacted(error));
+            manifest = _store.Find(manifest.Id) ?? manifest;
+        }
+        if (options.ApplyRetention)
+            ApplyRetention(pg.Database, options.Protect.Append(manifest.Id).ToHashSet(StringComparer.Ordinal), options.Command, sink);
+        return ToBackup(manifest);
+    }
+
+    private async Task<BackupManifest> DumpAsync(PostgresSettings pg, string pgDump, BackupOptions options, IOutputSink sink,
+        CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var created = DateTimeOffset.UtcNow;
+        _store.Ensure();
+        var id = _store.NewId(pg.Database, created);
+        var finalPath = _store.DumpPath(id);
+        var partial = finalPath + BackupStore.PartialExtension;
+        Progress(sink, $"Dumping {pg.Display} to {Path.GetFileName(finalPath)}", 5);
+
+        using var credentials = new PgCredentials(pg);
+        try
+        {
+            await using var conn = await OpenAsync(credentials, pg.Database, ErrorIds.BackupFailed, ct).ConfigureAwait(false);
+            // One REPEATABLE READ snapshot shared with pg_dump (--snapshot): the row counts in the manifest describe
+            // exactly the data in the dump, even while the application keeps writing.
+            await using var tx = await conn.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct).ConfigureAwait(false);
+            string snapshot;
+            await using (var cmd = new NpgsqlCommand("SELECT pg_export_snapshot()", conn, tx))
+                snapshot = (string)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+
+            var args = new List<string> { "--format=custom", "--file=" + partial, "--snapshot=" + snapshot, "--verbose" };
+            if (_settings.CompressLevel is { } level) args.Add("--compress=" + level.ToString(CultureInfo.InvariantCulture));
+            args.AddRange(credentials.ConnectionArguments(pg.Database));
+
+            using var dumpCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var dump = PgProcess.RunAsync(pgDump, args, credentials.Environment(), line => ToolLine(sink, line, 30), dumpCancel.Token);
+            SortedDictionary<string, long> tables;
+            string? head;
+            try
+            {
+                tables = await PgCatalog.CountRowsAsync(conn, tx, ct).ConfigureAwait(false);
+                head = await PgCatalog.MigrationHeadAsync(conn, tx, _settings.MigrationsTable, _settings.MigrationsColumn, ct).ConfigureAwait(false);
+            }
+            catch
+            {
+                await dumpCancel.CancelAsync().ConfigureAwait(false);
+                try { await dump.ConfigureAwait(false); } catch (OperationCanceledException) { }
+                throw;
+            }
+            var result = await dump.ConfigureAwait(false);
+            await tx.CommitAsync(ct).ConfigureAwait(false);
+            if (!result.Succeeded)
+                throw Fail(ErrorIds.BackupFailed, ErrorKind.InvalidResult,
+                    $"pg_dump of {pg.Display} failed (exit {result.ExitCode}): {result.ErrorText}", pg.Display);
+
+            File.Move(partial, finalPath);
+            Progress(sink, "Computing the sha256 of the dump", 80);
+            var manifest = new BackupManifest
+            {
+                Id = id,
+                File = Path.GetFileName(finalPath),
+                Database = pg.Database,
+                Server = pg.Display,
+                ServerVersion = conn.PostgreSqlVersion.ToString(),
+                PgDumpVersion = await ToolVersionAsync(pgDump, ct).ConfigureAwait(false),
+                Created = created,
+                CreatedBy = OperatorIdentity.Current.User,
+                Host = OperatorIdentity.Current.Host,
+                Reason = _redactor.Redact(options.Reason),
+                Size = new FileInfo(finalPath).Length,
+                Sha256 = await BackupStore.Sha256Async(finalPath, ct).ConfigureAwait(false),
+                CompressLevel = _settings.CompressLevel,
+                Tables = tables,
+                MigrationsTable = _settings.MigrationsTable,
+                MigrationHead = head,
+            };
+            manifest.DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3);
+            _store.Write(manifest);
+            Audit(options.Command, "backup", pg.Display, "Succeeded", new Dictionary<string, string>
+            {
+                ["backupId"] = id,
+                ["file"] = finalPath,
+                ["size"] = manifest.Size.ToString(CultureInfo.InvariantCulture),
+                ["sha256"] = manifest.Sha256,
+                ["tables"] = tables.Count.ToString(CultureInfo.InvariantCulture),
+                ["migrationHead"] = head ?? "",
+                ["reason"] = options.Reason,
+            }, options.DeploymentId);
+            sink.WriteVerbose(_redactor.Redact($"Backup {id}: {manifest.Size:N0} bytes, {tables.Count} table(s), {tables.Values.Sum():N0} row(s) in {clock.Elapsed.TotalSeconds:0.0}s"));
+            Progress(sink, "Done", 100, completed: true);
+            return manifest;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            TryDelete(partial);
+            var error = ex as DeployOpsException ?? Fail(ErrorIds.BackupFailed, ErrorKind.InvalidResult,
+                $"Backup of {pg.Display} failed: {ex.Message}", pg.Display, ex);
+            Audit(options.Command, "backup", pg.Display, "Failed", new Dictionary<string, string> { ["error"] = error.Message }, options.DeploymentId);
+            throw error;
+        }
+        catch (OperationCanceledException)
+        {
+            TryDelete(partial);
+            Audit(options.Command, "backup", pg.Display, "Cancelled", null, options.DeploymentId);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The backup with this id, or (id null) the newest of the database — for restores not a pre-restore safety
+    /// backup, so running a restore twice does not silently undo the first one.
+    /// </summary>
+    internal BackupManifest Resolve(string? id, string database, bool excludeSafetyBackups = false)
+    {
+        var all = _store.List(problem => { });
+        var manifest = id is null
+            ? all.FirstOrDefault(m => string.Equals(m.Database, database, StringComparison.Ordinal)
+                && !(excludeSafetyBackups && (m.Reason ?? "").StartsWith(SafetyReasonPrefix, StringComparison.Ordinal)))
+            : all.FirstOrDefault(m => string.Equals(m.Id, id, StringComparison.Ordinal));
+        if (manifest is not null) return manifest;
+        var known = all.Count == 0 ? "there are no backups there" : "known: " + string.Join(", ", all.Take(5).Select(m => m.Id));
+        throw Fail(ErrorIds.BackupNotFound, ErrorKind.ObjectNotFound,
+            id is null ? $"No backup of database '{database}' in {_store.Directory}; {known}"
+                       : $"No backup with id '{id}' in {_store.Directory}; {known}", id ?? database);
+    }
+
+    private PostgresSettings RequirePostgres() => _settings.Postgres ?? _config.Postgres ?? throw new DeployOpsException(
+        ErrorIds.BackupNotConfigured, ErrorKind.InvalidOperation,
+        $"{_config.FilePath} has no postgres section: there is no database to back up or restore", _config.FilePath);
+
+    private async Task<NpgsqlConnection> OpenAsync(PgCredentials credentials, string database, string errorId, CancellationToken ct)
+    {
+        var conn = new NpgsqlConnection(credentials.ConnectionString(database));
+        try
+        {
+            await conn.OpenAsync(ct).ConfigureAwait(false);
+            return conn;
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            await conn.DisposeAsync().ConfigureAwait(false);
+            throw Fail(errorId, ErrorKind.ConnectionError,
+                $"Cannot connect to {credentials.Host}:{credentials.Port}/{database}: {ex.Message}", database, ex);
+        }
+    }
+
+    private static async Task<string?> ToolVersionAsync(string tool, CancellationToken ct)
+    {
+        var output = new List<string>();
+        var result = await PgProcess.RunAsync(tool, new[] { "--version" }, new Dictionary<string, string?>(), output.Add, ct).ConfigureAwait(false);
+        return result.Succeeded ? output.FirstOrDefault()?.Trim() : null;
+    }
+
+    private DeploymentBackup ToBackup(BackupManifest manifest) => new(manifest, _store.Directory);
+
+    private DeployOpsException Fail(string id, ErrorKind kind, string message, object? target, Exception? inner = null) =>
+        new(id, kind, _redactor.Redact(message), target is string s ? _redactor.Redact(s) : target, inner);
+
+    private DeployOpsError Redacted(DeployOpsError e) => new(e.ErrorId, e.Kind, _redactor.Redact(e.Message), e.Target, e.Exception);
+
+    private void Audit(string command, string action, string target, string outcome, IReadOnlyDictionary<string, string>? details,
+        string? deploymentId) => _audit.Write(command, action, target, outcome, details, deploymentId);
+
+    private void Progress(IOutputSink sink, string status, int percent, bool completed = false) =>
+        sink.WriteProgress(new ProgressUpdate(ProgressActivityId, Activity, _redactor.Redact(status), percent, Completed: completed));
+
+    private void ToolLine(IOutputSink sink, string line, int percent)
+    {
+        var safe = _redactor.Redact(line);
+        sink.WriteVerbose(safe);
+        sink.WriteProgress(new ProgressUpdate(ProgressActivityId, Activity, safe, percent));
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}

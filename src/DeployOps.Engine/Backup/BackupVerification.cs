@@ -1,0 +1,43 @@
+using DeployOps.Engine.Hosting;
+
+namespace DeployOps.Engine.Backup;
+
+/// <summary>The verdict of Test-DeploymentBackup: the dump restored into a scratch database and matched its manifest.</summary>
+public sealed class BackupVerification
+{
+    internal BackupVerification(string backupId, bool passed, bool checksumMatched, int tablesCompared,
+        IReadOnlyList<string> problems, string? queryResult, TimeSpan duration, DateTimeOffset verifiedAt, string scratchDatabase)
+    {
+        BackupId = backupId;
+        Passed = passed;
+        ChecksumMatched = checksumMatched;
+        TablesCompared = tablesCompared;
+        Problems = problems;
+        QueryResult = queryResult;
+        Duration = duration;
+        VerifiedAt = verifiedAt;
+        ScratchDatabase = scratchDatabase;
+    }
+
+    public string BackupId { get; }
+    public bool Passed { get; }
+    public bool ChecksumMatched { get; }
+    public int TablesCompared { get; }
+    /// <summary>Every difference found (empty when passed).</summary>
+    public IReadOnlyList<string> Problems { get; }
+    /// <summary>What the verification query returned (null when none is configured).</summary>
+    public string? QueryResult { get; }
+    public TimeSpan Duration { get; }
+    public DateTimeOffset VerifiedAt { get; }
+    /// <summary>The scratch database it was restored into (already dropped).</summary>
+    public string ScratchDatabase { get; }
+    public string Summary => Passed
+        ? $"restored and matched {TablesCompared} table(s)" + (QueryResult is null ? "" : $"; {QueryResult}")
+        : string.Join("; ", Problems);
+
+    /// <summary>The non-terminating error a failed verification is reported with; null when it passed.</summary>
+    public DeployOpsError? ToError() => Passed ? null
+        : new DeployOpsError(ChecksumMatched ? ErrorIds.BackupVerificationFailed : ErrorIds.BackupCorrupt,
+            ChecksumMatched ? ErrorKind.InvalidResult : ErrorKind.InvalidData,
+            $"Backup {BackupId} failed verification: {Summary}", BackupId);
+}

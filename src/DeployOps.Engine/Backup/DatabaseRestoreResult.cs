@@ -1,0 +1,36 @@
+namespace DeployOps.Engine.Backup;
+
+/// <summary>A completed Restore-DeploymentDatabase: what replaced what, and the safety net left behind.</summary>
+public sealed class DatabaseRestoreResult
+{
+    internal DatabaseRestoreResult(string backupId, string database, BackupRestoreMode mode, string? safetyBackupId,
+        int terminatedConnections, int tablesVerified, IReadOnlyList<string> extraTables, string? migrationHead,
+        string? previousDatabase, TimeSpan duration)
+    {
+        BackupId = backupId;
+        Database = database;
+        Mode = mode;
+        SafetyBackupId = safetyBackupId;
+        TerminatedConnections = terminatedConnections;
+        TablesVerified = tablesVerified;
+        ExtraTables = extraTables;
+        MigrationHead = migrationHead;
+        PreviousDatabase = previousDatabase;
+        Duration = duration;
+    }
+
+    public string BackupId { get; }
+    public string Database { get; }
+    public BackupRestoreMode Mode { get; }
+    /// <summary>The backup of the database as it was just before the restore (null with -NoSafetyBackup).</summary>
+    public string? SafetyBackupId { get; }
+    public int TerminatedConnections { get; }
+    /// <summary>Tables whose row counts matched the manifest after the restore.</summary>
+    public int TablesVerified { get; }
+    /// <summary>Clean mode only: tables that exist now but not in the backup (clean drops only what the dump contains).</summary>
+    public IReadOnlyList<string> ExtraTables { get; }
+    public string? MigrationHead { get; }
+    /// <summary>Swap mode: the name the replaced database now has (kept; drop it when satisfied).</summary>
+    public string? PreviousDatabase { get; }
+    public TimeSpan Duration { get; }
+}

@@ -1,0 +1,55 @@
+namespace DeployOps.Engine.Backup;
+
+/// <summary>One database backup: the dump, what it contains, and its verification verdict.</summary>
+public sealed class DeploymentBackup
+{
+    internal DeploymentBackup(BackupManifest m, string directory)
+    {
+        Id = m.Id;
+        Database = m.Database;
+        Server = m.Server;
+        ServerVersion = m.ServerVersion;
+        Created = m.Created;
+        CreatedBy = m.CreatedBy;
+        Host = m.Host;
+        Reason = m.Reason;
+        Size = m.Size;
+        Sha256 = m.Sha256;
+        Duration = TimeSpan.FromSeconds(m.DurationSeconds);
+        Tables = new Dictionary<string, long>(m.Tables, StringComparer.Ordinal);
+        MigrationHead = m.MigrationHead;
+        Verified = m.Verified;
+        VerifiedAt = m.VerifiedAt;
+        VerificationDetails = m.VerificationDetails;
+        Path = System.IO.Path.Combine(directory, m.File);
+        ManifestPath = System.IO.Path.Combine(directory, m.Id + BackupStore.ManifestExtension);
+    }
+
+    public string Id { get; }
+    public string Database { get; }
+    public string Server { get; }
+    public string ServerVersion { get; }
+    public DateTimeOffset Created { get; }
+    public string CreatedBy { get; }
+    public string Host { get; }
+    /// <summary>Why it was taken: manual, pre-restore, pre-deployment, pre-rollback…</summary>
+    public string? Reason { get; }
+    /// <summary>Size of the dump file in bytes.</summary>
+    public long Size { get; }
+    public string Sha256 { get; }
+    public TimeSpan Duration { get; }
+    /// <summary>Exact row count per table ("schema.table"), read in the dump's own snapshot.</summary>
+    public IReadOnlyDictionary<string, long> Tables { get; }
+    public long TotalRows => Tables.Values.Sum();
+    /// <summary>Latest value of the migrations table at backup time; null when there is no such table.</summary>
+    public string? MigrationHead { get; }
+    /// <summary>null: never tested; true: restored into a scratch database and matched its manifest; false: failed that.</summary>
+    public bool? Verified { get; }
+    public DateTimeOffset? VerifiedAt { get; }
+    public string? VerificationDetails { get; }
+    /// <summary>The dump file (pg_dump custom format).</summary>
+    public string Path { get; }
+    public string ManifestPath { get; }
+
+    public override string ToString() => $"{Id} ({Database}, {Size:N0} bytes)";
+}

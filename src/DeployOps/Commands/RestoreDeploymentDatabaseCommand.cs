@@ -1,0 +1,42 @@
+using System.Management.Automation;
+using DeployOps.Engine.Backup;
+using DeployOps.Engine.Configuration;
+using DeployOps.Hosting;
+
+namespace DeployOps.Commands;
+
+/// <summary>
+/// Replaces the configured database with a backup: safety backup first, stopApp, terminate connections, restore
+/// (clean or swap), verify row counts against the manifest, startApp. A failure says what state the database is in.
+/// </summary>
+[Cmdlet(VerbsData.Restore, "DeploymentDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High,
+    DefaultParameterSetName = PathSet)]
+[OutputType(typeof(DatabaseRestoreResult))]
+public sealed class RestoreDeploymentDatabaseCommand : DeployOpsCmdlet
+{
+    private const string PathSet = "Path";
+    private const string ConfigSet = "Config";
+
+    [Parameter(ParameterSetName = PathSet, Position = 0)]
+    public string? Path { get; set; }
+
+    [Parameter(ParameterSetName = ConfigSet, Mandatory = true, ValueFromPipeline = true)]
+    public DeploymentConfig? Config { get; set; }
+
+    /// <summary>The backup to restore (default: the newest backup of the configured database).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? Id { get; set; }
+
+    /// <summary>Do not back up the current database before replacing it.</summary>
+    [Parameter]
+    public SwitchParameter NoSafetyBackup { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var config = Config ?? LoadConfig(Path);
+        var options = new RestoreOptions { Id = Id, NoSafetyBackup = NoSafetyBackup };
+        var result = RunEngine((sink, ct) => new BackupManager(config).RestoreAsync(options, sink, ct));
+        if (result is not null) WriteObject(result);
+    }
+}

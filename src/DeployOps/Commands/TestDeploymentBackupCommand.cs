@@ -1,0 +1,47 @@
+using System.Management.Automation;
+using DeployOps.Engine.Backup;
+using DeployOps.Engine.Configuration;
+using DeployOps.Hosting;
+
+namespace DeployOps.Commands;
+
+/// <summary>
+/// Proves a backup restorable: checks its sha256, restores it into a scratch database (always dropped), compares
+/// row counts with the manifest and runs backup.verifyQuery; the verdict is stored in the manifest.
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Test, "DeploymentBackup", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
+[OutputType(typeof(BackupVerification), typeof(bool))]
+public sealed class TestDeploymentBackupCommand : DeployOpsCmdlet
+{
+    private const string PathSet = "Path";
+    private const string ConfigSet = "Config";
+
+    [Parameter(ParameterSetName = PathSet, Position = 0)]
+    public string? Path { get; set; }
+
+    [Parameter(ParameterSetName = ConfigSet, Mandatory = true, ValueFromPipeline = true)]
+    public DeploymentConfig? Config { get; set; }
+
+    /// <summary>The backup to test (default: the newest backup of the configured database).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? Id { get; set; }
+
+    /// <summary>Return only $true (verified) or $false.</summary>
+    [Parameter]
+    public SwitchParameter Quiet { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var config = Config ?? LoadConfig(Path);
+        var verification = RunEngine((sink, ct) => new BackupManager(config).VerifyAsync(Id, Quiet ? new QuietSink(sink) : sink, ct));
+        if (Quiet)
+        {
+            WriteObject(verification?.Passed == true);
+            return;
+        }
+        if (verification is null) return;
+        WriteObject(verification);
+        if (verification.ToError() is { } error) WriteEngineError(error);
+    }
+}
