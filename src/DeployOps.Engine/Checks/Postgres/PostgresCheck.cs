@@ -94,7 +94,7 @@ internal sealed class PostgresCheck : ICheck
     {
         // replay_lag is NULL for an idle, caught-up replica (and for roles without pg_monitor): count it as zero.
         const string sql = """
-            SELECT coalesce(application_name, ''), coalesce(client_addr::text, 'local'), coalesce(state, ''),
+            SELECT coalesce(application_name, ''), coalesce(host(client_addr), 'local'), coalesce(state, ''),
                    coalesce(extract(epoch FROM replay_lag), 0)::float8
             FROM pg_stat_replication ORDER BY 1, 2
             """;
