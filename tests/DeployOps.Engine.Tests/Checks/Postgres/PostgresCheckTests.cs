@@ -1,5 +1,7 @@
 using DeployOps.Engine.Checks;
+using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Tests.Fixtures;
+using DeployOps.Engine.Tests.Support;
 using Npgsql;
 
 namespace DeployOps.Engine.Tests.Checks.Postgres;
@@ -146,11 +148,11 @@ public sealed class PostgresCheckTests
                 warnLatency: 5s
                 connectionString: Host=127.0.0.1;Port={{_pg.Port}};Database={{db}};Username={{PostgresFixture.User}};Password=${env:PG_PASSWORD}
             """;
-        using var cfg = new Support.TempConfig(OneCheck.Header + yaml);
-        var config = Engine.Configuration.ConfigLoader.Load(cfg.Path, n => Env.GetValueOrDefault(n));
+        using var cfg = new TempConfig(OneCheck.Header + yaml);
+        var config = ConfigLoader.Load(cfg.Path, n => Env.GetValueOrDefault(n));
         Assert.All(config.Checks, c => Assert.Equal($"127.0.0.1:{_pg.Port}/{db}", c.Target));
 
-        var report = await PreDeploymentRunner.RunAsync(config, new PreDeploymentOptions(), new Support.RecordingSink(), CancellationToken.None);
+        var report = await PreDeploymentRunner.RunAsync(config, new PreDeploymentOptions(), new RecordingSink(), CancellationToken.None);
         Assert.All(report.Results, r =>
         {
             Assert.Equal(CheckStatus.Passed, r.Status);
