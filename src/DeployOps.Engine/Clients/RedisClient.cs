@@ -84,6 +84,8 @@ internal sealed class RedisClient : IRedisClient
 
     public ValueTask DisposeAsync()
     {
+        // Every caller awaits its commands, so skip 1.2.6's QUIT handshake: it waits the full SyncTimeout.
+        _connection.Close(allowCommandsToComplete: false);
         _connection.Dispose();
         return ValueTask.CompletedTask;
     }

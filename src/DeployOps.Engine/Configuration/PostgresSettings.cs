@@ -68,7 +68,7 @@ public sealed class PostgresSettings
         return new PostgresSettings(b.ConnectionString, $"{b.Host}:{b.Port}/{b.Database}", b.Database ?? "");
     }
 
-    private static bool TryFromUrl(string url, NpgsqlConnectionStringBuilder builder, out string? problem)
+    internal static bool TryFromUrl(string url, NpgsqlConnectionStringBuilder builder, out string? problem)
     {
         problem = null;
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != "postgres" && uri.Scheme != "postgresql"))

@@ -1,0 +1,38 @@
+using DeployOps.Engine.Configuration;
+
+namespace DeployOps.Engine.Checks.Memory;
+
+internal sealed class MemoryCheck : ICheck
+{
+    private readonly long _minAvailable;
+    private readonly long? _warnAvailable;
+    private readonly Func<MemorySnapshot> _read;
+
+    public MemoryCheck(long minAvailable, long? warnAvailable, Func<MemorySnapshot>? read = null)
+    {
+        _minAvailable = minAvailable;
+        _warnAvailable = warnAvailable;
+        _read = read ?? MemorySnapshot.Read;
+    }
+
+    public string Target => Environment.MachineName;
+
+    public Task<CheckOutcome> RunAsync(CancellationToken cancellationToken)
+    {
+        var memory = _read();
+        var data = new Dictionary<string, object?>
+        {
+            ["availableBytes"] = memory.AvailableBytes,
+            ["totalBytes"] = memory.TotalBytes,
+            ["availablePercent"] = memory.TotalBytes > 0 ? Math.Round(100.0 * memory.AvailableBytes / memory.TotalBytes, 1) : null,
+            ["minAvailableBytes"] = _minAvailable,
+            ["source"] = memory.Source,
+        };
+        var text = $"{ValueParsers.FormatSize(memory.AvailableBytes)} of {ValueParsers.FormatSize(memory.TotalBytes)} memory available";
+        CheckOutcome outcome =
+            memory.AvailableBytes < _minAvailable ? CheckOutcome.Fail($"only {text}; at least {ValueParsers.FormatSize(_minAvailable)} is required", data)
+            : _warnAvailable is { } warn && memory.AvailableBytes < warn ? CheckOutcome.Warn($"{text}; below the warning level of {ValueParsers.FormatSize(warn)}", data)
+            : CheckOutcome.Pass($"{text} (at least {ValueParsers.FormatSize(_minAvailable)} required)", data);
+        return Task.FromResult(outcome);
+    }
+}
