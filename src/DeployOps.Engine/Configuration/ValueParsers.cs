@@ -73,7 +73,8 @@ public static partial class ValueParsers
         : $"{d.TotalHours:0.##}h";
 
     public static string FormatSize(long bytes) =>
-        bytes >= 1_000_000_000 ? $"{bytes / 1e9:0.##} GB"
+        bytes >= 1_000_000_000_000 ? $"{bytes / 1e12:0.##} TB"
+        : bytes >= 1_000_000_000 ? $"{bytes / 1e9:0.##} GB"
         : bytes >= 1_000_000 ? $"{bytes / 1e6:0.##} MB"
         : bytes >= 1_000 ? $"{bytes / 1e3:0.##} KB"
         : $"{bytes} B";
