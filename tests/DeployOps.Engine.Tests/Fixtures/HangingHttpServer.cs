@@ -27,6 +27,8 @@ public sealed class HangingHttpServer : IDisposable
     public string BaseUrl => $"http://127.0.0.1:{Port}";
     /// <summary>How many complete request heads arrived (so a test knows the check really got through).</summary>
     public int RequestsReceived => Volatile.Read(ref _requests);
+    /// <summary>When each request head arrived: shows whether callers waited on each other.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<DateTime> Arrivals { get; } = new();
 
     private async Task AcceptLoopAsync()
     {
@@ -40,7 +42,7 @@ public sealed class HangingHttpServer : IDisposable
             {
                 try
                 {
-                    if (await LoopbackHttpServer.ReadHeadAsync(client.GetStream()) is not null) Interlocked.Increment(ref _requests);
+                    if (await LoopbackHttpServer.ReadHeadAsync(client.GetStream()) is not null) { Arrivals.Enqueue(DateTime.UtcNow); Interlocked.Increment(ref _requests); }
                 }
                 catch (Exception) { }
             });
