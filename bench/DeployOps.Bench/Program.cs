@@ -5,6 +5,7 @@ using DeployOps.Bench;
 var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
 {
     ["backup"] = BackupBench.RunAsync,
+    ["prechecks"] = PreDeploymentBench.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

@@ -10,9 +10,7 @@ public sealed class RedisFixture : IDisposable
     private readonly string _binary;
     private Process? _process;
 
-    public RedisFixture() : this(null) { }
-
-    public RedisFixture(string? password)
+    public RedisFixture(string? password = null)
     {
         _binary = ExternalProcess.Require("apt-get install -y redis-server", "/usr/bin/redis-server", "redis-server");
         Password = password;
@@ -52,10 +50,4 @@ public sealed class RedisFixture : IDisposable
         Stop();
         try { System.IO.Directory.Delete(Directory, true); } catch (IOException) { }
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class RedisCollection : ICollectionFixture<RedisFixture>
-{
-    public const string Name = "redis";
 }
