@@ -277,7 +277,8 @@ public static class MaintenanceMode
     /// <summary>The window to record: an existing one keeps its start and author; reason/expected end change only when given.</summary>
     private static MaintenanceInfo NewInfo(DeploymentConfig config, EnterMaintenanceOptions options, MaintenanceInfo? existing)
     {
-        var now = DateTimeOffset.UtcNow;
+        var clock = DateTimeOffset.UtcNow;
+        var now = new DateTimeOffset(clock.UtcTicks - clock.UtcTicks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
         var expectedEnd = options.ExpectedDuration is { } d ? now + d : (DateTimeOffset?)null;
         if (existing is not null)
             return existing with
@@ -287,8 +288,7 @@ public static class MaintenanceMode
                 DeploymentId = options.DeploymentId ?? existing.DeploymentId,
             };
         var me = OperatorIdentity.Current;
-        return new MaintenanceInfo(new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero),
-            options.Reason ?? DefaultReason, me.User, me.Host, options.DeploymentId, expectedEnd, config.Application, config.Environment);
+        return new MaintenanceInfo(now, options.Reason ?? DefaultReason, me.User, me.Host, options.DeploymentId, expectedEnd, config.Application, config.Environment);
     }
 
     private static string Describe(IMaintenanceMechanism m) => $"{m.Name} {m.Target}";

@@ -1,0 +1,37 @@
+using DeployOps.Engine.Audit;
+using DeployOps.Engine.Configuration;
+using DeployOps.Engine.Tests.Fixtures;
+using DeployOps.Engine.Tests.Support;
+
+namespace DeployOps.Engine.Tests.Maintenance;
+
+/// <summary>A deployops.yaml with a maintenance section in its own folder (private state directory and flag file).</summary>
+internal sealed class MaintenanceConfig : IDisposable
+{
+    private readonly TempConfig _file;
+
+    public MaintenanceConfig(string body)
+    {
+        _file = new TempConfig("application: shop\nenvironment: test\n" + body);
+        Config = ConfigLoader.Load(_file.Path);
+    }
+
+    public DeploymentConfig Config { get; }
+    public string Directory => _file.Directory;
+    public string FlagPath => Path.Combine(_file.Directory, "MAINTENANCE_MODE");
+
+    public IReadOnlyList<AuditEntry> Audit() => AuditLog.For(Config).ReadAll();
+
+    public void Dispose() => _file.Dispose();
+
+    /// <summary>flagFile section pointing at <see cref="FlagPath"/> (relative to the config folder).</summary>
+    public const string FlagFile = "  flagFile:\n    path: MAINTENANCE_MODE\n";
+}
+
+/// <summary>One demo app shared by a test class (starting it costs a second or two).</summary>
+public sealed class DemoAppFixture : IDisposable
+{
+    public DemoAppProcess App { get; } = new("1.0.0");
+
+    public void Dispose() => App.Dispose();
+}
