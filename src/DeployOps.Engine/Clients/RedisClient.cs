@@ -84,6 +84,8 @@ internal sealed class RedisClient : IRedisClient
 
     public ValueTask DisposeAsync()
     {
+        // Every command was awaited, so nothing is pending; Close(true) (what Dispose does) would idle for a second.
+        _connection.Close(allowCommandsToComplete: false);
         _connection.Dispose();
         return ValueTask.CompletedTask;
     }

@@ -35,3 +35,11 @@ public sealed class DemoAppFixture : IDisposable
 
     public void Dispose() => App.Dispose();
 }
+
+/// <summary>One Redis shared by a test class (RedisFixture has two constructors, which xunit fixtures cannot have).</summary>
+public sealed class SharedRedis : IDisposable
+{
+    public RedisFixture Redis { get; } = new();
+
+    public void Dispose() => Redis.Dispose();
+}
