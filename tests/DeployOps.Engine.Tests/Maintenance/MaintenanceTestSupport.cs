@@ -43,3 +43,17 @@ public sealed class SharedRedis : IDisposable
 
     public void Dispose() => Redis.Dispose();
 }
+
+internal static class Eventually
+{
+    /// <summary>Polls until the condition holds (a hang guard, not a timing assertion).</summary>
+    public static async Task WaitAsync(Func<Task<bool>> condition, string what, double seconds = 15)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what} did not happen within {seconds}s");
+            await Task.Delay(25);
+        }
+    }
+}
