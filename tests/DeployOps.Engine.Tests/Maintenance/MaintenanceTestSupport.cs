@@ -10,9 +10,11 @@ internal sealed class MaintenanceConfig : IDisposable
 {
     private readonly TempConfig _file;
 
-    public MaintenanceConfig(string body)
+    public MaintenanceConfig(string body, IReadOnlyDictionary<string, string>? files = null)
     {
         _file = new TempConfig("application: shop\nenvironment: test\n" + body);
+        foreach (var (name, content) in files ?? new Dictionary<string, string>())
+            File.WriteAllText(System.IO.Path.Combine(_file.Directory, name), content);
         Config = ConfigLoader.Load(_file.Path);
     }
 
@@ -28,12 +30,35 @@ internal sealed class MaintenanceConfig : IDisposable
     public const string FlagFile = "  flagFile:\n    path: MAINTENANCE_MODE\n";
 }
 
-/// <summary>One demo app shared by a test class (starting it costs a second or two).</summary>
+/// <summary>
+/// One demo app shared by a test class (starting it costs a second or two), honouring a maintenance flag file
+/// at <see cref="FlagPath"/> the way a real application would.
+/// </summary>
 public sealed class DemoAppFixture : IDisposable
 {
-    public DemoAppProcess App { get; } = new("1.0.0");
+    public DemoAppFixture()
+    {
+        FlagDirectory = ExternalProcess.TempDirectory("demo-flag");
+        // The demo app reads DEMO_ + the upper-cased setting name (DEMO_MAINTENANCEFLAG); the documented spelling
+        // DEMO_MAINTENANCE_FLAG is set too so this keeps working if the app is aligned with its documentation.
+        App = new DemoAppProcess("1.0.0", environment: new Dictionary<string, string>
+        {
+            ["DEMO_MAINTENANCEFLAG"] = FlagPath,
+            ["DEMO_MAINTENANCE_FLAG"] = FlagPath,
+        });
+    }
 
-    public void Dispose() => App.Dispose();
+    public DemoAppProcess App { get; }
+    public string FlagDirectory { get; }
+    public string FlagPath => Path.Combine(FlagDirectory, "MAINTENANCE_MODE");
+
+    public Task ResetFaultsAsync() => App.SetFaultsAsync(new { connections = 0, connectionDecayPerSecond = 0.0, latencyMs = 0, errorRate = 0.0 });
+
+    public void Dispose()
+    {
+        App.Dispose();
+        try { Directory.Delete(FlagDirectory, true); } catch (IOException) { }
+    }
 }
 
 /// <summary>One Redis shared by a test class (RedisFixture has two constructors, which xunit fixtures cannot have).</summary>
