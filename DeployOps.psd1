@@ -10,10 +10,14 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @(
         'DeployOps.format.ps1xml'
+        'DeployOps.Maintenance.format.ps1xml'
     )
     CmdletsToExport      = @(
         'Test-DeploymentConfig'
         'Test-PreDeployment'
+        'Enter-MaintenanceMode'
+        'Exit-MaintenanceMode'
+        'Get-MaintenanceMode'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
