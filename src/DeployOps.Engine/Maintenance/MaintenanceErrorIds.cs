@@ -10,6 +10,4 @@ public static partial class ErrorIds
     public const string NginxConfigInvalid = "NginxConfigInvalid";
     /// <summary>In-flight work did not fall below the threshold in time; maintenance stays on.</summary>
     public const string DrainTimeout = "DrainTimeout";
-    /// <summary>A drain source could not be read (endpoint down, field missing, query failed).</summary>
-    public const string DrainSourceFailed = "DrainSourceFailed";
 }
