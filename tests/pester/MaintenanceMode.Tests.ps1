@@ -102,13 +102,18 @@ Describe 'Redis flag and Inconsistent detection' {
         $script:redisCli = (Get-Command redis-cli -ErrorAction SilentlyContinue).Source
         if ($script:redisServer -and $script:redisCli) {
             $script:port = Get-FreePort
+            $script:redisDir = Join-Path ([IO.Path]::GetTempPath()) ("deployops-pester-redis-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+            New-Item -ItemType Directory -Path $script:redisDir | Out-Null
             $script:redis = Start-Process -FilePath $script:redisServer -PassThru -NoNewWindow `
-                -ArgumentList '--port', $script:port, '--bind', '127.0.0.1', '--save', '""', '--appendonly', 'no'
+                -ArgumentList '--port', $script:port, '--bind', '127.0.0.1', '--dir', $script:redisDir, '--appendonly', 'no'
             $deadline = (Get-Date).AddSeconds(10)
             while ((& $script:redisCli -p $script:port ping 2>$null) -ne 'PONG' -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
         }
     }
-    AfterAll { if ($script:redis) { Stop-Process -Id $script:redis.Id -ErrorAction SilentlyContinue } }
+    AfterAll {
+        if ($script:redis) { Stop-Process -Id $script:redis.Id -ErrorAction SilentlyContinue }
+        if ($script:redisDir) { Remove-Item -Recurse -Force $script:redisDir -ErrorAction SilentlyContinue }
+    }
 
     It 'names the mechanism that disagrees' -Skip:(-not (Get-Command redis-server -ErrorAction SilentlyContinue) -or -not (Get-Command redis-cli -ErrorAction SilentlyContinue)) {
         $dir = New-MaintenanceConfig -Extra "redis:`n  endpoint: 127.0.0.1:$($script:port)"
