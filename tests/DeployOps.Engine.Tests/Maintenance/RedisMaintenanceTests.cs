@@ -16,7 +16,7 @@ public sealed class RedisMaintenanceTests : IClassFixture<SharedRedis>
     public RedisMaintenanceTests(SharedRedis shared) => _redis = shared.Redis;
 
     private static string Yaml(RedisFixture redis, string key, string extra = "") =>
-        $"redis:\n  endpoint: {redis.Endpoint}\n  connectTimeout: 1s\n" +
+        $"redis:\n  endpoint: {redis.Endpoint}\n  connectTimeout: 5s\n" +
         "maintenance:\n" + MaintenanceConfig.FlagFile +
         $"  redis:\n    key: {key}\n" + extra;
 
@@ -29,8 +29,9 @@ public sealed class RedisMaintenanceTests : IClassFixture<SharedRedis>
         var messages = new BlockingCollection<string>();
         await using (await client.SubscribeAsync("maint-events", messages.Add, default))
         {
-            var state = await MaintenanceMode.EnterAsync(cfg.Config, new EnterMaintenanceOptions { Reason = "deploy 2.3" }, new RecordingSink(), default);
-            Assert.Equal(MaintenanceStatus.On, state.Status);
+            var sink = new RecordingSink();
+            var state = await MaintenanceMode.EnterAsync(cfg.Config, new EnterMaintenanceOptions { Reason = "deploy 2.3" }, sink, default);
+            Assert.True(state.Status == MaintenanceStatus.On, $"{state}; {sink.AllText()}");
             Assert.Equal(MechanismStatus.On, state["Redis"]!.Status);
 
             using (var value = JsonDocument.Parse((await client.GetAsync(key, default))!))

@@ -41,12 +41,6 @@ internal sealed partial class NginxMaintenancePage : IMaintenanceMechanism
 
     public Task ExitAsync(CancellationToken cancellationToken) => ApplyAsync(NginxIncludeFile.Off(), cancellationToken);
 
-    /// <summary>Ensures the include file exists (as a no-op) so the site configuration can include it before first use.</summary>
-    public void EnsureIncludeFile()
-    {
-        if (!File.Exists(_settings.IncludeFile)) AtomicFile.Write(_settings.IncludeFile, NginxIncludeFile.Off());
-    }
-
     private async Task ApplyAsync(string content, CancellationToken cancellationToken)
     {
         var previous = AtomicFile.ReadOrNull(_settings.IncludeFile);
