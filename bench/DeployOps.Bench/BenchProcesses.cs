@@ -53,8 +53,9 @@ internal sealed class BenchProcess : IDisposable
     {
         if (!_process.HasExited)
         {
-            _process.Kill();
-            _process.WaitForExit(10_000);
+            // SIGTERM first: nginx's master stops its workers on TERM, while SIGKILL would orphan them.
+            using (var kill = Process.Start("kill", $"-TERM {_process.Id}")) kill.WaitForExit();
+            if (!_process.WaitForExit(10_000)) _process.Kill();
         }
         _process.Dispose();
     }
