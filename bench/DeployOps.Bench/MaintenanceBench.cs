@@ -20,10 +20,10 @@ internal static class MaintenanceBench
         var root = Directory.CreateTempSubdirectory("deployops-bench-maint-").FullName;
         try
         {
-            var appPort = BenchProcess.FreePort();
-            var proxyPort = BenchProcess.FreePort();
-            using var app = BenchProcess.Start("dotnet", $"\"{Path.Combine(AppContext.BaseDirectory, "DemoApp.dll")}\" --urls http://127.0.0.1:{appPort}");
-            BenchProcess.WaitForPort(appPort);
+            var appPort = MaintenanceBenchProcess.FreePort();
+            var proxyPort = MaintenanceBenchProcess.FreePort();
+            using var app = MaintenanceBenchProcess.Start("dotnet", $"\"{Path.Combine(AppContext.BaseDirectory, "DemoApp.dll")}\" --urls http://127.0.0.1:{appPort}");
+            MaintenanceBenchProcess.WaitForPort(appPort);
 
             var include = Path.Combine(root, "maintenance.conf");
             File.WriteAllText(include, "");
@@ -50,8 +50,8 @@ internal static class MaintenanceBench
                     }
                 }
                 """);
-            using var nginx = BenchProcess.Start(nginxBinary, $"-p {root}/ -c {conf}");
-            BenchProcess.WaitForPort(proxyPort);
+            using var nginx = MaintenanceBenchProcess.Start(nginxBinary, $"-p {root}/ -c {conf}");
+            MaintenanceBenchProcess.WaitForPort(proxyPort);
 
             var yaml = Path.Combine(root, "deployops.yaml");
             File.WriteAllText(yaml, $"""

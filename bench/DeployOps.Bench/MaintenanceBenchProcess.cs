@@ -4,13 +4,13 @@ using System.Net.Sockets;
 namespace DeployOps.Bench;
 
 /// <summary>Minimal starters for the real servers a bench needs (loopback only), stopped by PID.</summary>
-internal sealed class BenchProcess : IDisposable
+internal sealed class MaintenanceBenchProcess : IDisposable
 {
     private readonly Process _process;
 
-    private BenchProcess(Process process) => _process = process;
+    private MaintenanceBenchProcess(Process process) => _process = process;
 
-    public static BenchProcess Start(string file, string arguments, IDictionary<string, string>? environment = null)
+    public static MaintenanceBenchProcess Start(string file, string arguments, IDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
@@ -19,7 +19,7 @@ internal sealed class BenchProcess : IDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[{Path.GetFileName(file)}] {e.Data}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new BenchProcess(process);
+        return new MaintenanceBenchProcess(process);
     }
 
     public static int FreePort()
