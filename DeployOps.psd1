@@ -12,6 +12,7 @@
         'DeployOps.format.ps1xml'
         'DeployOps.State.format.ps1xml'
         'DeployOps.Backup.format.ps1xml'
+        'DeployOps.Maintenance.format.ps1xml'
     )
     CmdletsToExport      = @(
         'Get-Deployment'
@@ -23,6 +24,9 @@
         'Get-DeploymentBackup'
         'Test-DeploymentBackup'
         'Restore-DeploymentDatabase'
+        'Enter-MaintenanceMode'
+        'Exit-MaintenanceMode'
+        'Get-MaintenanceMode'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -112,7 +112,7 @@ public static class ConfigLoader
             else checks.Add(definition);
         }
 
-        var maintenance = MaintenanceSettings.Read(root.Map("maintenance"));
+        var maintenance = MaintenanceSettings.Read(root.Map("maintenance"), directory, postgres, redis, application, environment);
         var deployment = DeploymentSettings.Read(root.Map("deployment"));
         var health = HealthSettings.Read(root.Map("health"));
         var backup = BackupSettings.Read(root.Map("backup"), postgres, state.Directory, directory);

@@ -1,0 +1,96 @@
+using System.Text.RegularExpressions;
+using DeployOps.Engine.Clients;
+using DeployOps.Engine.Hosting;
+
+namespace DeployOps.Engine.Maintenance.Mechanisms;
+
+/// <summary>
+/// Switches the nginx site to a maintenance page: writes the include file, runs <c>nginx -t</c> and reloads.
+/// When the test fails the previous include file is put back and nginx is not reloaded, so the live configuration
+/// is untouched; the error carries nginx's own message with file and line.
+/// </summary>
+internal sealed partial class NginxMaintenancePage : IMaintenanceMechanism
+{
+    private readonly NginxPageSettings _settings;
+
+    public NginxMaintenancePage(NginxPageSettings settings) => _settings = settings;
+
+    public string Name => "Nginx";
+    public string Target => _settings.IncludeFile;
+
+    [GeneratedRegex(@"\[(emerg|alert|crit|error)\]\s+(?:\d+#\d+:\s+)?(?<message>.*)$")]
+    private static partial Regex NginxProblem();
+
+    [GeneratedRegex(@" in (?<file>\S+):(?<line>\d+)\s*$")]
+    private static partial Regex FileAndLine();
+
+    public Task<MechanismReading> ReadAsync(CancellationToken cancellationToken)
+    {
+        var content = AtomicFile.ReadOrNull(_settings.IncludeFile);
+        var (on, info) = NginxIncludeFile.Parse(content);
+        var detail = content is null ? "include file absent" : on ? "maintenance page served" : "include file is a no-op";
+        return Task.FromResult(new MechanismReading(on ? MechanismStatus.On : MechanismStatus.Off, detail, info));
+    }
+
+    public async Task EnterAsync(MaintenanceInfo info, CancellationToken cancellationToken)
+    {
+        var page = _settings.PagePath is { } path ? await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false)
+            : _settings.PageHtml ?? NginxPageSettings.DefaultPage;
+        await ApplyAsync(NginxIncludeFile.On(info, _settings, page), cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task ExitAsync(CancellationToken cancellationToken) => ApplyAsync(NginxIncludeFile.Off(), cancellationToken);
+
+    private async Task ApplyAsync(string content, CancellationToken cancellationToken)
+    {
+        var previous = AtomicFile.ReadOrNull(_settings.IncludeFile);
+        AtomicFile.Write(_settings.IncludeFile, content);
+        try
+        {
+            var test = await RunAsync(_settings.TestCommand, cancellationToken).ConfigureAwait(false);
+            if (!test.Succeeded)
+            {
+                Restore(previous);
+                throw Invalid(test);
+            }
+            var reload = await RunAsync(_settings.ReloadCommand, cancellationToken).ConfigureAwait(false);
+            if (!reload.Succeeded)
+            {
+                Restore(previous);
+                throw new DeployOpsException(ErrorIds.MaintenanceMechanismFailed, ErrorKind.InvalidOperation,
+                    $"nginx reload failed ({_settings.ReloadCommand}, {Describe(reload)}): {reload.TailText.Trim()}; " +
+                    $"{_settings.IncludeFile} was restored", _settings.IncludeFile);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Restore(previous); // nothing was reloaded yet, or the reload was cut short: keep disk matching the old config
+            throw;
+        }
+    }
+
+    private void Restore(string? previous)
+    {
+        if (previous is null) File.Delete(_settings.IncludeFile);
+        else AtomicFile.Write(_settings.IncludeFile, previous);
+    }
+
+    private DeployOpsException Invalid(ShellCommandResult test)
+    {
+        var problems = test.Output.Split('\n')
+            .Select(l => NginxProblem().Match(l.TrimEnd()))
+            .Where(m => m.Success)
+            .Select(m => m.Groups["message"].Value)
+            .ToList();
+        var first = problems.Select(p => FileAndLine().Match(p)).FirstOrDefault(m => m.Success);
+        var target = first is null ? _settings.IncludeFile : $"{first.Groups["file"].Value}:{first.Groups["line"].Value}";
+        var text = problems.Count > 0 ? string.Join("; ", problems) : test.TailText.Trim();
+        return new DeployOpsException(ErrorIds.NginxConfigInvalid, ErrorKind.InvalidData,
+            $"nginx -t rejected the configuration: {text}. {_settings.IncludeFile} was restored and nginx was not reloaded.", target);
+    }
+
+    private Task<ShellCommandResult> RunAsync(string command, CancellationToken cancellationToken) =>
+        ShellCommand.RunAsync(new ShellCommandSpec { Command = command, Timeout = _settings.CommandTimeout, TailLines = 10 }, null, cancellationToken);
+
+    private static string Describe(ShellCommandResult r) => r.TimedOut ? "timed out" : $"exit code {r.ExitCode}";
+}

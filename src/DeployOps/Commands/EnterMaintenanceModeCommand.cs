@@ -1,0 +1,64 @@
+using System.Management.Automation;
+using DeployOps.Engine.Configuration;
+using DeployOps.Engine.Maintenance;
+using DeployOps.Hosting;
+
+namespace DeployOps.Commands;
+
+/// <summary>
+/// Switches every configured maintenance mechanism on (flag file, Redis key, nginx page; ShouldProcess for each),
+/// then waits for in-flight work to drain below the threshold. A drain timeout is error DrainTimeout and leaves
+/// maintenance on. Idempotent: entering again reports the existing window and changes its reason only with -Reason.
+/// </summary>
+[Cmdlet(VerbsCommon.Enter, "MaintenanceMode", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
+    DefaultParameterSetName = PathSet)]
+[OutputType(typeof(MaintenanceState))]
+public sealed class EnterMaintenanceModeCommand : DeployOpsCmdlet
+{
+    private const string PathSet = "Path";
+    private const string ConfigSet = "Config";
+
+    [Parameter(ParameterSetName = PathSet, Position = 0)]
+    public string? Path { get; set; }
+
+    [Parameter(ParameterSetName = ConfigSet, Mandatory = true, ValueFromPipeline = true)]
+    public DeploymentConfig? Config { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Reason { get; set; }
+
+    /// <summary>Wait for draining (default: when maintenance.drain is configured); -Drain:$false skips it.</summary>
+    [Parameter]
+    public SwitchParameter Drain { get; set; }
+
+    /// <summary>Overrides maintenance.drain.timeout.</summary>
+    [Parameter]
+    public TimeSpan? DrainTimeout { get; set; }
+
+    /// <summary>Recorded as the window's expected end.</summary>
+    [Parameter]
+    public TimeSpan? ExpectedDuration { get; set; }
+
+    /// <summary>Skip the drain wait.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var config = Config ?? LoadConfig(Path);
+        var options = new EnterMaintenanceOptions
+        {
+            Reason = Reason,
+            Drain = MyInvocation.BoundParameters.ContainsKey(nameof(Drain)) ? Drain.IsPresent : null,
+            DrainTimeout = DrainTimeout,
+            ExpectedDuration = ExpectedDuration,
+            Force = Force,
+        };
+        var state = RunEngine((sink, ct) => MaintenanceMode.EnterAsync(config, options, sink, ct));
+        if (PassThru) WriteObject(state);
+    }
+}

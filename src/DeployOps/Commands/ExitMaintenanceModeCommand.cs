@@ -1,0 +1,35 @@
+using System.Management.Automation;
+using DeployOps.Engine.Configuration;
+using DeployOps.Engine.Maintenance;
+using DeployOps.Hosting;
+
+namespace DeployOps.Commands;
+
+/// <summary>
+/// Switches off every maintenance mechanism that is on, even when some fail (each failure is its own error).
+/// Idempotent: nothing on means nothing to do.
+/// </summary>
+[Cmdlet(VerbsCommon.Exit, "MaintenanceMode", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
+    DefaultParameterSetName = PathSet)]
+[OutputType(typeof(MaintenanceState))]
+public sealed class ExitMaintenanceModeCommand : DeployOpsCmdlet
+{
+    private const string PathSet = "Path";
+    private const string ConfigSet = "Config";
+
+    [Parameter(ParameterSetName = PathSet, Position = 0)]
+    public string? Path { get; set; }
+
+    [Parameter(ParameterSetName = ConfigSet, Mandatory = true, ValueFromPipeline = true)]
+    public DeploymentConfig? Config { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var config = Config ?? LoadConfig(Path);
+        var state = RunEngine((sink, ct) => MaintenanceMode.ExitAsync(config, new ExitMaintenanceOptions(), sink, ct));
+        if (PassThru) WriteObject(state);
+    }
+}

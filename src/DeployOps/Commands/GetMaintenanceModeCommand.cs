@@ -1,0 +1,30 @@
+using System.Management.Automation;
+using DeployOps.Engine.Configuration;
+using DeployOps.Engine.Maintenance;
+using DeployOps.Hosting;
+
+namespace DeployOps.Commands;
+
+/// <summary>
+/// The state of each maintenance mechanism and whether they agree: On, Off, Inconsistent (naming which is on and
+/// which is off) or Unknown (one could not be read).
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "MaintenanceMode", DefaultParameterSetName = PathSet)]
+[OutputType(typeof(MaintenanceState))]
+public sealed class GetMaintenanceModeCommand : DeployOpsCmdlet
+{
+    private const string PathSet = "Path";
+    private const string ConfigSet = "Config";
+
+    [Parameter(ParameterSetName = PathSet, Position = 0)]
+    public string? Path { get; set; }
+
+    [Parameter(ParameterSetName = ConfigSet, Mandatory = true, ValueFromPipeline = true)]
+    public DeploymentConfig? Config { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var config = Config ?? LoadConfig(Path);
+        WriteObject(RunEngine((sink, ct) => MaintenanceMode.GetStateAsync(config, sink, ct)));
+    }
+}
