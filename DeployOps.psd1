@@ -10,10 +10,12 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @(
         'DeployOps.format.ps1xml'
+        'DeployOps.Deployment.format.ps1xml'
     )
     CmdletsToExport      = @(
         'Test-DeploymentConfig'
         'Test-PreDeployment'
+        'Switch-DeploymentTraffic'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
