@@ -1,0 +1,73 @@
+namespace DeployOps.Engine.State;
+
+/// <summary>
+/// One deployment of one application/environment, as its journal tells it. Running and Interrupted deployments
+/// have no End. Built by the store from the journal, so it is the same whichever command reads it.
+/// </summary>
+public sealed class DeploymentRecord
+{
+    internal DeploymentRecord(string id, string application, string environment, string version,
+        string? previousVersion, string strategy, string user, string host, int processId, DateTimeOffset start,
+        DateTimeOffset? end, DeploymentOutcome outcome, IReadOnlyList<PhaseRecord> phases, string? error,
+        string? logPath, IReadOnlyDictionary<string, string> fields)
+    {
+        Id = id;
+        Application = application;
+        Environment = environment;
+        Version = version;
+        PreviousVersion = previousVersion;
+        Strategy = strategy;
+        User = user;
+        Host = host;
+        ProcessId = processId;
+        Start = start;
+        End = end;
+        Outcome = outcome;
+        Phases = phases;
+        Error = error;
+        LogPath = logPath;
+        Fields = fields;
+    }
+
+    public string Id { get; }
+    public string Application { get; }
+    public string Environment { get; }
+    public string Version { get; }
+    public string? PreviousVersion { get; }
+    /// <summary>BlueGreen, Canary, Rolling, Hotfix (as the deployment engine named it).</summary>
+    public string Strategy { get; }
+    public string User { get; }
+    public string Host { get; }
+    public int ProcessId { get; }
+    public DateTimeOffset Start { get; }
+    public DateTimeOffset? End { get; }
+    public TimeSpan? Duration => End - Start;
+    public DeploymentOutcome Outcome { get; }
+    public IReadOnlyList<PhaseRecord> Phases { get; }
+    /// <summary>The last phase that completed successfully: where Resume-Deployment continues after it.</summary>
+    public string? LastCompletedPhase => Phases.LastOrDefault(p => p.Status == PhaseStatus.Succeeded)?.Name;
+    /// <summary>Why it failed, was rolled back or interrupted (redacted).</summary>
+    public string? Error { get; }
+    public string? LogPath { get; }
+    public string? BackupId => Field(DeploymentField.BackupId);
+    public string? MigrationHeadBefore => Field(DeploymentField.MigrationHeadBefore);
+    public string? MigrationHeadAfter => Field(DeploymentField.MigrationHeadAfter);
+    public string? DecisionRecordPath => Field(DeploymentField.DecisionRecordPath);
+    /// <summary>Every annotation journaled for this deployment (see <see cref="DeploymentField"/>).</summary>
+    public IReadOnlyDictionary<string, string> Fields { get; }
+
+    private string? Field(string name) => Fields.TryGetValue(name, out var value) ? value : null;
+
+    public override string ToString() => $"{Id} {Application}/{Environment} {Version} {Outcome}";
+}
+
+/// <summary>Names of annotations a deployment can carry (<see cref="DeploymentTracker.AnnotateAsync"/>).</summary>
+public static class DeploymentField
+{
+    public const string BackupId = "backupId";
+    public const string MigrationHeadBefore = "migrationHeadBefore";
+    public const string MigrationHeadAfter = "migrationHeadAfter";
+    public const string DecisionRecordPath = "decisionRecordPath";
+    /// <summary>Engine-private resume data (active slot, canary step…) may use any other camelCase name.</summary>
+    public const string ActiveSlot = "activeSlot";
+}
