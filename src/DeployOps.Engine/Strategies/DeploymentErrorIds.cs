@@ -21,6 +21,6 @@ public static partial class ErrorIds
     public const string DeploymentVerificationFailed = "DeploymentVerificationFailed";
     public const string CanaryGateFailed = "CanaryGateFailed";
     public const string CanaryApprovalTimedOut = "CanaryApprovalTimedOut";
-    public const string CanaryAwaitingApproval = "CanaryAwaitingApproval";
+    public const string ApprovalNotPending = "ApprovalNotPending";
     public const string RollingFailureBudgetExceeded = "RollingFailureBudgetExceeded";
 }

@@ -1,6 +1,7 @@
 using DeployOps.Engine.Audit;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Hosting;
+using DeployOps.Engine.State;
 using DeployOps.Engine.Strategies;
 
 namespace DeployOps.Engine.Traffic;
@@ -49,6 +50,10 @@ public static class TrafficSwitcher
             audit.Write(options.Command, action, router.Target, "Skipped");
             return null;
         }
+        // The deployment lock keeps an operator's switch from racing a running deployment (DeploymentLocked).
+        await using var store = DeploymentStore.Open(config);
+        var held = await store.AcquireLockAsync("switch-" + DeploymentIds.New(), cancellationToken).ConfigureAwait(false);
+        await using var _ = held.ConfigureAwait(false);
         try
         {
             var change = await router.ApplyAsync(wanted, cancellationToken).ConfigureAwait(false);

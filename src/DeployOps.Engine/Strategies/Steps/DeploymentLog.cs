@@ -9,31 +9,40 @@ namespace DeployOps.Engine.Strategies.Steps;
 /// </summary>
 internal sealed class DeploymentLog : IDisposable
 {
-    private readonly StreamWriter? _writer;
     private readonly Redactor _redactor;
     private readonly object _gate = new();
+    private StreamWriter? _writer;
 
     public DeploymentLog(string? path, Redactor redactor)
     {
-        Path = path;
         _redactor = redactor;
-        if (path is null) return;
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-        _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite), new UTF8Encoding(false))
-        {
-            AutoFlush = true,
-        };
+        if (path is not null) Open(path);
     }
 
-    public string? Path { get; }
+    public string? Path { get; private set; }
+
+    /// <summary>Starts writing (appending) to <paramref name="path"/>; a log without a file discards lines (planning).</summary>
+    public void Open(string path)
+    {
+        lock (_gate)
+        {
+            _writer?.Dispose();
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+            _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite), new UTF8Encoding(false))
+            {
+                AutoFlush = true,
+            };
+            Path = path;
+        }
+    }
 
     public void Write(string text)
     {
-        if (_writer is null) return;
         var stamp = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture);
         var redacted = _redactor.Redact(text);
         lock (_gate)
         {
+            if (_writer is null) return;
             foreach (var line in redacted.Split('\n')) _writer.WriteLine($"{stamp} {line.TrimEnd('\r')}");
         }
     }
