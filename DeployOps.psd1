@@ -16,6 +16,9 @@
         'Test-DeploymentConfig'
         'Test-PreDeployment'
         'Switch-DeploymentTraffic'
+        'Invoke-Deployment'
+        'Resume-Deployment'
+        'Approve-Deployment'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
