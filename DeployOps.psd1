@@ -11,14 +11,18 @@
     FormatsToProcess     = @(
         'DeployOps.format.ps1xml'
         'DeployOps.Deployment.format.ps1xml'
+        'DeployOps.State.format.ps1xml'
     )
     CmdletsToExport      = @(
+        'Get-Deployment'
+        'Get-DeploymentHistory'
         'Test-DeploymentConfig'
         'Test-PreDeployment'
         'Switch-DeploymentTraffic'
         'Invoke-Deployment'
         'Resume-Deployment'
         'Approve-Deployment'
+        'Unlock-Deployment'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -56,6 +56,7 @@ internal sealed partial class FileDeploymentStore : IDeploymentStore
     public async Task<IDeploymentLock> AcquireLockAsync(string deploymentId, CancellationToken ct)
     {
         CheckId(deploymentId);
+        RefuseWithoutOsLocking();
         StateDirectory.Sub(_state.Directory, "locks");
         var settleUntil = DateTime.UtcNow + HolderSettleTime;
         while (true)
@@ -118,6 +119,19 @@ internal sealed partial class FileDeploymentStore : IDeploymentStore
         return holder?.ToInfo(LockPath, _state.LockTtl)
             ?? new LockInfo(Application, Environment, "unknown", "unknown", "unknown", 0, File.GetLastWriteTimeUtc(LockPath),
                 LockPath, null);
+    }
+
+    /// <summary>With .NET file locking switched off, FileShare.None no longer takes a flock and two deployments
+    /// could both "win": refuse rather than pretend.</summary>
+    private void RefuseWithoutOsLocking()
+    {
+        var env = System.Environment.GetEnvironmentVariable("DOTNET_SYSTEM_IO_DISABLEFILELOCKING");
+        var disabled = (AppContext.TryGetSwitch("System.IO.DisableFileLocking", out var on) && on)
+            || string.Equals(env, "1", StringComparison.Ordinal) || string.Equals(env, "true", StringComparison.OrdinalIgnoreCase);
+        if (disabled)
+            throw new DeployOpsException(ErrorIds.StateStoreUnavailable, ErrorKind.InvalidOperation,
+                "File locking is disabled for .NET (DOTNET_SYSTEM_IO_DISABLEFILELOCKING / System.IO.DisableFileLocking), so the " +
+                $"deployment lock {LockPath} cannot be enforced. Unset it, or use state.store: postgres.", LockPath);
     }
 
     private FileStream? TryLockExclusive(out IOException? failure)

@@ -107,6 +107,17 @@ public sealed class FileDeploymentStoreTests : DeploymentStoreContract, IDisposa
     }
 
     [Fact]
+    public async Task A_finished_deployment_also_leaves_its_record_as_json_beside_its_journal()
+    {
+        await using var store = OpenStore();
+        await using var tracker = await DeploymentTracker.StartAsync(store, StateTest.Start("v5", "rec-1"), CancellationToken.None);
+        await tracker.FinishAsync(DeploymentOutcome.Succeeded, null, CancellationToken.None);
+        var json = File.ReadAllText(Path.Combine(_directory, "deployments", "rec-1", "record.json"));
+        Assert.Contains("\"outcome\": \"Succeeded\"", json);
+        Assert.Contains("\"version\": \"v5\"", json);
+    }
+
+    [Fact]
     public async Task Ids_that_could_escape_the_state_directory_are_refused()
     {
         await using var store = OpenStore();

@@ -1,0 +1,30 @@
+using System.Management.Automation;
+using DeployOps.Engine.State;
+using DeployOps.Hosting;
+
+namespace DeployOps.Commands;
+
+/// <summary>Lists the deployments of the configured application/environment, newest first.</summary>
+[Cmdlet(VerbsCommon.Get, "DeploymentHistory")]
+[OutputType(typeof(DeploymentRecord))]
+public sealed class GetDeploymentHistoryCommand : DeployOpsCmdlet
+{
+    [Parameter(Position = 0)]
+    public string? Path { get; set; }
+
+    /// <summary>Only the newest N deployments (after the -Status filter).</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int Last { get; set; }
+
+    /// <summary>Only deployments with these outcomes.</summary>
+    [Parameter]
+    public DeploymentOutcome[]? Status { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var config = LoadConfig(Path);
+        var query = new HistoryQuery { Last = Last, Outcomes = Status ?? Array.Empty<DeploymentOutcome>() };
+        RunEngine((sink, ct) => DeploymentStateCommands.GetHistoryAsync(config, query, sink, ct));
+    }
+}

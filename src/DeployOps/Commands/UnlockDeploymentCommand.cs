@@ -1,0 +1,28 @@
+using System.Management.Automation;
+using DeployOps.Engine.State;
+using DeployOps.Hosting;
+
+namespace DeployOps.Commands;
+
+/// <summary>
+/// Breaks the one-deployment-at-a-time lock of the configured application/environment: a stale one (its holder
+/// is provably gone), or with -Force any one. Audited.
+/// </summary>
+[Cmdlet(VerbsCommon.Unlock, "Deployment", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(LockInfo))]
+public sealed class UnlockDeploymentCommand : DeployOpsCmdlet
+{
+    [Parameter(Position = 0)]
+    public string? Path { get; set; }
+
+    /// <summary>Break the lock even when its holder looks alive.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var config = LoadConfig(Path);
+        var options = new UnlockOptions { Force = Force };
+        RunEngine((sink, ct) => DeploymentStateCommands.UnlockAsync(config, options, sink, ct));
+    }
+}
