@@ -21,7 +21,8 @@ public sealed class DeploymentStage : IDisposable
     private readonly TempConfig _temp;
     private readonly List<string> _names = new();
 
-    public DeploymentStage(int instances = 0, string extraDeployment = "", string? smoke = null, string? verify = null)
+    public DeploymentStage(int instances = 0, string extraDeployment = "", string? smoke = null, string? verify = null,
+        string probePath = "/version")
     {
         _temp = new TempConfig("placeholder: true");
         Directory = _temp.Directory;
@@ -52,7 +53,7 @@ public sealed class DeploymentStage : IDisposable
             "environment: test",
             "deployment:",
             targetsYaml,
-            Proxy.Yaml("  "),
+            Proxy.Yaml("  ", probePath),
             "  readiness:",
             "    timeout: 20s",
             "    interval: 100ms",

@@ -42,14 +42,15 @@ public sealed class NginxStage : IDisposable
             confirmTimeout ?? TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200));
 
     /// <summary>The deployment.traffic block of a deployops.yaml that drives this nginx (indented for nesting).</summary>
-    public string Yaml(string indent = "    ") => string.Join("\n", new[]
+    public string Yaml(string indent = "    ", string probePath = "/version") => string.Join("\n", new[]
     {
         $"traffic:",
         $"  upstreamFile: {UpstreamFile}",
         $"  upstreamName: {UpstreamName}",
         $"  nginx: {Nginx.Binary}",
         $"  nginxArguments: \"{Nginx.Arguments}\"",
-        $"  probeUrl: {ProxyUrl}/version",
+        $"  probeUrl: {ProxyUrl}{probePath}",
+        $"  probePath: {probePath}",
         $"  confirmTimeout: 10s",
         $"  drainDelay: 200ms",
     }.Select(l => indent + l));
