@@ -24,6 +24,7 @@ public sealed class NginxRouter : ITrafficRouter
     private readonly TrafficSettings _settings;
     private readonly Redactor _redactor;
     private readonly Action<string>? _log;
+    private string? _pidFile;
 
     public NginxRouter(TrafficSettings settings, Redactor redactor, Action<string>? log = null)
     {
@@ -83,7 +84,7 @@ public sealed class NginxRouter : ITrafficRouter
         try
         {
             await RunNginxAsync("-t", ErrorIds.TrafficConfigInvalid, cancellationToken).ConfigureAwait(false);
-            await RunNginxAsync("-s reload", ErrorIds.TrafficReloadFailed, cancellationToken).ConfigureAwait(false);
+            await ReloadAsync(ErrorIds.TrafficReloadFailed, cancellationToken).ConfigureAwait(false);
             var probes = await ConfirmAsync(backends, identities, cancellationToken).ConfigureAwait(false);
             return new TrafficChange(Target, previous is null ? "(none)" : TrafficBackend.Describe(previous),
                 TrafficBackend.Describe(backends), probes, clock.Elapsed);
@@ -112,7 +113,7 @@ public sealed class NginxRouter : ITrafficRouter
             if (previousText is not null)
             {
                 await RunNginxAsync("-t", ErrorIds.TrafficRestoreFailed, CancellationToken.None).ConfigureAwait(false);
-                await RunNginxAsync("-s reload", ErrorIds.TrafficRestoreFailed, CancellationToken.None).ConfigureAwait(false);
+                await ReloadAsync(ErrorIds.TrafficRestoreFailed, CancellationToken.None).ConfigureAwait(false);
             }
             _log?.Invoke($"restored the previous {Target} after: {failure.Message}");
         }
@@ -138,15 +139,30 @@ public sealed class NginxRouter : ITrafficRouter
         }
     }
 
-    private async Task RunNginxAsync(string action, string errorId, CancellationToken cancellationToken)
+    /// <summary>Reloads and waits (within the confirm timeout) until the workers that ran the old configuration stop accepting.</summary>
+    private async Task ReloadAsync(string errorId, CancellationToken cancellationToken)
+    {
+        _pidFile ??= NginxWorkers.PidFileFrom(await RunNginxAsync("-T", errorId, cancellationToken, quiet: true).ConfigureAwait(false),
+            _settings.NginxArguments) ?? "";
+        var master = NginxWorkers.MasterPid(_pidFile.Length == 0 ? null : _pidFile);
+        var before = master is { } m ? NginxWorkers.Accepting(m) : new HashSet<int>();
+        await RunNginxAsync("-s reload", errorId, cancellationToken).ConfigureAwait(false);
+        if (master is null || before.Count == 0) return;
+        var deadline = DateTime.UtcNow + _settings.ConfirmTimeout;
+        while (DateTime.UtcNow < deadline && NginxWorkers.Accepting(master.Value).Overlaps(before))
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<string> RunNginxAsync(string action, string errorId, CancellationToken cancellationToken, bool quiet = false)
     {
         var command = $"{_settings.NginxCommand} {_settings.NginxArguments} {action}";
         var result = await ShellCommand.RunAsync(new ShellCommandSpec { Command = command, Timeout = TimeSpan.FromSeconds(30) },
             null, cancellationToken).ConfigureAwait(false);
-        _log?.Invoke(_redactor.Redact($"$ {command}\n{result.Output.TrimEnd()}"));
+        if (!quiet) _log?.Invoke(_redactor.Redact($"$ {command}\n{result.Output.TrimEnd()}"));
         if (!result.Succeeded)
             throw new DeployOpsException(errorId, ErrorKind.InvalidResult,
                 _redactor.Redact($"'{command}' {(result.TimedOut ? "timed out" : $"exited {result.ExitCode}")}: {result.TailText}"), Target);
+        return result.Output;
     }
 
     private async Task<string?> IdentityAsync(TrafficBackend backend, CancellationToken cancellationToken)
