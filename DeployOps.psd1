@@ -10,6 +10,7 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @(
         'DeployOps.format.ps1xml'
+        'DeployOps.Deployment.format.ps1xml'
         'DeployOps.State.format.ps1xml'
         'DeployOps.Backup.format.ps1xml'
         'DeployOps.Maintenance.format.ps1xml'
@@ -19,6 +20,10 @@
         'Get-DeploymentHistory'
         'Test-DeploymentConfig'
         'Test-PreDeployment'
+        'Switch-DeploymentTraffic'
+        'Invoke-Deployment'
+        'Resume-Deployment'
+        'Approve-Deployment'
         'Unlock-Deployment'
         'Backup-DeploymentDatabase'
         'Get-DeploymentBackup'

@@ -113,7 +113,7 @@ public static class ConfigLoader
         }
 
         var maintenance = MaintenanceSettings.Read(root.Map("maintenance"), directory, postgres, redis, application, environment);
-        var deployment = DeploymentSettings.Read(root.Map("deployment"));
+        var deployment = DeploymentSettings.Read(root.Map("deployment"), directory, postgres is not null);
         var health = HealthSettings.Read(root.Map("health"));
         var backup = BackupSettings.Read(root.Map("backup"), postgres, state.Directory, directory);
 

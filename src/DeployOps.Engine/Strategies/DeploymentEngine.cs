@@ -1,0 +1,292 @@
+using System.Globalization;
+using DeployOps.Engine.Audit;
+using DeployOps.Engine.Configuration;
+using DeployOps.Engine.Hosting;
+using DeployOps.Engine.State;
+using DeployOps.Engine.Strategies.Steps;
+using DeployOps.Engine.Traffic;
+
+namespace DeployOps.Engine.Strategies;
+
+/// <summary>
+/// Runs a strategy's phase plan under the deployment lock. Every phase start and end is journaled (durably) before
+/// the next action, so a killed deployment is Interrupted with its last completed phase and Resume-Deployment
+/// continues from there. A failure runs the failing phase's compensation (switch back, canary weight 0, instances
+/// back into rotation), finishes the record, writes the error and returns the record.
+/// </summary>
+public static class DeploymentEngine
+{
+    public const int PhaseActivityId = 40;
+    public const int StepActivityId = 41;
+    private const string TargetSlotField = "targetSlot";
+    private const string PreviousSlotField = "previousSlot";
+    private const string SkipPreChecksField = "skipPreChecks";
+    private const string NoBackupField = "noBackup";
+
+    /// <summary>Deploys; returns the record, or null under -WhatIf (the plan is written as <see cref="DeploymentPlanItem"/>s).</summary>
+    public static async Task<DeploymentRecord?> InvokeAsync(DeploymentConfig config, DeploymentOptions options, IOutputSink sink,
+        CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(options.Version))
+            throw new DeployOpsException(ErrorIds.DeploymentNotConfigured, ErrorKind.InvalidArgument, "a version is required", null);
+        var strategy = options.Strategy ?? config.Deployment.Strategy;
+        var log = new DeploymentLog(null, config.Redactor);
+        using var _ = log;
+        var router = CreateRouter(config, log);
+        await using var store = DeploymentStore.Open(config);
+        var previousVersion = await LastSucceededVersionAsync(store, cancellationToken).ConfigureAwait(false);
+        var (target, previous) = await ChooseSlotsAsync(config, strategy, router, cancellationToken).ConfigureAwait(false);
+        var id = DeploymentIds.New();
+        var run = new DeploymentRun(config, id, strategy, options.Version, previousVersion, options.Hooks,
+            options.CanaryGate ?? new HealthEndpointCanaryGate(), options.NoBackup, sink, router, log, new Dictionary<string, string>());
+        var plan = StrategyPlans.Build(run, options.SkipPreChecks, target, previous);
+
+        var audit = AuditLog.For(config);
+        var what = $"Deploy {options.Version} with {strategy}: {string.Join(" -> ", plan.Select(p => p.Name))}";
+        var subject = $"{config.Application}/{config.Environment}";
+        if (!sink.ShouldProcess(subject, what))
+        {
+            for (var i = 0; i < plan.Count; i++) sink.WriteRecord(plan[i].ToItem(i + 1));
+            audit.Write(options.Command, config.Redactor.Redact(what), subject, "Skipped");
+            return null;
+        }
+
+        var logPath = Path.Combine(config.Deployment.LogDirectory ?? StateDirectory.Sub(config.State.Directory, "logs"), id + ".log");
+        log.Open(logPath);
+        var tracker = await DeploymentTracker.StartAsync(store, new DeploymentStart
+        {
+            Id = id,
+            Version = options.Version,
+            Strategy = strategy.ToString(),
+            PreviousVersion = previousVersion,
+            LogPath = logPath,
+        }, cancellationToken).ConfigureAwait(false);
+        await using (tracker.ConfigureAwait(false))
+        {
+            run.Tracker = tracker;
+            if (target is not null) await run.AnnotateAsync(TargetSlotField, target.Name, cancellationToken).ConfigureAwait(false);
+            if (previous is not null) await run.AnnotateAsync(PreviousSlotField, previous.Name, cancellationToken).ConfigureAwait(false);
+            if (options.SkipPreChecks) await run.AnnotateAsync(SkipPreChecksField, "true", cancellationToken).ConfigureAwait(false);
+            if (options.NoBackup) await run.AnnotateAsync(NoBackupField, "true", cancellationToken).ConfigureAwait(false);
+            audit.Write(options.Command, config.Redactor.Redact(what), subject, "Started", null, id);
+            log.Write($"deployment {id}: {what}");
+            return await ExecuteAsync(run, plan, resuming: false, options.Command, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Continues an interrupted deployment after its last completed phase.</summary>
+    public static async Task<DeploymentRecord?> ResumeAsync(DeploymentConfig config, ResumeDeploymentOptions options, IOutputSink sink,
+        CancellationToken cancellationToken)
+    {
+        await using var store = DeploymentStore.Open(config);
+        var id = options.Id ?? (await store.FindInterruptedAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault()?.Id
+            ?? throw new DeployOpsException(ErrorIds.DeploymentNotFound, ErrorKind.ObjectNotFound,
+                $"No interrupted deployment of {config.Application}/{config.Environment} to resume", null);
+        var record = await store.GetAsync(id, cancellationToken).ConfigureAwait(false)
+            ?? throw new DeployOpsException(ErrorIds.DeploymentNotFound, ErrorKind.ObjectNotFound, $"No deployment {id} in {store.Location}", id);
+        var subject = $"{config.Application}/{config.Environment}";
+        var what = $"Resume deployment {id} ({record.Version}, {record.Strategy}) after phase {record.LastCompletedPhase ?? "(none)"}";
+        var audit = AuditLog.For(config);
+        if (!sink.ShouldProcess(subject, what))
+        {
+            audit.Write(options.Command, what, subject, "Skipped", null, id);
+            return null;
+        }
+        var tracker = await DeploymentTracker.ResumeAsync(store, id, cancellationToken).ConfigureAwait(false);
+        await using (tracker.ConfigureAwait(false))
+        {
+            var fields = tracker.Current.Fields;
+            var strategy = Enum.Parse<DeploymentStrategy>(record.Strategy, ignoreCase: true);
+            using var log = new DeploymentLog(record.LogPath, config.Redactor);
+            log.Write($"deployment {id} resumed by {OperatorIdentity.Current}");
+            var run = new DeploymentRun(config, id, strategy, record.Version, record.PreviousVersion, options.Hooks,
+                options.CanaryGate ?? new HealthEndpointCanaryGate(), fields.ContainsKey(NoBackupField), sink, CreateRouter(config, log), log, fields)
+            {
+                Tracker = tracker,
+            };
+            var target = Slot(config, fields.GetValueOrDefault(TargetSlotField));
+            var previous = Slot(config, fields.GetValueOrDefault(PreviousSlotField));
+            var plan = StrategyPlans.Build(run, fields.ContainsKey(SkipPreChecksField), target, previous);
+            audit.Write(options.Command, what, subject, "Started", null, id);
+            return await ExecuteAsync(run, plan, resuming: true, options.Command, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<DeploymentRecord> ExecuteAsync(DeploymentRun run, List<PlannedPhase> plan, bool resuming, string command,
+        CancellationToken ct)
+    {
+        var tracker = run.Tracker!;
+        var indices = PhasesToRun(plan, tracker, resuming);
+        foreach (var i in indices.Where(i => tracker.IsPhaseCompleted(plan[i].Name))) run.Rerun.Add(plan[i].Name);
+        var activity = $"Deploying {run.Version} ({run.Strategy}) to {run.Config.Application}/{run.Config.Environment}";
+        foreach (var i in indices)
+        {
+            var phase = plan[i];
+            ct.ThrowIfCancellationRequested();
+            run.Sink.WriteProgress(new ProgressUpdate(PhaseActivityId, activity, $"{phase.Name}: {phase.Action}", i * 100 / plan.Count));
+            run.Log.Write($"phase {phase.Name} started: {phase.Action}");
+            await tracker.PhaseStartedAsync(phase.Name, ct).ConfigureAwait(false);
+            string? detail;
+            try
+            {
+                detail = await phase.Run(ct).ConfigureAwait(false);
+            }
+            catch (TrafficDeclinedException declined)
+            {
+                run.Log.Write($"phase {phase.Name}: {declined.Message}");
+                run.Sink.WriteWarning($"Stopped before phase {phase.Name}: {declined.Message}. Resume-Deployment -Id {run.Id} continues from there.");
+                var stopped = await tracker.FinishAsync(DeploymentOutcome.Interrupted, declined.Message, CancellationToken.None).ConfigureAwait(false);
+                Complete(run, activity);
+                run.Sink.WriteRecord(stopped);
+                return stopped;
+            }
+            catch (DeployOpsException failure)
+            {
+                return await FailAsync(run, plan, phase, failure, command, activity).ConfigureAwait(false);
+            }
+            catch (Exception unexpected) when (unexpected is not OperationCanceledException)
+            {
+                var failure = new DeployOpsException(ErrorIds.UnexpectedError, ErrorKind.NotSpecified,
+                    $"{unexpected.GetType().Name}: {unexpected.Message}", phase.Name, unexpected);
+                return await FailAsync(run, plan, phase, failure, command, activity).ConfigureAwait(false);
+            }
+            var redacted = detail is null ? null : run.Config.Redactor.Redact(detail);
+            await tracker.PhaseCompletedAsync(phase.Name, redacted, ct).ConfigureAwait(false);
+            run.Log.Write($"phase {phase.Name} completed{(redacted is null ? "" : ": " + redacted)}");
+        }
+        var record = await tracker.FinishAsync(DeploymentOutcome.Succeeded, null, CancellationToken.None).ConfigureAwait(false);
+        run.Log.Write($"deployment {run.Id} succeeded");
+        AuditLog.For(run.Config).Write(command, $"Deploy {run.Version} with {run.Strategy}", $"{run.Config.Application}/{run.Config.Environment}",
+            "Succeeded", Details(record), run.Id);
+        Complete(run, activity);
+        run.Sink.WriteRecord(record);
+        return record;
+    }
+
+    /// <summary>
+    /// Which phases to run: all on a fresh deployment; on resume, those not completed — and when the next one moves
+    /// traffic, the verification before it again, so traffic never goes to a target that was not verified just now.
+    /// </summary>
+    private static List<int> PhasesToRun(List<PlannedPhase> plan, DeploymentTracker tracker, bool resuming)
+    {
+        if (!resuming) return Enumerable.Range(0, plan.Count).ToList();
+        var first = plan.FindIndex(p => !tracker.IsPhaseCompleted(p.Name));
+        if (first < 0) return new List<int>();
+        var result = new List<int>();
+        if (plan[first].Kind == PhaseKind.Traffic && plan.FindLastIndex(first, p => p.Kind == PhaseKind.Verify) is var verify and >= 0)
+            result.Add(verify);
+        result.AddRange(Enumerable.Range(first, plan.Count - first).Where(i => !tracker.IsPhaseCompleted(plan[i].Name)));
+        return result;
+    }
+
+    private static async Task<DeploymentRecord> FailAsync(DeploymentRun run, List<PlannedPhase> plan, PlannedPhase phase,
+        DeployOpsException failure, string command, string activity)
+    {
+        var tracker = run.Tracker!;
+        var message = run.Config.Redactor.Redact(failure.Message);
+        run.Log.Write($"phase {phase.Name} failed: {message}");
+        await tracker.PhaseFailedAsync(phase.Name, message, CancellationToken.None).ConfigureAwait(false);
+        var outcome = DeploymentOutcome.Failed;
+        if (phase.OnFailure is not null)
+        {
+            try
+            {
+                outcome = await phase.OnFailure(failure, CancellationToken.None).ConfigureAwait(false);
+                if (outcome == DeploymentOutcome.RolledBack) message += " Traffic was switched back to the previous version.";
+            }
+            catch (DeployOpsException compensation)
+            {
+                run.Sink.WriteError(compensation.ToError());
+                message += $" Restoring traffic failed too: {run.Config.Redactor.Redact(compensation.Message)}";
+            }
+        }
+        if (run.Hooks is not null && phase.Kind != PhaseKind.Hook && tracker.IsPhaseCompleted("before-deploy"))
+        {
+            try
+            {
+                await run.Hooks.AfterDeployAsync(PlanPhases.HookContext(run, succeeded: false), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (DeployOpsException hook)
+            {
+                run.Sink.WriteError(hook.ToError());
+            }
+        }
+        var record = await tracker.FinishAsync(outcome, message, CancellationToken.None).ConfigureAwait(false);
+        AuditLog.For(run.Config).Write(command, $"Deploy {run.Version} with {run.Strategy}", $"{run.Config.Application}/{run.Config.Environment}",
+            outcome.ToString(), Details(record), run.Id);
+        Complete(run, activity);
+        run.Sink.WriteError(new DeployOpsError(failure.ErrorId, failure.Kind,
+            $"Deployment {run.Id} of {run.Version} stopped in phase {phase.Name}: {message}", record));
+        run.Sink.WriteRecord(record);
+        return record;
+    }
+
+    private static void Complete(DeploymentRun run, string activity) =>
+        run.Sink.WriteProgress(new ProgressUpdate(PhaseActivityId, activity, "Done", 100, Completed: true));
+
+    private static Dictionary<string, string> Details(DeploymentRecord record) => new()
+    {
+        ["version"] = record.Version,
+        ["previousVersion"] = record.PreviousVersion ?? "",
+        ["phases"] = string.Join(",", record.Phases.Select(p => $"{p.Name}:{p.Status}")),
+        ["durationMs"] = ((long)(record.Duration ?? TimeSpan.Zero).TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+        ["error"] = record.Error ?? "",
+    };
+
+    private static ITrafficRouter? CreateRouter(DeploymentConfig config, DeploymentLog log) =>
+        config.Deployment.Traffic.Provider == TrafficProvider.None ? null : TrafficSwitcher.CreateRouter(config, log.Write);
+
+    private static DeploymentTarget? Slot(DeploymentConfig config, string? name) =>
+        name is null ? null : config.Deployment.Slots.FirstOrDefault(s => s.Name == name);
+
+    private static async Task<string?> LastSucceededVersionAsync(IDeploymentStore store, CancellationToken ct) =>
+        (await store.ListAsync(new HistoryQuery { Last = 1, Outcomes = new[] { DeploymentOutcome.Succeeded } }, ct).ConfigureAwait(false))
+            .FirstOrDefault()?.Version;
+
+    /// <summary>Blue-green and canary deploy to the slot without traffic; a hotfix goes to the live slot.</summary>
+    private static async Task<(DeploymentTarget? Target, DeploymentTarget? Previous)> ChooseSlotsAsync(DeploymentConfig config,
+        DeploymentStrategy strategy, ITrafficRouter? router, CancellationToken ct)
+    {
+        var slots = config.Deployment.Slots;
+        if (strategy == DeploymentStrategy.Rolling) return (null, null);
+        if (strategy == DeploymentStrategy.Hotfix)
+        {
+            if (slots.Count == 0) return (null, null);
+            var live = router is null ? null : TrafficSwitcher.ActiveSlot(await router.ReadCurrentAsync(ct).ConfigureAwait(false));
+            return (Slot(config, live) ?? slots[0], null);
+        }
+        if (slots.Count != 2)
+            throw new DeployOpsException(ErrorIds.DeploymentNotConfigured, ErrorKind.InvalidOperation,
+                $"{strategy} needs two deployment.slots (blue and green) in {config.FilePath}", config.FilePath);
+        if (router is null)
+            throw new DeployOpsException(ErrorIds.TrafficNotConfigured, ErrorKind.InvalidOperation,
+                $"{strategy} moves traffic, but {config.FilePath} has no deployment.traffic section", config.FilePath);
+        var active = Slot(config, TrafficSwitcher.ActiveSlot(await router.ReadCurrentAsync(ct).ConfigureAwait(false)));
+        var target = slots.First(s => s != active);
+        return (target, active);
+    }
+
+    /// <summary>Approves the inconclusive canary gate a running deployment is waiting on.</summary>
+    public static async Task<DeploymentApproval?> ApproveAsync(DeploymentConfig config, string? id, string? reason, IOutputSink sink,
+        CancellationToken cancellationToken)
+    {
+        await using var store = DeploymentStore.Open(config);
+        id ??= (await store.GetLockAsync(cancellationToken).ConfigureAwait(false))?.DeploymentId
+            ?? throw new DeployOpsException(ErrorIds.ApprovalNotPending, ErrorKind.ObjectNotFound,
+                $"No deployment of {config.Application}/{config.Environment} is running", null);
+        var approvals = new CanaryApprovals(config);
+        var pending = approvals.Pending(id) ?? throw new DeployOpsException(ErrorIds.ApprovalNotPending, ErrorKind.InvalidOperation,
+            $"Deployment {id} is not waiting for an approval", id);
+        var action = $"Approve inconclusive canary gate {pending.Gate} ({pending.Reason})";
+        var audit = AuditLog.For(config);
+        if (!sink.ShouldProcess(id, action))
+        {
+            audit.Write("Approve-Deployment", action, id, "Skipped", null, id);
+            return null;
+        }
+        var approval = approvals.Approve(id, pending.Gate, reason ?? pending.Reason);
+        audit.Write("Approve-Deployment", action, id, "Succeeded", null, id);
+        sink.WriteRecord(approval);
+        return approval;
+    }
+}

@@ -1,0 +1,27 @@
+namespace DeployOps.Engine.Strategies;
+
+/// <summary>What Invoke-Deployment was asked to do.</summary>
+public sealed class DeploymentOptions
+{
+    public required string Version { get; init; }
+    /// <summary>Null: the configuration's <c>deployment.strategy</c>.</summary>
+    public DeploymentStrategy? Strategy { get; init; }
+    public bool SkipPreChecks { get; init; }
+    /// <summary>Passed to the hooks: the backup hook skips its database backup.</summary>
+    public bool NoBackup { get; init; }
+    /// <summary>Backup and maintenance mode, wired by the host; null runs without them.</summary>
+    public IDeploymentHooks? Hooks { get; init; }
+    /// <summary>The canary gate; null uses <see cref="HealthEndpointCanaryGate"/>.</summary>
+    public ICanaryGate? CanaryGate { get; init; }
+    public string Command { get; init; } = "Invoke-Deployment";
+}
+
+/// <summary>What Resume-Deployment was asked to do.</summary>
+public sealed class ResumeDeploymentOptions
+{
+    /// <summary>Null: the most recent interrupted deployment.</summary>
+    public string? Id { get; init; }
+    public IDeploymentHooks? Hooks { get; init; }
+    public ICanaryGate? CanaryGate { get; init; }
+    public string Command { get; init; } = "Resume-Deployment";
+}

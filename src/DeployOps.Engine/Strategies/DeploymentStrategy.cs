@@ -1,0 +1,24 @@
+namespace DeployOps.Engine.Strategies;
+
+public enum DeploymentStrategy
+{
+    /// <summary>Deploy to the idle slot, verify it, switch all traffic, keep the old slot for instant switch-back.</summary>
+    BlueGreen,
+    /// <summary>Deploy to the idle slot and shift traffic in weighted steps, each gated on health.</summary>
+    Canary,
+    /// <summary>Instances in batches: out of the router, deploy, verify, back in.</summary>
+    Rolling,
+    /// <summary>In place on the live target(s) with a smoke test only.</summary>
+    Hotfix,
+}
+
+/// <summary>What a canary gate does with an inconclusive verdict.</summary>
+public enum InconclusiveAction
+{
+    /// <summary>Pause until Approve-Deployment (or the approval timeout, which fails the canary).</summary>
+    Wait,
+    /// <summary>Treat it as a failure: weight 0 and stop.</summary>
+    Fail,
+    /// <summary>Go on to the next step.</summary>
+    Proceed,
+}

@@ -1,0 +1,19 @@
+namespace DeployOps.Engine.Strategies;
+
+/// <summary>A place a version runs: a blue/green slot or one instance of a rolling/canary pool.</summary>
+public sealed class DeploymentTarget
+{
+    public DeploymentTarget(string name, string host, int port)
+    {
+        Name = name;
+        Host = host;
+        Port = port;
+    }
+
+    public string Name { get; }
+    public string Host { get; }
+    public int Port { get; }
+    public string BaseUrl => $"http://{Host}:{Port}";
+
+    public override string ToString() => $"{Name} ({Host}:{Port})";
+}

@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using DeployOps.Engine.Clients;
+using DeployOps.Engine.Configuration;
+using DeployOps.Engine.Hosting;
+using Npgsql;
+
+namespace DeployOps.Engine.Strategies.Steps;
+
+/// <summary>
+/// Runs one configured step against one target. A failure (after its retries) throws with the step's name, the
+/// target, the exit code or HTTP status, and the tail of its output, so the operator sees why without the log.
+/// </summary>
+internal sealed class StepRunner
+{
+    private static readonly HttpClient Http = new() { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+    private readonly DeploymentConfig _config;
+    private readonly DeploymentLog _log;
+
+    public StepRunner(DeploymentConfig config, DeploymentLog log)
+    {
+        _config = config;
+        _log = log;
+    }
+
+    /// <summary>The step's text with this target's values, for plans and messages.</summary>
+    public static string Describe(StepDefinition step, StepContext context) => StepTemplate.Render(step.Text, context);
+
+    public async Task RunAsync(string phase, StepDefinition step, StepContext context, CancellationToken cancellationToken)
+    {
+        var target = context.Instance ?? context.Slot ?? "deployment";
+        for (var attempt = 0; ; attempt++)
+        {
+            var clock = Stopwatch.StartNew();
+            _log.Write($"[{phase}] step '{step.Name}' on {target} (attempt {attempt + 1}): {Describe(step, context)}");
+            var failure = step.Kind switch
+            {
+                StepKind.Command => await RunCommandAsync(phase, step, context, target, cancellationToken).ConfigureAwait(false),
+                StepKind.Http => await RunHttpAsync(phase, step, context, target, cancellationToken).ConfigureAwait(false),
+                _ => await RunSqlAsync(phase, step, context, target, cancellationToken).ConfigureAwait(false),
+            };
+            if (failure is null)
+            {
+                _log.Write($"[{phase}] step '{step.Name}' on {target} succeeded in {clock.Elapsed.TotalSeconds:0.00}s");
+                return;
+            }
+            _log.Write($"[{phase}] step '{step.Name}' on {target} failed: {failure.Message}");
+            if (attempt >= step.Retries) throw failure;
+            await Task.Delay(step.RetryDelay, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<DeployOpsException?> RunCommandAsync(string phase, StepDefinition step, StepContext context, string target,
+        CancellationToken cancellationToken)
+    {
+        var environment = new Dictionary<string, string>(context.Variables());
+        foreach (var (k, v) in step.Environment) environment[k] = StepTemplate.Render(v, context);
+        var spec = new ShellCommandSpec
+        {
+            Command = StepTemplate.Render(step.Command!, context),
+            Shell = step.Shell,
+            WorkingDirectory = StepTemplate.RenderOrNull(step.WorkingDirectory, context) is { } wd
+                ? Path.GetFullPath(Path.Combine(_config.Directory, wd)) : _config.Directory,
+            Environment = environment,
+            Timeout = step.Timeout,
+        };
+        ShellCommandResult result;
+        try
+        {
+            result = await ShellCommand.RunAsync(spec, line => _log.Write("  | " + line), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException or ArgumentException or DirectoryNotFoundException)
+        {
+            return Fail(ErrorIds.DeploymentStepFailed, phase, step, target, $"could not start {step.Shell}: {ex.Message}", "");
+        }
+        if (result.Succeeded) return null;
+        var why = result.TimedOut ? $"timed out after {ValueParsers.FormatDuration(step.Timeout)}" : $"exit code {result.ExitCode}";
+        return Fail(ErrorIds.DeploymentStepFailed, phase, step, target, why, result.TailText);
+    }
+
+    private async Task<DeployOpsException?> RunHttpAsync(string phase, StepDefinition step, StepContext context, string target,
+        CancellationToken cancellationToken)
+    {
+        var url = StepTemplate.Render(step.Url!, context);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(step.Timeout);
+        try
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(step.Method), url);
+            if (step.Body is not null)
+                request.Content = new StringContent(StepTemplate.Render(step.Body, context), Encoding.UTF8,
+                    step.Body.TrimStart().StartsWith('{') || step.Body.TrimStart().StartsWith('[') ? "application/json" : "text/plain");
+            foreach (var (k, v) in step.Headers) request.Headers.TryAddWithoutValidation(k, StepTemplate.Render(v, context));
+            using var response = await Http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            var body = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
+            var status = (int)response.StatusCode;
+            _log.Write($"  | HTTP {status} {Tail(body, 500)}");
+            var statusOk = step.ExpectStatus is { } expected ? status == expected : response.IsSuccessStatusCode;
+            if (!statusOk)
+                return Fail(ErrorIds.SmokeTestFailed, phase, step, target,
+                    $"{step.Method} {url} answered {status}, expected {step.ExpectStatus?.ToString(CultureInfo.InvariantCulture) ?? "2xx"}", Tail(body, 500));
+            if (step.ExpectBody is { } text && !body.Contains(StepTemplate.Render(text, context), StringComparison.Ordinal))
+                return Fail(ErrorIds.SmokeTestFailed, phase, step, target, $"{step.Method} {url}: body does not contain '{text}'", Tail(body, 500));
+            foreach (var (path, expectedValue) in step.ExpectJson)
+            {
+                var want = StepTemplate.Render(expectedValue, context);
+                var actual = JsonValue(body, path);
+                if (!string.Equals(actual, want, StringComparison.Ordinal))
+                    return Fail(ErrorIds.SmokeTestFailed, phase, step, target,
+                        $"{step.Method} {url}: JSON {path} is {(actual is null ? "missing" : $"'{actual}'")}, expected '{want}'", Tail(body, 500));
+            }
+            return null;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return Fail(ErrorIds.SmokeTestFailed, phase, step, target, $"{step.Method} {url} timed out after {ValueParsers.FormatDuration(step.Timeout)}", "");
+        }
+        catch (HttpRequestException ex)
+        {
+            return Fail(ErrorIds.SmokeTestFailed, phase, step, target, $"{step.Method} {url} failed: {ex.Message}", "");
+        }
+    }
+
+    private async Task<DeployOpsException?> RunSqlAsync(string phase, StepDefinition step, StepContext context, string target,
+        CancellationToken cancellationToken)
+    {
+        var postgres = _config.Postgres ?? throw new DeployOpsException(ErrorIds.DeploymentNotConfigured, ErrorKind.InvalidOperation,
+            "sql steps need the top-level postgres section", step.Name);
+        try
+        {
+            await using var connection = new NpgsqlConnection(postgres.ConnectionString);
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand(StepTemplate.Render(step.Sql!, context), connection)
+            {
+                CommandTimeout = Math.Max(1, (int)Math.Ceiling(step.Timeout.TotalSeconds)),
+            };
+            var rows = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            _log.Write($"  | {rows} row(s) affected on {postgres.Display}");
+            return null;
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+        {
+            var code = ex is PostgresException pg ? $"SQLSTATE {pg.SqlState}" : "connection failed";
+            return Fail(ErrorIds.DeploymentStepFailed, phase, step, target, $"{code} on {postgres.Display}", ex.Message);
+        }
+    }
+
+    private DeployOpsException Fail(string errorId, string phase, StepDefinition step, string target, string why, string tail)
+    {
+        var message = $"Step '{step.Name}' of phase '{phase}' on {target} failed: {why}" +
+            (tail.Length > 0 ? $"{Environment.NewLine}Last output:{Environment.NewLine}{tail}" : "");
+        return new DeployOpsException(errorId, ErrorKind.InvalidResult, _config.Redactor.Redact(message), step.Name);
+    }
+
+    private static string Tail(string text, int max) => text.Length <= max ? text.Trim() : "…" + text[^max..].Trim();
+
+    /// <summary>The value at a dotted path (object keys and array indexes) as text; null when absent or not JSON.</summary>
+    internal static string? JsonValue(string json, string path)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var element = document.RootElement;
+            foreach (var part in path.Split('.'))
+            {
+                if (element.ValueKind == JsonValueKind.Object && element.TryGetProperty(part, out var child)) element = child;
+                else if (element.ValueKind == JsonValueKind.Array && int.TryParse(part, out var index) && index >= 0 && index < element.GetArrayLength())
+                    element = element[index];
+                else return null;
+            }
+            return element.ValueKind switch
+            {
+                JsonValueKind.String => element.GetString(),
+                JsonValueKind.True => "true",
+                JsonValueKind.False => "false",
+                JsonValueKind.Null => "null",
+                _ => element.GetRawText(),
+            };
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,264 @@
+using DeployOps.Engine.Hosting;
+using DeployOps.Engine.State;
+using DeployOps.Engine.Traffic;
+
+namespace DeployOps.Engine.Strategies;
+
+/// <summary>The phase plan of each strategy. Phase names are stable: the journal and Resume-Deployment key on them.</summary>
+internal static class StrategyPlans
+{
+    public const string FailedInstancesField = "failedInstances";
+
+    public static List<PlannedPhase> Build(DeploymentRun run, bool skipPreChecks, DeploymentTarget? target, DeploymentTarget? previous)
+    {
+        var phases = new List<PlannedPhase?> { PlanPhases.PreChecks(run, skipPreChecks), PlanPhases.BeforeDeploy(run) };
+        switch (run.Strategy)
+        {
+            case DeploymentStrategy.BlueGreen: phases.AddRange(BlueGreen(run, target!, previous)); break;
+            case DeploymentStrategy.Canary: phases.AddRange(Canary(run, target!, previous)); break;
+            case DeploymentStrategy.Rolling: phases.AddRange(Rolling(run)); break;
+            default: phases.AddRange(Hotfix(run, target)); break;
+        }
+        phases.Add(PlanPhases.AfterDeploy(run));
+        return phases.OfType<PlannedPhase>().ToList();
+    }
+
+    private static IEnumerable<PlannedPhase> BlueGreen(DeploymentRun run, DeploymentTarget target, DeploymentTarget? previous)
+    {
+        yield return PlanPhases.Deploy(run, $"deploy:{target.Name}", target, true, PlanPhases.DeploySteps);
+        yield return PlanPhases.Verify(run, $"verify:{target.Name}", target, true);
+        yield return SwitchAll(run, $"traffic:{target.Name}", target, previous, null);
+        yield return PlanPhases.PostVerify(run, target, true, SwitchBack(run, previous));
+    }
+
+    private static IEnumerable<PlannedPhase> Canary(DeploymentRun run, DeploymentTarget target, DeploymentTarget? previous)
+    {
+        yield return PlanPhases.Deploy(run, $"deploy:{target.Name}", target, true, PlanPhases.DeploySteps);
+        yield return PlanPhases.Verify(run, $"verify:{target.Name}", target, true);
+        var abort = SwitchBack(run, previous);
+        if (previous is null)
+        {
+            // Nothing to compare against on a first deployment: all traffic goes to the verified slot.
+            yield return SwitchAll(run, $"traffic:{target.Name}", target, null, null);
+        }
+        else
+        {
+            foreach (var weight in run.Settings.Canary.Steps)
+            {
+                if (weight >= 100)
+                {
+                    yield return SwitchAll(run, "canary:100%", target, previous, abort);
+                    break;
+                }
+                var backends = run.Settings.Slots.Select(s => new TrafficBackend(s.Name, s.Host, s.Port,
+                    s.Name == target.Name ? weight : s.Name == previous.Name ? 100 - weight : 0)).ToList();
+                var action = $"Send {weight}% of traffic to {target.Name} ({run.Version}), {100 - weight}% to {previous.Name}";
+                yield return new PlannedPhase
+                {
+                    Name = $"canary:{weight}%",
+                    Kind = PhaseKind.Traffic,
+                    Action = action,
+                    Target = run.Router?.Target ?? "",
+                    Details = new[] { TrafficBackend.Describe(backends) },
+                    Run = async ct => (await run.MoveTrafficAsync(action, backends, ct).ConfigureAwait(false)).To,
+                    OnFailure = abort,
+                };
+                yield return Gate(run, $"gate:{weight}%", target, previous, weight, abort);
+            }
+        }
+        yield return PlanPhases.PostVerify(run, target, true, abort);
+    }
+
+    private static PlannedPhase Gate(DeploymentRun run, string name, DeploymentTarget canary, DeploymentTarget baseline, int weight,
+        Func<DeployOpsException, CancellationToken, Task<DeploymentOutcome>> abort)
+    {
+        var settings = run.Settings.Canary;
+        return new PlannedPhase
+        {
+            Name = name,
+            Kind = PhaseKind.Gate,
+            Action = $"Watch {canary.Name} at {weight}% for {Configuration.ValueParsers.FormatDuration(settings.Pause)}, then gate on its health",
+            Target = canary.Name,
+            Details = new[] { $"fail above {DeploymentRun.Percent(settings.MaxErrorRatePercent)} errors; inconclusive below {settings.MinRequests} requests: {settings.OnInconclusive}" },
+            OnFailure = abort,
+            Run = async ct =>
+            {
+                var approvals = new CanaryApprovals(run.Config);
+                if (approvals.Find(run.Id, name) is { } earlier) return $"approved by {earlier.ApprovedBy}";
+                var result = await run.Gate.EvaluateAsync(new CanaryGateContext(run.Config, run.Id, run.Version, canary, baseline, weight,
+                    settings.Pause, run.Sink), ct).ConfigureAwait(false);
+                var reason = run.Config.Redactor.Redact(result.Reason);
+                run.Log.Write($"gate {name}: {result.Verdict}: {reason}");
+                run.Sink.WriteVerbose($"Canary gate {name}: {result.Verdict}: {reason}");
+                if (result.Verdict == CanaryVerdict.Pass) return $"Pass: {reason}";
+                if (result.Verdict == CanaryVerdict.Fail || settings.OnInconclusive == InconclusiveAction.Fail)
+                    throw new DeployOpsException(ErrorIds.CanaryGateFailed, ErrorKind.InvalidResult,
+                        $"Canary gate {name} on {canary.Name} ({run.Version}): {result.Verdict}: {reason}", canary.Name);
+                if (settings.OnInconclusive == InconclusiveAction.Proceed) return $"Inconclusive (proceeding): {reason}";
+                run.Sink.WriteWarning($"Canary gate {name} is inconclusive ({reason}). Waiting up to " +
+                    $"{Configuration.ValueParsers.FormatDuration(settings.ApprovalTimeout)} for Approve-Deployment -Id {run.Id}");
+                var approval = await approvals.WaitAsync(run.Id, name, reason, settings.ApprovalTimeout, ct).ConfigureAwait(false)
+                    ?? throw new DeployOpsException(ErrorIds.CanaryApprovalTimedOut, ErrorKind.OperationTimeout,
+                        $"Canary gate {name} was inconclusive ({reason}) and nobody approved it within {Configuration.ValueParsers.FormatDuration(settings.ApprovalTimeout)}",
+                        canary.Name);
+                return $"Inconclusive, approved by {approval.ApprovedBy}";
+            },
+        };
+    }
+
+    private static PlannedPhase SwitchAll(DeploymentRun run, string name, DeploymentTarget target, DeploymentTarget? previous,
+        Func<DeployOpsException, CancellationToken, Task<DeploymentOutcome>>? onFailure)
+    {
+        var backends = TrafficSwitcher.AllTo(run.Settings.Slots, target.Name);
+        var action = $"Switch all traffic from {previous?.Name ?? "(none)"} to {target.Name} ({run.Version})";
+        return new PlannedPhase
+        {
+            Name = name,
+            Kind = PhaseKind.Traffic,
+            Action = action,
+            Target = run.Router?.Target ?? "",
+            Details = new[] { TrafficBackend.Describe(backends) },
+            OnFailure = onFailure,
+            Run = async ct =>
+            {
+                var change = await run.MoveTrafficAsync(action, backends, ct).ConfigureAwait(false);
+                await run.AnnotateAsync(DeploymentField.ActiveSlot, target.Name, ct).ConfigureAwait(false);
+                return $"{change.To} (confirmed by {change.Probes} probes)";
+            },
+        };
+    }
+
+    /// <summary>After traffic moved, a failure sends everything back to the previous slot, which kept running.</summary>
+    private static Func<DeployOpsException, CancellationToken, Task<DeploymentOutcome>> SwitchBack(DeploymentRun run, DeploymentTarget? previous) =>
+        async (_, ct) =>
+        {
+            if (previous is null) return DeploymentOutcome.Failed;
+            var current = await run.RequireRouter().ReadCurrentAsync(ct).ConfigureAwait(false);
+            var target = TrafficSwitcher.AllTo(run.Settings.Slots, previous.Name);
+            if (current is not null && TrafficBackend.Describe(current) == TrafficBackend.Describe(target)) return DeploymentOutcome.Failed;
+            await run.RestoreTrafficAsync(target, ct).ConfigureAwait(false);
+            await run.AnnotateAsync(DeploymentField.ActiveSlot, previous.Name, ct).ConfigureAwait(false);
+            return DeploymentOutcome.RolledBack;
+        };
+
+    private static IEnumerable<PlannedPhase> Rolling(DeploymentRun run)
+    {
+        var instances = run.Settings.Instances;
+        if (instances.Count < 2)
+            throw new DeployOpsException(ErrorIds.DeploymentNotConfigured, ErrorKind.InvalidOperation,
+                $"a rolling deployment needs at least two deployment.instances in {run.Config.FilePath}", run.Config.FilePath);
+        var size = Math.Min(run.Settings.Rolling.BatchSize(instances.Count), instances.Count - 1);
+        if (run.Settings.StepsFor("migrate").Count > 0)
+            yield return PlanPhases.Deploy(run, "migrate", null, false, new[] { "migrate" });
+
+        HashSet<string> Failed() => run.Fields.TryGetValue(FailedInstancesField, out var f)
+            ? f.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal) : new HashSet<string>(StringComparer.Ordinal);
+        List<TrafficBackend> Backends(IEnumerable<string> outOfRotation)
+        {
+            var out_ = outOfRotation.Concat(Failed()).ToHashSet(StringComparer.Ordinal);
+            return instances.Select(i => new TrafficBackend(i.Name, i.Host, i.Port, out_.Contains(i.Name) ? 0 : 1)).ToList();
+        }
+        Func<DeployOpsException, CancellationToken, Task<DeploymentOutcome>> putBack = async (_, ct) =>
+        {
+            await run.RestoreTrafficAsync(Backends(Array.Empty<string>()), ct).ConfigureAwait(false);
+            return DeploymentOutcome.Failed;
+        };
+
+        var batches = instances.Chunk(size).ToList();
+        for (var b = 0; b < batches.Count; b++)
+        {
+            var batch = batches[b];
+            var names = batch.Select(i => i.Name).ToList();
+            var label = $"batch{b + 1}";
+            var outAction = $"Take {string.Join(", ", names)} out of rotation";
+            yield return new PlannedPhase
+            {
+                Name = $"{label}:out",
+                Kind = PhaseKind.Traffic,
+                Action = outAction,
+                Target = run.Router?.Target ?? "",
+                Details = new[] { TrafficBackend.Describe(Backends(names)) },
+                OnFailure = putBack,
+                Run = async ct =>
+                {
+                    var change = await run.MoveTrafficAsync(outAction, Backends(names), ct).ConfigureAwait(false);
+                    await Task.Delay(run.Settings.Traffic.DrainDelay, ct).ConfigureAwait(false); // in-flight requests finish
+                    return change.To;
+                },
+            };
+            yield return RollingBatch(run, $"{label}:deploy", batch, instances.Count, Failed, putBack);
+            var inAction = $"Put {string.Join(", ", names)} back into rotation";
+            yield return new PlannedPhase
+            {
+                Name = $"{label}:in",
+                Kind = PhaseKind.Traffic,
+                Action = inAction,
+                Target = run.Router?.Target ?? "",
+                Details = new[] { TrafficBackend.Describe(Backends(Array.Empty<string>())) },
+                OnFailure = putBack,
+                Run = async ct => (await run.MoveTrafficAsync(inAction, Backends(Array.Empty<string>()), ct).ConfigureAwait(false)).To,
+            };
+        }
+    }
+
+    private static PlannedPhase RollingBatch(DeploymentRun run, string name, DeploymentTarget[] batch, int total,
+        Func<HashSet<string>> failed, Func<DeployOpsException, CancellationToken, Task<DeploymentOutcome>> putBack)
+    {
+        var steps = PlanPhases.DeployStepsWithoutMigrate;
+        return new PlannedPhase
+        {
+            Name = name,
+            Kind = PhaseKind.Deploy,
+            Action = $"Deploy {run.Version} to {string.Join(", ", batch.Select(b => b.Name))} and verify each",
+            Target = string.Join(", ", batch.Select(b => b.Name)),
+            Details = batch.SelectMany(i => run.DescribeSteps(steps.Append("smoke"), run.ContextFor(i, false)).Select(d => $"{i.Name}: {d}")).ToList(),
+            OnFailure = putBack,
+            Run = async ct =>
+            {
+                var deployed = new List<string>();
+                foreach (var instance in batch)
+                {
+                    if (failed().Contains(instance.Name)) continue;
+                    var context = run.ContextFor(instance, false);
+                    try
+                    {
+                        await run.RunStepsAsync(name, steps, context, ct).ConfigureAwait(false);
+                        await run.WaitReadyAsync(instance, ct).ConfigureAwait(false);
+                        await run.RunStepsAsync(name, new[] { "smoke" }, context, ct).ConfigureAwait(false);
+                        deployed.Add(instance.Name);
+                    }
+                    catch (DeployOpsException ex)
+                    {
+                        var now = failed();
+                        now.Add(instance.Name);
+                        await run.AnnotateAsync(FailedInstancesField, string.Join(",", now.Order(StringComparer.Ordinal)), ct).ConfigureAwait(false);
+                        var percent = now.Count * 100.0 / total;
+                        if (percent > run.Settings.Rolling.MaxFailPercent)
+                            throw new DeployOpsException(ErrorIds.RollingFailureBudgetExceeded, ErrorKind.InvalidResult,
+                                $"{now.Count} of {total} instance(s) failed ({DeploymentRun.Percent(percent)}, more than maxFailPercent " +
+                                $"{DeploymentRun.Percent(run.Settings.Rolling.MaxFailPercent)}); stopped. {ex.Message}", instance.Name, ex);
+                        run.Sink.WriteError(new DeployOpsError(ex.ErrorId, ex.Kind,
+                            $"{instance.Name} failed and stays out of rotation ({now.Count} of {total} failed, within maxFailPercent): {ex.Message}", instance.Name));
+                    }
+                }
+                return deployed.Count > 0 ? $"deployed {string.Join(", ", deployed)}" : "no instance deployed";
+            },
+        };
+    }
+
+    private static IEnumerable<PlannedPhase> Hotfix(DeploymentRun run, DeploymentTarget? activeSlot)
+    {
+        var (targets, isSlot) = activeSlot is not null ? (new[] { activeSlot }, true) : (run.Settings.Instances.ToArray(), false);
+        if (targets.Length == 0)
+            throw new DeployOpsException(ErrorIds.DeploymentNotConfigured, ErrorKind.InvalidOperation,
+                $"a hotfix needs deployment.slots or deployment.instances in {run.Config.FilePath}", run.Config.FilePath);
+        var separateMigrate = targets.Length > 1 && run.Settings.StepsFor("migrate").Count > 0;
+        if (separateMigrate) yield return PlanPhases.Deploy(run, "migrate", null, false, new[] { "migrate" });
+        foreach (var target in targets)
+        {
+            yield return PlanPhases.Deploy(run, $"hotfix:{target.Name}", target, isSlot,
+                separateMigrate ? PlanPhases.DeployStepsWithoutMigrate : PlanPhases.DeploySteps);
+            yield return PlanPhases.Verify(run, $"smoke:{target.Name}", target, isSlot);
+        }
+    }
+}

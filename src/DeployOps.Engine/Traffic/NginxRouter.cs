@@ -1,0 +1,260 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using DeployOps.Engine.Audit;
+using DeployOps.Engine.Clients;
+using DeployOps.Engine.Hosting;
+
+namespace DeployOps.Engine.Traffic;
+
+/// <summary>
+/// Drives nginx through an upstream include file DeployOps owns. A change writes the new file atomically,
+/// validates it with <c>nginx -t</c>, reloads, and probes through nginx until only the intended backends answer;
+/// any failure puts the previous file back and reloads again, so nginx never keeps an unconfirmed assignment.
+/// </summary>
+public sealed class NginxRouter : ITrafficRouter
+{
+    private const string StateMarker = "# deployops-backends: ";
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    private static readonly HttpClient Http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero })
+    {
+        Timeout = TimeSpan.FromSeconds(5),
+    };
+
+    private readonly TrafficSettings _settings;
+    private readonly Redactor _redactor;
+    private readonly Action<string>? _log;
+    private string? _pidFile;
+
+    public NginxRouter(TrafficSettings settings, Redactor redactor, Action<string>? log = null)
+    {
+        if (settings.Provider != TrafficProvider.Nginx)
+            throw new DeployOpsException(ErrorIds.TrafficNotConfigured, ErrorKind.InvalidOperation,
+                "deployment.traffic is not configured for nginx", null);
+        _settings = settings;
+        _redactor = redactor;
+        _log = log;
+    }
+
+    public string Target => _settings.UpstreamFile;
+
+    public Task<IReadOnlyList<TrafficBackend>?> ReadCurrentAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(File.Exists(Target) ? Parse(File.ReadAllText(Target)) : null);
+
+    /// <summary>The include file for an assignment (also used to write the very first file before nginx starts).</summary>
+    public string Render(IReadOnlyList<TrafficBackend> backends)
+    {
+        var text = new StringBuilder();
+        text.Append("# Managed by DeployOps: Switch-DeploymentTraffic and Invoke-Deployment rewrite this file; edits are lost.\n");
+        text.Append(StateMarker).Append(JsonSerializer.Serialize(backends.Select(b => new BackendLine(b.Name, b.Host, b.Port, b.Weight)), Json)).Append('\n');
+        text.Append("upstream ").Append(_settings.UpstreamName).Append(" {\n");
+        foreach (var b in backends)
+            text.Append("    server ").Append(b.Address).Append(b.Weight > 0 ? $" weight={b.Weight}" : " down").Append(";  # ").Append(b.Name).Append('\n');
+        if (_settings.Keepalive > 0) text.Append("    keepalive ").Append(_settings.Keepalive).Append(";\n");
+        text.Append("}\n");
+        return text.ToString();
+    }
+
+    /// <summary>Writes the first include file without reloading (nginx cannot start while its include is missing).</summary>
+    public void WriteInitial(IReadOnlyList<TrafficBackend> backends)
+    {
+        Validate(backends);
+        WriteAtomically(Render(backends));
+    }
+
+    public async Task<TrafficChange> ApplyAsync(IReadOnlyList<TrafficBackend> backends, CancellationToken cancellationToken)
+    {
+        Validate(backends);
+        var clock = Stopwatch.StartNew();
+        var previousText = File.Exists(Target) ? await File.ReadAllTextAsync(Target, cancellationToken).ConfigureAwait(false) : null;
+        var previous = previousText is null ? null : Parse(previousText);
+
+        // Learn who each backend is before routing to it: a target that does not answer directly gets no traffic.
+        var identities = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var b in backends)
+        {
+            var identity = await IdentityAsync(b, cancellationToken).ConfigureAwait(false);
+            if (identity is null && b.Weight > 0)
+                throw new DeployOpsException(ErrorIds.TrafficTargetUnreachable, ErrorKind.ConnectionError,
+                    _redactor.Redact($"{b.Name} ({b.BaseUrl}{_settings.ProbePath}) does not answer; traffic was not moved"), b.Name);
+            identities[b.Name] = identity;
+        }
+
+        WriteAtomically(Render(backends));
+        try
+        {
+            await RunNginxAsync("-t", ErrorIds.TrafficConfigInvalid, cancellationToken).ConfigureAwait(false);
+            await ReloadAsync(ErrorIds.TrafficReloadFailed, cancellationToken).ConfigureAwait(false);
+            var probes = await ConfirmAsync(backends, identities, cancellationToken).ConfigureAwait(false);
+            return new TrafficChange(Target, previous is null ? "(none)" : TrafficBackend.Describe(previous),
+                TrafficBackend.Describe(backends), probes, clock.Elapsed);
+        }
+        catch (Exception failure)
+        {
+            await RestoreAsync(previousText, failure).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private void Validate(IReadOnlyList<TrafficBackend> backends)
+    {
+        if (backends.Count == 0 || backends.All(b => b.Weight <= 0))
+            throw new DeployOpsException(ErrorIds.TrafficConfigInvalid, ErrorKind.InvalidArgument,
+                "refusing to write an upstream where no backend takes traffic", Target);
+    }
+
+    private async Task RestoreAsync(string? previousText, Exception failure)
+    {
+        // Restoring must finish even when the operator pressed Ctrl+C: nginx must not keep the unconfirmed file.
+        try
+        {
+            if (previousText is null) File.Delete(Target);
+            else WriteAtomically(previousText);
+            if (previousText is not null)
+            {
+                await RunNginxAsync("-t", ErrorIds.TrafficRestoreFailed, CancellationToken.None).ConfigureAwait(false);
+                await ReloadAsync(ErrorIds.TrafficRestoreFailed, CancellationToken.None).ConfigureAwait(false);
+            }
+            _log?.Invoke($"restored the previous {Target} after: {failure.Message}");
+        }
+        catch (Exception ex) when (ex is DeployOpsException or IOException or UnauthorizedAccessException)
+        {
+            throw new DeployOpsException(ErrorIds.TrafficRestoreFailed, ErrorKind.InvalidResult,
+                _redactor.Redact($"traffic change failed ({failure.Message}) and restoring {Target} failed too: {ex.Message}"), Target, ex);
+        }
+        if (previousText is not null && Parse(previousText) is { } previous)
+        {
+            // Wait until the restored assignment answers again, so the caller's next action sees the old routing.
+            try
+            {
+                var identities = new Dictionary<string, string?>(StringComparer.Ordinal);
+                foreach (var b in previous) identities[b.Name] = await IdentityAsync(b, CancellationToken.None).ConfigureAwait(false);
+                if (previous.Where(b => b.Weight > 0).All(b => identities[b.Name] is not null))
+                    await ConfirmAsync(previous, identities, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (DeployOpsException ex)
+            {
+                _log?.Invoke($"the restored {Target} is not confirmed: {ex.Message}");
+            }
+        }
+    }
+
+    /// <summary>Reloads and waits (within the confirm timeout) until the workers that ran the old configuration stop accepting.</summary>
+    private async Task ReloadAsync(string errorId, CancellationToken cancellationToken)
+    {
+        _pidFile ??= NginxWorkers.PidFileFrom(await RunNginxAsync("-T", errorId, cancellationToken, quiet: true).ConfigureAwait(false),
+            _settings.NginxArguments) ?? "";
+        var master = NginxWorkers.MasterPid(_pidFile.Length == 0 ? null : _pidFile);
+        var before = master is { } m ? NginxWorkers.Accepting(m) : new HashSet<int>();
+        await RunNginxAsync("-s reload", errorId, cancellationToken).ConfigureAwait(false);
+        if (master is null || before.Count == 0) return;
+        var deadline = DateTime.UtcNow + _settings.ConfirmTimeout;
+        while (DateTime.UtcNow < deadline && NginxWorkers.Accepting(master.Value).Overlaps(before))
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<string> RunNginxAsync(string action, string errorId, CancellationToken cancellationToken, bool quiet = false)
+    {
+        var command = $"{_settings.NginxCommand} {_settings.NginxArguments} {action}";
+        var result = await ShellCommand.RunAsync(new ShellCommandSpec { Command = command, Timeout = TimeSpan.FromSeconds(30) },
+            null, cancellationToken).ConfigureAwait(false);
+        if (!quiet) _log?.Invoke(_redactor.Redact($"$ {command}\n{result.Output.TrimEnd()}"));
+        if (!result.Succeeded)
+            throw new DeployOpsException(errorId, ErrorKind.InvalidResult,
+                _redactor.Redact($"'{command}' {(result.TimedOut ? "timed out" : $"exited {result.ExitCode}")}: {result.TailText}"), Target);
+        return result.Output;
+    }
+
+    private async Task<string?> IdentityAsync(TrafficBackend backend, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ProbeAsync(backend.BaseUrl + _settings.ProbePath, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>One request on a fresh connection; the identity it answered with, or null for a non-2xx answer.</summary>
+    private async Task<string?> ProbeAsync(string url, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.ConnectionClose = true; // a new connection reaches the newest nginx workers
+        using var response = await Http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode) return null;
+        if (response.Headers.TryGetValues(_settings.IdentityHeader, out var values)) return string.Join(",", values);
+        return (await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)).Trim();
+    }
+
+    /// <summary>
+    /// Probes through nginx until every backend that should take traffic has answered and, for at least
+    /// <see cref="TrafficSettings.ConfirmProbes"/> probes in a row, nothing else answered.
+    /// </summary>
+    private async Task<int> ConfirmAsync(IReadOnlyList<TrafficBackend> backends, IReadOnlyDictionary<string, string?> identities,
+        CancellationToken cancellationToken)
+    {
+        var wanted = backends.Where(b => b.Weight > 0).Select(b => identities[b.Name]!).ToHashSet(StringComparer.Ordinal);
+        var deadline = DateTime.UtcNow + _settings.ConfirmTimeout;
+        var probes = 0;
+        var streak = 0;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        string last = "no answer";
+        while (DateTime.UtcNow < deadline)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            probes++;
+            string? identity;
+            try { identity = await ProbeAsync(_settings.ProbeUrl, cancellationToken).ConfigureAwait(false); }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                identity = null;
+                last = ex.Message;
+            }
+            if (identity is not null && wanted.Contains(identity))
+            {
+                streak++;
+                seen.Add(identity);
+                if (streak >= _settings.ConfirmProbes && seen.Count == wanted.Count) return probes;
+            }
+            else
+            {
+                if (identity is not null) last = $"answered by '{identity}'";
+                streak = 0;
+                seen.Clear();
+                await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        throw new DeployOpsException(ErrorIds.TrafficNotConfirmed, ErrorKind.OperationTimeout,
+            _redactor.Redact($"{_settings.ProbeUrl} did not confirm [{string.Join(", ", wanted)}] within " +
+                $"{Configuration.ValueParsers.FormatDuration(_settings.ConfirmTimeout)} ({probes} probes; last: {last})"), Target);
+    }
+
+    private void WriteAtomically(string text)
+    {
+        var directory = Path.GetDirectoryName(Target)!;
+        Directory.CreateDirectory(directory);
+        // The temporary name must not match the include glob (*.conf) nginx reads.
+        var temp = Path.Combine(directory, "." + Path.GetFileName(Target) + ".deployops-tmp");
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
+        {
+            stream.Write(Encoding.UTF8.GetBytes(text));
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temp, Target, overwrite: true);
+    }
+
+    internal static IReadOnlyList<TrafficBackend>? Parse(string text)
+    {
+        foreach (var line in text.Split('\n'))
+        {
+            if (!line.StartsWith(StateMarker, StringComparison.Ordinal)) continue;
+            var lines = JsonSerializer.Deserialize<List<BackendLine>>(line[StateMarker.Length..], Json);
+            return lines?.Select(l => new TrafficBackend(l.Name, l.Host, l.Port, l.Weight)).ToList();
+        }
+        return null;
+    }
+
+    private sealed record BackendLine(string Name, string Host, int Port, int Weight);
+}

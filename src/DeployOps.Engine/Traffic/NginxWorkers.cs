@@ -1,0 +1,60 @@
+using System.Text.RegularExpressions;
+
+namespace DeployOps.Engine.Traffic;
+
+/// <summary>
+/// Knows when a reload has taken effect. <c>nginx -s reload</c> returns before the old workers stop accepting
+/// connections, and for a moment old and new workers both answer; probes alone can be fooled by that window.
+/// An old worker closes its listening sockets before it renames itself "worker process is shutting down", so once
+/// none of the pre-reload workers is still a plain "worker process", every new connection reaches the new config.
+/// </summary>
+internal static partial class NginxWorkers
+{
+    [GeneratedRegex(@"^\s*pid\s+([^;\s]+)\s*;", RegexOptions.Multiline)]
+    private static partial Regex PidDirective();
+
+    [GeneratedRegex(@"(?:^|\s)-p\s+(\S+)")]
+    private static partial Regex PrefixArgument();
+
+    /// <summary>The pid file named by the configuration (<c>nginx -T</c> output), resolved against the -p prefix.</summary>
+    public static string? PidFileFrom(string dumpedConfig, string arguments)
+    {
+        var match = PidDirective().Match(dumpedConfig);
+        if (!match.Success) return null;
+        var path = match.Groups[1].Value;
+        if (Path.IsPathRooted(path)) return path;
+        var prefix = PrefixArgument().Match(arguments);
+        return prefix.Success ? Path.Combine(prefix.Groups[1].Value, path) : null;
+    }
+
+    public static int? MasterPid(string? pidFile)
+    {
+        if (pidFile is null || !OperatingSystem.IsLinux()) return null;
+        try { return int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid) ? pid : null; }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>Workers of <paramref name="master"/> that still accept connections.</summary>
+    public static HashSet<int> Accepting(int master)
+    {
+        var result = new HashSet<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (fields.Length < 2 || fields[1] != master.ToString(System.Globalization.CultureInfo.InvariantCulture)) continue;
+                var title = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Trim();
+                if (title.StartsWith("nginx: worker process", StringComparison.Ordinal) && !title.Contains("shutting down", StringComparison.Ordinal))
+                    result.Add(pid);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
+            {
+                // the process ended while we looked
+            }
+        }
+        return result;
+    }
+}

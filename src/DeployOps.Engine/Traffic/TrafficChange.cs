@@ -1,0 +1,25 @@
+namespace DeployOps.Engine.Traffic;
+
+/// <summary>The result of one confirmed traffic change (output of Switch-DeploymentTraffic).</summary>
+public sealed class TrafficChange
+{
+    public TrafficChange(string target, string from, string to, int probes, TimeSpan duration)
+    {
+        Target = target;
+        From = from;
+        To = to;
+        Probes = probes;
+        Duration = duration;
+    }
+
+    /// <summary>The routing definition that changed (the upstream include file).</summary>
+    public string Target { get; }
+    /// <summary>The previous assignment, e.g. "blue 127.0.0.1:5001 weight=100; green 127.0.0.1:5002 down".</summary>
+    public string From { get; }
+    public string To { get; }
+    /// <summary>How many probes through the router it took to confirm the new assignment.</summary>
+    public int Probes { get; }
+    public TimeSpan Duration { get; }
+
+    public override string ToString() => $"{Target}: {From} -> {To}";
+}

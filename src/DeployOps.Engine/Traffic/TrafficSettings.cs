@@ -1,0 +1,91 @@
+using DeployOps.Engine.Configuration;
+
+namespace DeployOps.Engine.Traffic;
+
+public enum TrafficProvider
+{
+    /// <summary>No router: hotfix-only applications, or traffic managed elsewhere.</summary>
+    None,
+    Nginx,
+}
+
+/// <summary>The <c>deployment.traffic:</c> section: which router DeployOps drives and how a switch is confirmed.</summary>
+public sealed class TrafficSettings
+{
+    public static readonly TimeSpan DefaultConfirmTimeout = TimeSpan.FromSeconds(15);
+
+    public TrafficProvider Provider { get; private init; }
+    /// <summary>The upstream include file DeployOps owns (absolute).</summary>
+    public string UpstreamFile { get; private init; } = "";
+    /// <summary>The upstream name the server blocks proxy_pass to.</summary>
+    public string UpstreamName { get; private init; } = "";
+    /// <summary>The nginx command (may be a prefix such as <c>sudo nginx</c>).</summary>
+    public string NginxCommand { get; private init; } = "nginx";
+    /// <summary>Extra arguments before -t / -s reload, e.g. <c>-p /srv/nginx/ -c /srv/nginx/nginx.conf</c>.</summary>
+    public string NginxArguments { get; private init; } = "";
+    /// <summary>A URL through the router; its answers identify which backend served them.</summary>
+    public string ProbeUrl { get; private init; } = "";
+    /// <summary>The path probed on each backend directly to learn the identity it answers with.</summary>
+    public string ProbePath { get; private init; } = "/version";
+    /// <summary>The response header identifying a backend (its body is used when the header is absent).</summary>
+    public string IdentityHeader { get; private init; } = "X-App-Version";
+    public TimeSpan ConfirmTimeout { get; private init; } = DefaultConfirmTimeout;
+    /// <summary>Consecutive matching probes that confirm a full switch.</summary>
+    public int ConfirmProbes { get; private init; } = 5;
+    /// <summary>nginx upstream keepalive connections (0 = off).</summary>
+    public int Keepalive { get; private init; }
+    /// <summary>How long a backend taken out of rotation gets to finish in-flight requests before it is touched.</summary>
+    public TimeSpan DrainDelay { get; private init; } = TimeSpan.FromSeconds(2);
+
+    public static TrafficSettings None { get; } = new() { Provider = TrafficProvider.None };
+
+    internal static TrafficSettings Read(ConfigMap? map, string configDirectory)
+    {
+        if (map is null) return None;
+        var provider = map.Enum("provider", TrafficProvider.Nginx);
+        var upstreamFile = map.String("upstreamFile");
+        var settings = new TrafficSettings
+        {
+            Provider = provider,
+            UpstreamFile = upstreamFile is null ? "" : Path.GetFullPath(Path.Combine(configDirectory, upstreamFile)),
+            UpstreamName = map.String("upstreamName") ?? "",
+            NginxCommand = map.String("nginx", "nginx"),
+            NginxArguments = map.String("nginxArguments", ""),
+            ProbeUrl = map.String("probeUrl") ?? "",
+            ProbePath = map.String("probePath", "/version"),
+            IdentityHeader = map.String("identityHeader", "X-App-Version"),
+            ConfirmTimeout = map.Duration("confirmTimeout", DefaultConfirmTimeout),
+            ConfirmProbes = map.Int("confirmProbes", 5, 1, 1000),
+            Keepalive = map.Int("keepalive", 0, 0, 10_000),
+            DrainDelay = map.Duration("drainDelay", TimeSpan.FromSeconds(2)),
+        };
+        if (provider == TrafficProvider.Nginx)
+        {
+            if (upstreamFile is null) map.Error("upstreamFile", "is required for provider nginx (the include file DeployOps owns)");
+            if (settings.UpstreamName.Length == 0) map.Error("upstreamName", "is required for provider nginx");
+            else if (!System.Text.RegularExpressions.Regex.IsMatch(settings.UpstreamName, "^[A-Za-z0-9_.-]+$"))
+                map.Error("upstreamName", "use letters, digits, '_', '-' and '.' only");
+            if (settings.ProbeUrl.Length == 0) map.Error("probeUrl", "is required: a URL through nginx that confirms a switch");
+            else if (!Uri.TryCreate(settings.ProbeUrl, UriKind.Absolute, out _)) map.Error("probeUrl", "expected an absolute http URL");
+        }
+        map.Finish();
+        return settings;
+    }
+
+    /// <summary>Settings built in code (tests, bench).</summary>
+    public static TrafficSettings ForNginx(string upstreamFile, string upstreamName, string probeUrl, string nginxCommand = "nginx",
+        string nginxArguments = "", TimeSpan? confirmTimeout = null, TimeSpan? drainDelay = null, string identityHeader = "X-App-Version",
+        string probePath = "/version") => new()
+    {
+        Provider = TrafficProvider.Nginx,
+        UpstreamFile = Path.GetFullPath(upstreamFile),
+        UpstreamName = upstreamName,
+        ProbeUrl = probeUrl,
+        NginxCommand = nginxCommand,
+        NginxArguments = nginxArguments,
+        ConfirmTimeout = confirmTimeout ?? DefaultConfirmTimeout,
+        DrainDelay = drainDelay ?? TimeSpan.FromSeconds(2),
+        IdentityHeader = identityHeader,
+        ProbePath = probePath,
+    };
+}

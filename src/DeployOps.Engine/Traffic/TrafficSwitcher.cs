@@ -1,0 +1,76 @@
+using DeployOps.Engine.Audit;
+using DeployOps.Engine.Configuration;
+using DeployOps.Engine.Hosting;
+using DeployOps.Engine.State;
+using DeployOps.Engine.Strategies;
+
+namespace DeployOps.Engine.Traffic;
+
+/// <summary>What Switch-DeploymentTraffic was asked to do.</summary>
+public sealed class SwitchTrafficOptions
+{
+    /// <summary>The slot that gets all traffic (blue or green, as named in deployment.slots).</summary>
+    public required string To { get; init; }
+    public string Command { get; init; } = "Switch-DeploymentTraffic";
+}
+
+/// <summary>Moves all traffic to one slot on an operator's request (the instant switch-back of blue-green).</summary>
+public static class TrafficSwitcher
+{
+    public static ITrafficRouter CreateRouter(DeploymentConfig config, Action<string>? log = null) =>
+        config.Deployment.Traffic.Provider switch
+        {
+            TrafficProvider.Nginx => new NginxRouter(config.Deployment.Traffic, config.Redactor, log),
+            _ => throw new DeployOpsException(ErrorIds.TrafficNotConfigured, ErrorKind.InvalidOperation,
+                $"{config.FilePath} has no deployment.traffic section: DeployOps does not manage this application's traffic", config.FilePath),
+        };
+
+    /// <summary>All traffic to <paramref name="to"/>; every other slot stays in the upstream marked down.</summary>
+    public static IReadOnlyList<TrafficBackend> AllTo(IReadOnlyList<DeploymentTarget> slots, string to) =>
+        slots.Select(s => new TrafficBackend(s.Name, s.Host, s.Port, string.Equals(s.Name, to, StringComparison.OrdinalIgnoreCase) ? 100 : 0)).ToList();
+
+    /// <summary>The slot currently taking all (or most) traffic, per the router's file.</summary>
+    public static string? ActiveSlot(IReadOnlyList<TrafficBackend>? current) =>
+        current?.Where(b => b.Weight > 0).OrderByDescending(b => b.Weight).FirstOrDefault()?.Name;
+
+    public static async Task<TrafficChange?> SwitchAsync(DeploymentConfig config, SwitchTrafficOptions options, IOutputSink sink,
+        CancellationToken cancellationToken)
+    {
+        var slots = config.Deployment.Slots;
+        var slot = slots.FirstOrDefault(s => string.Equals(s.Name, options.To, StringComparison.OrdinalIgnoreCase))
+            ?? throw new DeployOpsException(ErrorIds.SlotNotFound, ErrorKind.ObjectNotFound,
+                $"No slot '{options.To}' in deployment.slots of {config.FilePath} (slots: {string.Join(", ", slots.Select(s => s.Name))})", options.To);
+        var router = CreateRouter(config, sink.WriteVerbose);
+        var audit = AuditLog.For(config);
+        var current = await router.ReadCurrentAsync(cancellationToken).ConfigureAwait(false);
+        var wanted = AllTo(slots, slot.Name);
+        var action = $"Switch all traffic from {ActiveSlot(current) ?? "(none)"} to {slot}";
+        if (!sink.ShouldProcess(router.Target, action))
+        {
+            audit.Write(options.Command, action, router.Target, "Skipped");
+            return null;
+        }
+        // The deployment lock keeps an operator's switch from racing a running deployment (DeploymentLocked).
+        await using var store = DeploymentStore.Open(config);
+        var held = await store.AcquireLockAsync("switch-" + DeploymentIds.New(), cancellationToken).ConfigureAwait(false);
+        await using var _ = held.ConfigureAwait(false);
+        try
+        {
+            var change = await router.ApplyAsync(wanted, cancellationToken).ConfigureAwait(false);
+            audit.Write(options.Command, action, router.Target, "Succeeded", new Dictionary<string, string>
+            {
+                ["from"] = change.From,
+                ["to"] = change.To,
+                ["probes"] = change.Probes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["durationMs"] = ((long)change.Duration.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            });
+            sink.WriteRecord(change);
+            return change;
+        }
+        catch (DeployOpsException ex)
+        {
+            audit.Write(options.Command, action, router.Target, "Failed", new Dictionary<string, string> { ["error"] = ex.Message });
+            throw;
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using System.Management.Automation;
+using DeployOps.Engine.Configuration;
+using DeployOps.Engine.Strategies;
+using DeployOps.Hosting;
+
+namespace DeployOps.Commands;
+
+/// <summary>Approves the inconclusive canary gate a running deployment waits on, so it proceeds to the next step.</summary>
+[Cmdlet(VerbsLifecycle.Approve, "Deployment", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
+    DefaultParameterSetName = PathSet)]
+[OutputType(typeof(DeploymentApproval))]
+public sealed class ApproveDeploymentCommand : DeployOpsCmdlet
+{
+    private const string PathSet = "Path";
+    private const string ConfigSet = "Config";
+
+    [Parameter(ParameterSetName = PathSet, Position = 0)]
+    public string? Path { get; set; }
+
+    [Parameter(ParameterSetName = ConfigSet, Mandatory = true, ValueFromPipeline = true)]
+    public DeploymentConfig? Config { get; set; }
+
+    /// <summary>Defaults to the deployment holding the lock.</summary>
+    [Parameter]
+    public string? Id { get; set; }
+
+    /// <summary>Why the operator approves (kept with the approval).</summary>
+    [Parameter]
+    public string? Reason { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var config = Config ?? LoadConfig(Path);
+        RunEngine((sink, ct) => DeploymentEngine.ApproveAsync(config, Id, Reason, sink, ct));
+    }
+}

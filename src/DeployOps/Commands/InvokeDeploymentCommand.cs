@@ -1,0 +1,53 @@
+using System.Management.Automation;
+using DeployOps.Engine.Configuration;
+using DeployOps.Engine.State;
+using DeployOps.Engine.Strategies;
+using DeployOps.Hosting;
+
+namespace DeployOps.Commands;
+
+/// <summary>
+/// Deploys a version with a strategy (BlueGreen, Canary, Rolling, Hotfix) as configured in deployment:, under the
+/// one-at-a-time lock, journaling every phase. Returns the DeploymentRecord; -WhatIf returns the plan instead.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "Deployment", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
+    DefaultParameterSetName = PathSet)]
+[OutputType(typeof(DeploymentRecord), typeof(DeploymentPlanItem))]
+public sealed class InvokeDeploymentCommand : DeployOpsCmdlet
+{
+    private const string PathSet = "Path";
+    private const string ConfigSet = "Config";
+
+    [Parameter(ParameterSetName = PathSet, Position = 0)]
+    public string? Path { get; set; }
+
+    [Parameter(ParameterSetName = ConfigSet, Mandatory = true, ValueFromPipeline = true)]
+    public DeploymentConfig? Config { get; set; }
+
+    [Parameter(Mandatory = true)]
+    [ValidateNotNullOrEmpty]
+    public string Version { get; set; } = "";
+
+    /// <summary>Defaults to deployment.strategy in the configuration.</summary>
+    [Parameter]
+    public DeploymentStrategy? Strategy { get; set; }
+
+    [Parameter]
+    public SwitchParameter SkipPreChecks { get; set; }
+
+    [Parameter]
+    public SwitchParameter NoBackup { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var config = Config ?? LoadConfig(Path);
+        var options = new DeploymentOptions
+        {
+            Version = Version,
+            Strategy = Strategy,
+            SkipPreChecks = SkipPreChecks,
+            NoBackup = NoBackup,
+        };
+        RunEngine((sink, ct) => DeploymentEngine.InvokeAsync(config, options, sink, ct));
+    }
+}

@@ -1,0 +1,36 @@
+using System.Management.Automation;
+using DeployOps.Engine.Configuration;
+using DeployOps.Engine.Traffic;
+using DeployOps.Hosting;
+
+namespace DeployOps.Commands;
+
+/// <summary>
+/// Moves all traffic to one blue/green slot through the configured router (nginx): writes the upstream file,
+/// validates, reloads, confirms through the proxy, and restores the previous file on any failure.
+/// </summary>
+[Cmdlet(VerbsCommon.Switch, "DeploymentTraffic", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High,
+    DefaultParameterSetName = PathSet)]
+[OutputType(typeof(TrafficChange))]
+public sealed class SwitchDeploymentTrafficCommand : DeployOpsCmdlet
+{
+    private const string PathSet = "Path";
+    private const string ConfigSet = "Config";
+
+    [Parameter(ParameterSetName = PathSet, Position = 0)]
+    public string? Path { get; set; }
+
+    [Parameter(ParameterSetName = ConfigSet, Mandatory = true, ValueFromPipeline = true)]
+    public DeploymentConfig? Config { get; set; }
+
+    /// <summary>The slot that gets all traffic.</summary>
+    [Parameter(Mandatory = true)]
+    [ValidateNotNullOrEmpty]
+    public string To { get; set; } = "";
+
+    protected override void ProcessRecord()
+    {
+        var config = Config ?? LoadConfig(Path);
+        RunEngine((sink, ct) => TrafficSwitcher.SwitchAsync(config, new SwitchTrafficOptions { To = To }, sink, ct));
+    }
+}
