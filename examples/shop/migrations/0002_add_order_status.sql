@@ -1,0 +1,2 @@
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT 'new';
+INSERT INTO schema_migrations (version) VALUES ('0002') ON CONFLICT DO NOTHING;
