@@ -114,7 +114,7 @@ public static class ConfigLoader
 
         var maintenance = MaintenanceSettings.Read(root.Map("maintenance"));
         var deployment = DeploymentSettings.Read(root.Map("deployment"));
-        var health = HealthSettings.Read(root.Map("health"));
+        var health = HealthSettings.Read(root.Map("health"), postgres, redis, endpoints);
         var backup = BackupSettings.Read(root.Map("backup"));
 
         return new DeploymentConfig(path, application, environment, state, postgres, redis, endpoints, checks,
