@@ -69,7 +69,11 @@ public static partial class HealthWatcher
                 recorder?.Append(sample, scale);
                 if (decision is not null)
                 {
-                    if (recorder is not null) decision = decision.With(recordPath: recorder.WriteDecision(decision));
+                    if (recorder is not null)
+                    {
+                        decision = decision.With(recordPath: recorder.WriteDecision(decision));
+                        run.Tracker.Stored(decision);
+                    }
                     sink.WriteVerbose(config.Redactor.Redact($"Decision {decision.Number}: {decision}"));
                 }
                 Progress(sink, sample, clock.Elapsed, duration);

@@ -44,6 +44,14 @@ internal sealed class DecisionTracker
         return decision;
     }
 
+    /// <summary>Replaces a decision by the same one carrying where its record was stored.</summary>
+    public void Stored(HealthDecision decision)
+    {
+        if (_lastRecorded?.Number == decision.Number) _lastRecorded = decision;
+        if (_firstRollback?.Number == decision.Number) _firstRollback = decision;
+        if (_lastInvestigate?.Number == decision.Number) _lastInvestigate = decision;
+    }
+
     /// <summary>The decision for the verdict of the last sample (used when a watch stops on a condition).</summary>
     public HealthDecision Current() => _lastRecorded?.With(sampleCount: SampleCount) ?? Unrecorded();
 
