@@ -80,10 +80,11 @@ public sealed class ErrorRateWatchTests
         await using var load = new LoadGenerator(app.BaseUrl + "/api/work");
         using var file = HealthHarness.Config(Scrape.Replace("for: 2s", "for: 3s"), app.BaseUrl);
         await app.SetFaultsAsync(new { errorRate = 0.4 });
-        var watch = HealthHarness.WatchAsync(file, new WatchOptions { Duration = TimeSpan.FromSeconds(5) });
-        await Task.Delay(1600);
+        var (watch, sink) = HealthHarness.Start(file, new WatchOptions { Duration = TimeSpan.FromSeconds(6) });
+        await HealthHarness.WaitForSamplesAsync(sink, 2, s => s.Verdict == HealthVerdict.Investigate);
         await app.SetFaultsAsync(new { errorRate = 0.0 });
-        var (samples, decision, _) = await watch;
+        var decision = await watch;
+        var samples = sink.RecordsOf<HealthSample>().ToList();
 
         var described = HealthHarness.Describe(samples);
         Assert.DoesNotContain(samples, s => s.Verdict == HealthVerdict.Rollback);

@@ -39,5 +39,24 @@ internal static class HealthHarness
         return (sink.RecordsOf<HealthSample>().ToList(), decision, sink);
     }
 
+    /// <summary>Starts a watch in the background; its sink shows the samples as they come.</summary>
+    public static (Task<HealthDecision> Watch, RecordingSink Sink) Start(TempConfig file, WatchOptions options)
+    {
+        var config = ConfigLoader.Load(file.Path);
+        var sink = new RecordingSink();
+        return (Task.Run(() => HealthWatcher.WatchAsync(config, options, sink, CancellationToken.None)), sink);
+    }
+
+    /// <summary>Waits until the watch has emitted <paramref name="count"/> samples matching <paramref name="predicate"/>.</summary>
+    public static async Task WaitForSamplesAsync(RecordingSink sink, int count, Func<HealthSample, bool>? predicate = null, int timeoutSeconds = 30)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
+        while (sink.RecordsOf<HealthSample>().Count(predicate ?? (_ => true)) < count)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("samples so far:\n" + Describe(sink.RecordsOf<HealthSample>()));
+            await Task.Delay(50);
+        }
+    }
+
     public static string Describe(IEnumerable<HealthSample> samples) => string.Join("\n", samples.Select(s => s.ToString()));
 }

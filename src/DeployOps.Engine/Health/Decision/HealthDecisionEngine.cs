@@ -108,7 +108,7 @@ public sealed class HealthDecisionEngine
         if (why is null) return;
         foreach (var signal in _policy.EvidenceSignals)
         {
-            if (signals.Remove(signal)) unreadable[signal] = why;
+            if (signals.Remove(signal) || unreadable.ContainsKey(signal)) unreadable[signal] = why;
         }
     }
 

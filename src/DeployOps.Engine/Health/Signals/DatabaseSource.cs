@@ -24,7 +24,13 @@ internal sealed class DatabaseSource : ISignalSource
 
     public string Name => "database";
 
-    public Task<SourceReading> PrimeAsync(CancellationToken cancellationToken) => Task.FromResult(SourceReading.Empty);
+    /// <summary>Opens the connection and runs one query, so the first sample measures a query, not the login.</summary>
+    public async Task<SourceReading> PrimeAsync(CancellationToken cancellationToken)
+    {
+        await ReadAsync(cancellationToken).ConfigureAwait(false);
+        _streak = 0;
+        return SourceReading.Empty;
+    }
 
     public async Task<SourceReading> ReadAsync(CancellationToken cancellationToken)
     {

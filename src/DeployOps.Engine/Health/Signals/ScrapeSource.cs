@@ -66,7 +66,7 @@ internal sealed class ScrapeSource : ISignalSource
         _previous[url] = current;
         if (previous is null) return; // the first scrape of a target is its baseline
         window.Targets++;
-        window.RequestsSeen |= current.Requests.Count > 0;
+        window.RequestsSeen |= current.Requests.Count > 0 || current.DeclaresRequests;
         window.HistogramSeen |= current.Buckets.Count > 0;
 
         var reset = current.WentDownFrom(previous);
@@ -163,7 +163,8 @@ internal sealed class ScrapeSource : ISignalSource
 
     private Snapshot Extract(ParsedExposition exposition)
     {
-        var snapshot = new Snapshot();
+        // A declared family without series yet (created on the first request) counts as zero requests, not as missing.
+        var snapshot = new Snapshot { DeclaresRequests = exposition.Types.ContainsKey(_settings.RequestsMetric) };
         foreach (var s in exposition.Series(_settings.RequestsMetric))
             snapshot.Requests[s.SeriesKey()] = (s.Value, s.Label(_settings.StatusLabel));
         foreach (var s in exposition.Series(_settings.DurationMetric + "_bucket"))
@@ -199,6 +200,7 @@ internal sealed class ScrapeSource : ISignalSource
         public Dictionary<string, double> Gauges { get; } = new(StringComparer.Ordinal);
         public double? Memory { get; set; }
         public double? StartTime { get; set; }
+        public bool DeclaresRequests { get; init; }
 
         public bool WentDownFrom(Snapshot previous)
         {
