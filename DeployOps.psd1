@@ -10,10 +10,12 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @(
         'DeployOps.format.ps1xml'
+        'DeployOps.Health.format.ps1xml'
     )
     CmdletsToExport      = @(
         'Test-DeploymentConfig'
         'Test-PreDeployment'
+        'Watch-DeploymentHealth'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
