@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 
 namespace DeployOps.Engine.Health.Exposition;
 
@@ -17,6 +16,7 @@ public static class ExpositionParser
         var samples = new List<MetricSample>();
         var types = new Dictionary<string, MetricType>(StringComparer.Ordinal);
         var help = new Dictionary<string, string>(StringComparer.Ordinal);
+        var names = new NameCache();
         var lineNumber = 0;
         var start = 0;
         while (start <= text.Length)
@@ -33,7 +33,7 @@ public static class ExpositionParser
                 if (first < line.Length)
                 {
                     if (line[first] == '#') ParseComment(line, first, types, help);
-                    else samples.Add(ParseSample(line, first));
+                    else samples.Add(ParseSample(line, first, names));
                 }
             }
             if (end == text.Length) break;
@@ -76,17 +76,17 @@ public static class ExpositionParser
         types[name] = type;
     }
 
-    private static MetricSample ParseSample(Line line, int pos)
+    private static MetricSample ParseSample(Line line, int pos, NameCache names)
     {
         var nameStart = pos;
         pos = ReadMetricName(line, pos);
-        var name = line.Slice(nameStart, pos);
+        var name = names.Get(line.Span(nameStart, pos));
         pos = line.SkipBlanks(pos);
         List<KeyValuePair<string, string>>? labels = null;
         if (pos < line.Length && line[pos] == '{')
         {
             labels = new List<KeyValuePair<string, string>>(4);
-            pos = ParseLabels(line, pos + 1, labels);
+            pos = ParseLabels(line, pos + 1, labels, names);
             pos = line.SkipBlanks(pos);
         }
         if (pos >= line.Length) throw line.Error(pos, $"missing value for metric '{name}'");
@@ -108,7 +108,7 @@ public static class ExpositionParser
         return new MetricSample(name, labels, value, timestamp);
     }
 
-    private static int ParseLabels(Line line, int pos, List<KeyValuePair<string, string>> labels)
+    private static int ParseLabels(Line line, int pos, List<KeyValuePair<string, string>> labels, NameCache names)
     {
         while (true)
         {
@@ -118,7 +118,7 @@ public static class ExpositionParser
             var nameStart = pos;
             if (!IsLabelNameStart(line[pos])) throw line.Error(pos, $"expected a label name, got '{line[pos]}'");
             while (pos < line.Length && IsLabelNameChar(line[pos])) pos++;
-            var labelName = line.Slice(nameStart, pos);
+            var labelName = names.Get(line.Span(nameStart, pos));
             pos = line.SkipBlanks(pos);
             if (pos >= line.Length || line[pos] != '=') throw line.Error(pos, $"expected '=' after label name '{labelName}'");
             pos = line.SkipBlanks(pos + 1);
@@ -165,24 +165,26 @@ public static class ExpositionParser
     {
         var span = line.Span(start, end);
         if (span.IndexOf('\\') < 0) return span.ToString();
-        var builder = new StringBuilder(span.Length);
+        // Unescaping only shrinks the text, so a buffer of the escaped length always suffices.
+        Span<char> buffer = span.Length <= 256 ? stackalloc char[span.Length] : new char[span.Length];
+        var n = 0;
         for (var i = 0; i < span.Length; i++)
         {
             var c = span[i];
-            if (c != '\\') { builder.Append(c); continue; }
+            if (c != '\\') { buffer[n++] = c; continue; }
             if (i + 1 >= span.Length) throw line.Error(start + i, "a backslash ends the text; escape it as \\\\");
             var next = span[++i];
             switch (next)
             {
-                case '\\': builder.Append('\\'); break;
-                case 'n': builder.Append('\n'); break;
-                case '"' when allowQuote: builder.Append('"'); break;
+                case '\\': buffer[n++] = '\\'; break;
+                case 'n': buffer[n++] = '\n'; break;
+                case '"' when allowQuote: buffer[n++] = '"'; break;
                 default:
-                    if (!allowQuote) { builder.Append('\\').Append(next); break; } // HELP keeps unknown escapes verbatim
+                    if (!allowQuote) { buffer[n++] = '\\'; buffer[n++] = next; break; } // HELP keeps unknown escapes verbatim
                     throw line.Error(start + i - 1, $"invalid escape sequence '\\{next}' in a label value (allowed: \\\\, \\\", \\n)");
             }
         }
-        return builder.ToString();
+        return new string(buffer[..n]);
     }
 
     private static bool IsBlank(char c) => c is ' ' or '\t';
@@ -190,6 +192,23 @@ public static class ExpositionParser
     private static bool IsMetricNameChar(char c) => IsMetricNameStart(c) || c is >= '0' and <= '9';
     private static bool IsLabelNameStart(char c) => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or '_';
     private static bool IsLabelNameChar(char c) => IsLabelNameStart(c) || c is >= '0' and <= '9';
+
+    /// <summary>
+    /// Metric and label names repeat on almost every line: hand out one string per distinct name instead of a new
+    /// one per line (a scrape of 50,000 series has a few hundred distinct names).
+    /// </summary>
+    private sealed class NameCache
+    {
+        private readonly string?[] _slots = new string?[1024];
+
+        public string Get(ReadOnlySpan<char> span)
+        {
+            var hash = string.GetHashCode(span);
+            ref var slot = ref _slots[hash & (_slots.Length - 1)];
+            if (slot is not null && span.SequenceEqual(slot)) return slot;
+            return slot = span.ToString();
+        }
+    }
 
     /// <summary>A view of one line of the input; positions are relative to the line start.</summary>
     private readonly struct Line
