@@ -40,14 +40,13 @@ BeforeAll {
     function New-HealthConfig([string] $Url) {
         $dir = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
         New-Item -ItemType Directory $dir | Out-Null
-        # The health probes are the only traffic: one tracked request per sample is the evidence needed here.
         @"
 application: demo
 environment: pester
 endpoints:
   app: $Url
 health:
-  minRequests: 1
+  minRequests: 3
   timeout: 2s
   scrape:
     targets: [app]
@@ -65,9 +64,19 @@ Describe 'Watch-DeploymentHealth' {
         }
         $script:app = Start-DemoApp
         $script:config = New-HealthConfig $script:app.Url
+        # Steady real traffic, the evidence the error-rate and latency rules need.
+        $script:load = Start-ThreadJob -ArgumentList $script:app.Url -ScriptBlock {
+            param($url)
+            while ($true) {
+                try { Invoke-WebRequest "$url/api/work" -TimeoutSec 2 | Out-Null } catch { Start-Sleep -Milliseconds 100 }
+                Start-Sleep -Milliseconds 20
+            }
+        }
+        Start-Sleep -Milliseconds 500
     }
 
     AfterEach {
+        if ($script:load) { Stop-Job $script:load; Remove-Job $script:load -Force }
         if ($script:app -and -not $script:app.Process.HasExited) { $script:app.Process.Kill(); $script:app.Process.WaitForExit(10000) | Out-Null }
     }
 
