@@ -1,4 +1,3 @@
-using System.Globalization;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Health.Decision;
 
@@ -93,6 +92,4 @@ public sealed class HealthSettings
         }
         return result;
     }
-
-    internal static string FormatThreshold(double value) => value.ToString(CultureInfo.InvariantCulture);
 }

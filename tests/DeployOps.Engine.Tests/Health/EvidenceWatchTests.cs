@@ -90,4 +90,28 @@ public sealed class EvidenceWatchTests
         Assert.Equal(("errorRate", HealthVerdict.Rollback), (decision.Rule, decision.Verdict));
         Assert.True(decision.Sequence > restart.Sequence);
     }
+
+    [Fact]
+    public async Task A_gauge_named_in_the_configuration_becomes_a_signal_its_own_rule_judges()
+    {
+        using var app = new DemoAppProcess();
+        await using var slow = new LoadGenerator(app.BaseUrl + "/slow?ms=2000", concurrency: 4, pauseMs: 0);
+        using var file = HealthHarness.Config("""
+            interval: 500ms
+            scrape:
+              targets: [app]
+              gauges: { inFlight: demo_active_connections }
+            rules:
+              - name: tooManyInFlight
+                signal: inFlight
+                comparison: atLeast
+                threshold: 3
+                severity: investigate
+            """, app.BaseUrl);
+
+        var (samples, decision, _) = await HealthHarness.WatchAsync(file, new WatchOptions { Duration = TimeSpan.FromSeconds(10), Until = WatchUntil.Decision });
+
+        Assert.Equal(("tooManyInFlight", HealthVerdict.Investigate), (decision.Rule, decision.Verdict));
+        Assert.InRange(samples[^1].Signals["inFlight"], 3, 10);
+    }
 }

@@ -130,3 +130,42 @@ public sealed class HealthSettingsTests
         Assert.Equal("avg(cache_hit_ratio)", prometheus.Queries["cacheHitRate"]);
     }
 }
+
+public sealed class HealthWatchRefusalTests
+{
+    [Fact]
+    public async Task A_watch_without_any_signal_source_is_refused_with_its_error_id()
+    {
+        using var file = new TempConfig("application: shop\nenvironment: prod\n");
+        var config = ConfigLoader.Load(file.Path);
+        var error = await Assert.ThrowsAsync<DeployOps.Engine.Hosting.DeployOpsException>(() =>
+            DeployOps.Engine.Health.HealthWatcher.WatchAsync(config, new DeployOps.Engine.Health.WatchOptions(), new RecordingSink(), CancellationToken.None));
+        Assert.Equal(DeployOps.Engine.Hosting.ErrorIds.HealthNoSignals, error.ErrorId);
+    }
+
+    [Theory]
+    [InlineData("../escape")]
+    [InlineData("a/b")]
+    [InlineData("")]
+    public async Task A_deployment_id_that_is_not_a_folder_name_is_refused(string id)
+    {
+        using var file = new TempConfig("application: shop\nenvironment: prod\nhealth:\n  probes: [\"http://127.0.0.1:9/health\"]\n");
+        var config = ConfigLoader.Load(file.Path);
+        var error = await Assert.ThrowsAsync<DeployOps.Engine.Hosting.DeployOpsException>(() =>
+            DeployOps.Engine.Health.HealthWatcher.WatchAsync(config, new DeployOps.Engine.Health.WatchOptions { DeploymentId = id }, new RecordingSink(), CancellationToken.None));
+        Assert.Equal(DeployOps.Engine.Hosting.ErrorIds.HealthDeploymentIdInvalid, error.ErrorId);
+    }
+
+    [Fact]
+    public void Replay_of_a_file_that_is_not_a_recording_names_the_line()
+    {
+        using var file = new TempConfig("application: shop\nenvironment: prod\n");
+        var samples = Path.Combine(file.Directory, "samples.jsonl");
+        File.WriteAllText(samples, "\n{not json\n");
+        var error = Assert.Throws<DeployOps.Engine.Hosting.DeployOpsException>(() => DeployOps.Engine.Health.HealthReplay.Run(samples));
+        Assert.Equal(DeployOps.Engine.Hosting.ErrorIds.HealthReplayInvalid, error.ErrorId);
+        Assert.Contains("line 2", error.Message);
+        Assert.Equal(DeployOps.Engine.Hosting.ErrorIds.HealthReplayNotFound,
+            Assert.Throws<DeployOps.Engine.Hosting.DeployOpsException>(() => DeployOps.Engine.Health.HealthReplay.Run(samples + ".missing")).ErrorId);
+    }
+}

@@ -29,11 +29,8 @@ internal sealed class ScrapeSource : ISignalSource
 
     public string Name => "scrape";
 
-    public async Task<SourceReading> PrimeAsync(CancellationToken cancellationToken)
-    {
-        var reading = await ReadAsync(cancellationToken).ConfigureAwait(false);
-        return reading;
-    }
+    /// <summary>The baseline scrape: the first window's deltas are taken against it.</summary>
+    public Task<SourceReading> PrimeAsync(CancellationToken cancellationToken) => ReadAsync(cancellationToken);
 
     public async Task<SourceReading> ReadAsync(CancellationToken cancellationToken)
     {
