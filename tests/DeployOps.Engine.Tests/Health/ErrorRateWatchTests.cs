@@ -65,6 +65,13 @@ public sealed class ErrorRateWatchTests
         Assert.Equal(decision.BreachingSamples.Select(b => (b.Sequence, b.Value)), replay.Decision.BreachingSamples.Select(b => (b.Sequence, b.Value)));
         Assert.Equal(decision.Reasons, replay.Decision.Reasons);
 
+        // The cmdlet's -Replay path: the configuration's rules, samples to the pipeline, the verdict on agreement.
+        var replaySink = new RecordingSink();
+        var replayed = await HealthReplay.RunAsync(ConfigLoader.Load(file.Path), samplesFile, replaySink);
+        Assert.Equal((decision.Rule, decision.Verdict), (replayed.Rule, replayed.Verdict));
+        Assert.Equal(samples.Count, replaySink.RecordsOf<HealthSample>().Count());
+        Assert.Contains(replaySink.Verbose, v => v.Contains("reproduces the recorded verdicts"));
+
         // New thresholds tested against the same incident: a 1 h sustained duration would only have investigated.
         var lenient = policy.With(rules: policy.Rules.Select(r => r.Name == "errorRate"
             ? new HealthRule(r.Name, r.Signal, r.Comparison, r.Threshold, TimeSpan.FromHours(1), r.Severity) : r).ToList());
