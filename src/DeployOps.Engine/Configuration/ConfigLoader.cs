@@ -114,7 +114,7 @@ public static class ConfigLoader
 
         var maintenance = MaintenanceSettings.Read(root.Map("maintenance"), directory, postgres, redis, application, environment);
         var deployment = DeploymentSettings.Read(root.Map("deployment"), directory, postgres is not null);
-        var health = HealthSettings.Read(root.Map("health"));
+        var health = HealthSettings.Read(root.Map("health"), postgres, redis, endpoints);
         var backup = BackupSettings.Read(root.Map("backup"), postgres, state.Directory, directory);
 
         return new DeploymentConfig(path, application, environment, state, postgres, redis, endpoints, checks,

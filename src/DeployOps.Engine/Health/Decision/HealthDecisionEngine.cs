@@ -1,0 +1,142 @@
+namespace DeployOps.Engine.Health.Decision;
+
+/// <summary>
+/// The decision matrix applied to a stream of observations. Pure: no clock, no I/O, so a replay of recorded
+/// observations reaches exactly the same verdicts.
+/// <list type="bullet">
+/// <item>A rule breaches when its signal is readable and compares to the phase's threshold; it fires once the
+/// breach has lasted its sustained duration. A readable sample that does not breach ends the breach; an
+/// unreadable one neither extends nor ends it.</item>
+/// <item>Traffic-based signals (errorRate, p95, p99) are unreadable when the sample holds fewer requests than the
+/// minimum: a quiet window is never evidence either way.</item>
+/// <item>Scrape and query errors are counted separately: below the limit the previous verdict stands (a
+/// Rollback stands only as Investigate), at the limit the verdict is Inconclusive. A failed scrape is never a
+/// reason to roll back.</item>
+/// </list>
+/// </summary>
+public sealed class HealthDecisionEngine
+{
+    private const int MaxBreachSamplesKept = 50;
+    private readonly HealthPolicy _policy;
+    private readonly Dictionary<string, RuleState> _states = new(StringComparer.Ordinal);
+    private int _consecutiveSourceErrors;
+    private HealthVerdict? _previous;
+
+    public HealthDecisionEngine(HealthPolicy policy) => _policy = policy;
+
+    public HealthPolicy Policy => _policy;
+
+    public HealthEvaluation Evaluate(HealthObservation observation)
+    {
+        var phase = _policy.PhaseAt(observation.Elapsed);
+        var reasons = new List<string>();
+        var unreadable = new Dictionary<string, string>(observation.Unreadable, StringComparer.Ordinal);
+        var signals = new Dictionary<string, double>(observation.Signals, StringComparer.Ordinal);
+        GateByTraffic(signals, unreadable);
+
+        var findings = new List<RuleFinding>();
+        var unreadableRules = new List<string>();
+        foreach (var rule in _policy.Rules.Where(r => r.Enabled))
+        {
+            if (!_states.TryGetValue(rule.Name, out var state)) _states[rule.Name] = state = new RuleState();
+            if (signals.TryGetValue(rule.Signal, out var value) && !double.IsNaN(value))
+            {
+                var threshold = _policy.ThresholdOf(rule, phase);
+                if (!rule.Breaches(value, threshold)) { state.Reset(); continue; }
+                state.Breach(observation, value, threshold);
+                var sustained = observation.Elapsed - state.SinceElapsed >= rule.For;
+                findings.Add(new RuleFinding(rule.Name, rule.Signal, rule.Operator, threshold, value, rule.Severity, rule.For,
+                    sustained, state.SinceElapsed, state.Since, phase.Name, state.Samples.ToList()));
+            }
+            else if (unreadable.TryGetValue(rule.Signal, out var why) || observation.Signals.ContainsKey(rule.Signal))
+            {
+                unreadableRules.Add($"{rule.Name}: {rule.Signal} unreadable ({why ?? "not a number"})");
+            }
+        }
+        findings.Sort((a, b) => Rank(b).CompareTo(Rank(a)));
+
+        _consecutiveSourceErrors = observation.SourceErrors.Count > 0 ? _consecutiveSourceErrors + 1 : 0;
+        var verdict = Decide(findings, unreadableRules, observation, reasons);
+        _previous = verdict;
+        foreach (var note in observation.Notes) reasons.Add(note);
+        return new HealthEvaluation(verdict, phase.Name, reasons, findings, _consecutiveSourceErrors);
+    }
+
+    private HealthVerdict Decide(List<RuleFinding> findings, List<string> unreadableRules, HealthObservation observation, List<string> reasons)
+    {
+        foreach (var finding in findings) reasons.Add(finding.Describe());
+        if (findings.Any(f => f.Sustained && f.Severity == RuleSeverity.Rollback)) return HealthVerdict.Rollback;
+        if (findings.Count > 0) return HealthVerdict.Investigate;
+
+        if (_consecutiveSourceErrors > 0)
+        {
+            var errors = string.Join("; ", observation.SourceErrors);
+            if (_consecutiveSourceErrors >= _policy.MaxSourceErrors)
+            {
+                reasons.Add($"{_consecutiveSourceErrors} consecutive samples with scrape/query errors (limit {_policy.MaxSourceErrors}): {errors}");
+                return HealthVerdict.Inconclusive;
+            }
+            reasons.Add($"scrape/query error {_consecutiveSourceErrors} of {_policy.MaxSourceErrors} tolerated, previous verdict held: {errors}");
+            return _previous switch
+            {
+                null => HealthVerdict.Inconclusive,
+                HealthVerdict.Rollback => HealthVerdict.Investigate,
+                { } held => held,
+            };
+        }
+
+        if (unreadableRules.Count > 0)
+        {
+            reasons.AddRange(unreadableRules);
+            return HealthVerdict.Inconclusive;
+        }
+        return HealthVerdict.Healthy;
+    }
+
+    private void GateByTraffic(Dictionary<string, double> signals, Dictionary<string, string> unreadable)
+    {
+        string? why = null;
+        if (signals.TryGetValue(HealthSignals.Requests, out var requests))
+        {
+            if (requests < _policy.MinRequests)
+                why = $"too little traffic: {requests:0} requests in the window, at least {_policy.MinRequests} needed";
+        }
+        else if (unreadable.TryGetValue(HealthSignals.Requests, out var reason))
+        {
+            why = "request count unreadable: " + reason;
+        }
+        if (why is null) return;
+        foreach (var signal in _policy.EvidenceSignals)
+        {
+            if (signals.Remove(signal) || unreadable.ContainsKey(signal)) unreadable[signal] = why;
+        }
+    }
+
+    private static int Rank(RuleFinding f) => (f.Severity == RuleSeverity.Rollback ? 2 : 0) + (f.Sustained ? 1 : 0);
+
+    private sealed class RuleState
+    {
+        public TimeSpan SinceElapsed { get; private set; }
+        public DateTimeOffset Since { get; private set; }
+        public bool Active { get; private set; }
+        public Queue<BreachSample> Samples { get; } = new();
+
+        public void Breach(HealthObservation o, double value, double threshold)
+        {
+            if (!Active)
+            {
+                Active = true;
+                SinceElapsed = o.Elapsed;
+                Since = o.Time;
+            }
+            Samples.Enqueue(new BreachSample(o.Sequence, o.Time, o.Elapsed, value, threshold));
+            while (Samples.Count > MaxBreachSamplesKept) Samples.Dequeue();
+        }
+
+        public void Reset()
+        {
+            Active = false;
+            Samples.Clear();
+        }
+    }
+}

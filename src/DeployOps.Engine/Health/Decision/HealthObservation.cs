@@ -1,0 +1,123 @@
+using System.Text.Json.Serialization;
+
+namespace DeployOps.Engine.Health.Decision;
+
+/// <summary>
+/// What the signal sources saw in one interval: the engine's only input, and what is recorded so a replay can
+/// decide again from exactly the same evidence. A signal is either a value, unreadable (with the reason), or
+/// absent (no source provides it: rules on it do not apply).
+/// </summary>
+public sealed class HealthObservation
+{
+    [JsonConstructor]
+    public HealthObservation(int sequence, DateTimeOffset time, TimeSpan elapsed, IReadOnlyDictionary<string, double>? signals,
+        IReadOnlyDictionary<string, string>? unreadable = null, IReadOnlyList<string>? sourceErrors = null,
+        IReadOnlyList<string>? notes = null)
+    {
+        Sequence = sequence;
+        Time = time;
+        Elapsed = elapsed;
+        Signals = signals ?? new Dictionary<string, double>();
+        Unreadable = unreadable ?? new Dictionary<string, string>();
+        SourceErrors = sourceErrors ?? Array.Empty<string>();
+        Notes = notes ?? Array.Empty<string>();
+    }
+
+    public int Sequence { get; }
+    public DateTimeOffset Time { get; }
+    /// <summary>Time since the deployment (or the start of the watch).</summary>
+    public TimeSpan Elapsed { get; }
+    public IReadOnlyDictionary<string, double> Signals { get; }
+    /// <summary>Signal → why it could not be read this interval.</summary>
+    public IReadOnlyDictionary<string, string> Unreadable { get; }
+    /// <summary>Scrape and query failures this interval (counted separately; never a reason to roll back).</summary>
+    public IReadOnlyList<string> SourceErrors { get; }
+    /// <summary>Facts worth keeping (e.g. a counter reset after a restart).</summary>
+    public IReadOnlyList<string> Notes { get; }
+
+    public double? Signal(string name) => Signals.TryGetValue(name, out var v) ? v : null;
+}
+
+/// <summary>One sample that breached a rule: part of the evidence in a decision record.</summary>
+public sealed class BreachSample
+{
+    public BreachSample(int sequence, DateTimeOffset time, TimeSpan elapsed, double value, double threshold)
+    {
+        Sequence = sequence;
+        Time = time;
+        Elapsed = elapsed;
+        Value = value;
+        Threshold = threshold;
+    }
+
+    public int Sequence { get; }
+    public DateTimeOffset Time { get; }
+    public TimeSpan Elapsed { get; }
+    public double Value { get; }
+    public double Threshold { get; }
+}
+
+/// <summary>A rule that is breaching now: fired (sustained for its duration) or still pending.</summary>
+public sealed class RuleFinding
+{
+    public RuleFinding(string rule, string signal, string comparison, double threshold, double value, RuleSeverity severity,
+        TimeSpan @for, bool sustained, TimeSpan sinceElapsed, DateTimeOffset since, string phase, IReadOnlyList<BreachSample> breachingSamples)
+    {
+        Rule = rule;
+        Signal = signal;
+        Comparison = comparison;
+        Threshold = threshold;
+        Value = value;
+        Severity = severity;
+        For = @for;
+        Sustained = sustained;
+        SinceElapsed = sinceElapsed;
+        Since = since;
+        Phase = phase;
+        BreachingSamples = breachingSamples;
+    }
+
+    public string Rule { get; }
+    public string Signal { get; }
+    public string Comparison { get; }
+    public double Threshold { get; }
+    public double Value { get; }
+    public RuleSeverity Severity { get; }
+    public TimeSpan For { get; }
+    /// <summary>True when the breach has lasted at least <see cref="For"/> (the rule fired).</summary>
+    public bool Sustained { get; }
+    public TimeSpan SinceElapsed { get; }
+    public DateTimeOffset Since { get; }
+    public string Phase { get; }
+    public IReadOnlyList<BreachSample> BreachingSamples { get; }
+
+    public string Describe() =>
+        $"{Rule}: {Signal} {SignalUnits.Format(Signal, Value)} {Comparison} {SignalUnits.Format(Signal, Threshold)} " +
+        $"since T+{Format(SinceElapsed)}" +
+        (Sustained
+            ? (For > TimeSpan.Zero ? $" (sustained {Format(For)})" : "") + $" → {Severity}"
+            : $" (pending: {Severity} after {Format(For)})");
+
+    internal static string Format(TimeSpan t) => Configuration.ValueParsers.FormatDuration(t);
+}
+
+/// <summary>The engine's answer for one observation.</summary>
+public sealed class HealthEvaluation
+{
+    public HealthEvaluation(HealthVerdict verdict, string phase, IReadOnlyList<string> reasons, IReadOnlyList<RuleFinding> findings,
+        int consecutiveSourceErrors)
+    {
+        Verdict = verdict;
+        Phase = phase;
+        Reasons = reasons;
+        Findings = findings;
+        ConsecutiveSourceErrors = consecutiveSourceErrors;
+    }
+
+    public HealthVerdict Verdict { get; }
+    public string Phase { get; }
+    public IReadOnlyList<string> Reasons { get; }
+    /// <summary>Rules breaching now (fired and pending), rollback rules first.</summary>
+    public IReadOnlyList<RuleFinding> Findings { get; }
+    public int ConsecutiveSourceErrors { get; }
+}

@@ -1,0 +1,77 @@
+namespace DeployOps.Engine.Health.Decision;
+
+/// <summary>
+/// Everything the decision engine decides with: the rules, the timeline phases, and the evidence requirements.
+/// <see cref="Default"/> is the runbooks' decision matrix and monitoring timeline.
+/// </summary>
+public sealed class HealthPolicy
+{
+    public const int DefaultMinRequests = 50;
+    public const int DefaultMaxSourceErrors = 4;
+
+    public HealthPolicy(IReadOnlyList<HealthRule> rules, IReadOnlyList<HealthPhase> phases, int minRequests = DefaultMinRequests,
+        int maxSourceErrors = DefaultMaxSourceErrors, IReadOnlyList<string>? evidenceSignals = null)
+    {
+        if (phases.Count == 0) throw new ArgumentException("at least one phase is required", nameof(phases));
+        Rules = rules;
+        Phases = phases.OrderBy(p => p.From).ToList();
+        MinRequests = minRequests;
+        MaxSourceErrors = maxSourceErrors;
+        EvidenceSignals = evidenceSignals ?? DefaultEvidenceSignals;
+    }
+
+    public static readonly IReadOnlyList<string> DefaultEvidenceSignals =
+        new[] { HealthSignals.ErrorRate, HealthSignals.P95, HealthSignals.P99 };
+
+    public IReadOnlyList<HealthRule> Rules { get; }
+    public IReadOnlyList<HealthPhase> Phases { get; }
+    /// <summary>Fewer requests than this in a sample make its traffic-based signals unreadable (not evidence).</summary>
+    public int MinRequests { get; }
+    /// <summary>Consecutive samples with scrape or query errors after which the watch reports Inconclusive.</summary>
+    public int MaxSourceErrors { get; }
+    /// <summary>Signals computed from requests and therefore gated by <see cref="MinRequests"/>.</summary>
+    public IReadOnlyList<string> EvidenceSignals { get; }
+
+    public HealthPhase PhaseAt(TimeSpan elapsed)
+    {
+        var current = Phases[0];
+        foreach (var phase in Phases) if (phase.From <= elapsed) current = phase;
+        return current;
+    }
+
+    public double ThresholdOf(HealthRule rule, HealthPhase phase) =>
+        phase.Thresholds.TryGetValue(rule.Name, out var t) ? t : rule.Threshold;
+
+    /// <summary>The same policy with every duration multiplied by <paramref name="factor"/> (tests and drills compress time).</summary>
+    public HealthPolicy Scaled(double factor) => factor == 1 ? this :
+        new(Rules.Select(r => r.Scaled(factor)).ToList(), Phases.Select(p => p.Scaled(factor)).ToList(), MinRequests, MaxSourceErrors, EvidenceSignals);
+
+    public HealthPolicy With(int? minRequests = null, int? maxSourceErrors = null, IReadOnlyList<HealthRule>? rules = null,
+        IReadOnlyList<HealthPhase>? phases = null) =>
+        new(rules ?? Rules, phases ?? Phases, minRequests ?? MinRequests, maxSourceErrors ?? MaxSourceErrors, EvidenceSignals);
+
+    /// <summary>The runbooks' decision matrix.</summary>
+    public static IReadOnlyList<HealthRule> DefaultRules { get; } = new[]
+    {
+        new HealthRule("errorRate", HealthSignals.ErrorRate, RuleComparison.Above, 5, TimeSpan.FromMinutes(5), RuleSeverity.Rollback),
+        new HealthRule("errorRateWarning", HealthSignals.ErrorRate, RuleComparison.Above, 1, TimeSpan.Zero, RuleSeverity.Investigate),
+        new HealthRule("latencyP95", HealthSignals.P95, RuleComparison.Above, 5000, TimeSpan.Zero, RuleSeverity.Rollback),
+        new HealthRule("latencyP95Warning", HealthSignals.P95, RuleComparison.Above, 2000, TimeSpan.Zero, RuleSeverity.Investigate),
+        new HealthRule("crash", HealthSignals.HealthDown, RuleComparison.AtLeast, 3, TimeSpan.Zero, RuleSeverity.Rollback),
+        new HealthRule("databaseDown", HealthSignals.DbDown, RuleComparison.AtLeast, 2, TimeSpan.Zero, RuleSeverity.Rollback),
+        new HealthRule("databaseSlow", HealthSignals.DbLatency, RuleComparison.Above, 100, TimeSpan.Zero, RuleSeverity.Investigate),
+        new HealthRule("memoryGrowth", HealthSignals.MemoryGrowth, RuleComparison.Above, 100, TimeSpan.Zero, RuleSeverity.Rollback),
+        new HealthRule("redisDown", HealthSignals.RedisDown, RuleComparison.AtLeast, 3, TimeSpan.Zero, RuleSeverity.Investigate),
+    };
+
+    /// <summary>The runbooks' timeline: tighter error thresholds as the deployment ages, then the matrix baseline.</summary>
+    public static IReadOnlyList<HealthPhase> DefaultPhases { get; } = new[]
+    {
+        new HealthPhase("early", TimeSpan.Zero, TimeSpan.FromMinutes(1), new Dictionary<string, double> { ["errorRate"] = 5 }),
+        new HealthPhase("settling", TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5), new Dictionary<string, double> { ["errorRate"] = 2 }),
+        new HealthPhase("stable", TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(10), new Dictionary<string, double> { ["errorRate"] = 1 }),
+        new HealthPhase("baseline", TimeSpan.FromMinutes(60), TimeSpan.FromMinutes(30)),
+    };
+
+    public static HealthPolicy Default { get; } = new(DefaultRules, DefaultPhases);
+}

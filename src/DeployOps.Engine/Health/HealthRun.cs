@@ -1,0 +1,33 @@
+using DeployOps.Engine.Audit;
+using DeployOps.Engine.Health.Decision;
+
+namespace DeployOps.Engine.Health;
+
+/// <summary>The decision side of a watch, shared by the live watch and the replay: observation in, sample and decision out.</summary>
+internal sealed class HealthRun
+{
+    private readonly HealthDecisionEngine _engine;
+    private readonly Redactor _redactor;
+
+    public HealthRun(HealthPolicy policy, Redactor redactor, string watchId, string? deploymentId)
+    {
+        _engine = new HealthDecisionEngine(policy);
+        _redactor = redactor;
+        WatchId = watchId;
+        DeploymentId = deploymentId;
+        Tracker = new DecisionTracker(watchId, deploymentId);
+    }
+
+    public string WatchId { get; }
+    public string? DeploymentId { get; }
+    public DecisionTracker Tracker { get; }
+
+    public (HealthSample Sample, HealthDecision? NewDecision) Step(HealthObservation observation)
+    {
+        var evaluation = _engine.Evaluate(observation);
+        var reasons = evaluation.Reasons.Select(_redactor.Redact).ToList();
+        var sample = new HealthSample(observation, evaluation, WatchId, DeploymentId, reasons);
+        var decision = Tracker.Observe(observation, evaluation, reasons);
+        return (sample, decision);
+    }
+}

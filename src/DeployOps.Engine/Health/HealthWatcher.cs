@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using DeployOps.Engine.Audit;
+using DeployOps.Engine.Configuration;
+using DeployOps.Engine.Health.Decision;
+using DeployOps.Engine.Health.Signals;
+using DeployOps.Engine.Hosting;
+
+namespace DeployOps.Engine.Health;
+
+/// <summary>
+/// Watches a deployment's health on the monitoring timeline: every interval it reads the configured signals,
+/// lets the decision engine judge them, emits a <see cref="HealthSample"/>, records it with the deployment and
+/// writes a decision record for every Rollback/Investigate decision. Returns the final decision.
+/// </summary>
+public static partial class HealthWatcher
+{
+    public const int ProgressActivityId = 5;
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
+    private static partial Regex SafeId();
+
+    public static async Task<HealthDecision> WatchAsync(DeploymentConfig config, WatchOptions options, IOutputSink sink,
+        CancellationToken cancellationToken)
+    {
+        var settings = config.Health;
+        var id = ResolveId(options.DeploymentId);
+        var scale = options.TimeScale > 0 ? options.TimeScale : 1;
+        var policy = (options.Policy ?? settings.Policy).Scaled(scale);
+        var duration = options.Duration ?? Scale(settings.Duration, scale);
+        var fixedInterval = options.Interval ?? (settings.Interval is { } i ? Scale(i, scale) : null);
+        var startedAt = options.StartedAt ?? DateTimeOffset.UtcNow;
+
+        await using var collector = SignalCollector.For(settings, config.Redactor, options.ScrapeTargets, options.Probes);
+        if (collector.Sources.Count == 0)
+            throw new DeployOpsException(ErrorIds.HealthNoSignals, ErrorKind.InvalidOperation,
+                $"{config.FilePath}: health: configures no signal (add scrape.targets, prometheus, probes or a postgres section)", config.FilePath);
+
+        var recorder = options.Record ? new HealthRecorder(config.State.Directory, id, config.Redactor) : null;
+        var run = new HealthRun(policy, config.Redactor, id, options.DeploymentId);
+        sink.WriteVerbose(config.Redactor.Redact(
+            $"Watching {config.Application}/{config.Environment} for {ValueParsers.FormatDuration(duration)} with " +
+            $"{string.Join(", ", collector.Sources.Select(s => s.Name))}; rules: {string.Join("; ", policy.Rules.Where(r => r.Enabled))}"));
+        if (options.AutoRollback && options.RollbackTrigger is null)
+            sink.WriteWarning("Automatic rollback is not available yet: no rollback engine is registered. A Rollback verdict will be returned, not acted on.");
+
+        await collector.PrimeAsync(cancellationToken).ConfigureAwait(false);
+        var clock = Stopwatch.StartNew();
+        var nextAt = TimeSpan.Zero;
+        var sequence = 0;
+        HealthDecision? stoppedOn = null;
+        var rollbackTriggered = false;
+        try
+        {
+            while (true)
+            {
+                var phase = policy.PhaseAt(startedAt.Elapsed(DateTimeOffset.UtcNow));
+                nextAt += fixedInterval ?? phase.Interval;
+                if (nextAt > duration + TimeSpan.FromMilliseconds(1)) break;
+                var wait = nextAt - clock.Elapsed;
+                if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                else nextAt = clock.Elapsed; // collection overran the interval: restart the schedule from now
+
+                var now = DateTimeOffset.UtcNow;
+                var observation = await collector.CollectAsync(++sequence, now, now - startedAt, cancellationToken).ConfigureAwait(false);
+                var (sample, decision) = run.Step(observation);
+                sink.WriteRecord(sample);
+                recorder?.Append(sample, scale);
+                if (decision is not null)
+                {
+                    if (recorder is not null)
+                    {
+                        decision = decision.With(recordPath: recorder.WriteDecision(decision));
+                        run.Tracker.Stored(decision);
+                    }
+                    sink.WriteVerbose(config.Redactor.Redact($"Decision {decision.Number}: {decision}"));
+                }
+                Progress(sink, sample, clock.Elapsed, duration);
+
+                if (sample.Verdict == HealthVerdict.Rollback)
+                {
+                    if (options.AutoRollback && !rollbackTriggered)
+                        rollbackTriggered = await TriggerRollbackAsync(config, options, run.Tracker.Current(), sink, cancellationToken).ConfigureAwait(false);
+                    if (options.StopOnRollback || options.Until == WatchUntil.Decision) { stoppedOn = run.Tracker.Current(); break; }
+                }
+                if (options.Until == WatchUntil.Healthy && sample.Verdict == HealthVerdict.Healthy) { stoppedOn = run.Tracker.Current(); break; }
+                if (options.Until == WatchUntil.Decision && sample.Verdict == HealthVerdict.Investigate && decision is not null) { stoppedOn = run.Tracker.Current(); break; }
+            }
+        }
+        finally
+        {
+            sink.WriteProgress(new ProgressUpdate(ProgressActivityId, "Watching deployment health", "Done", 100, Completed: true));
+        }
+
+        var final = (stoppedOn ?? run.Tracker.Final()).With(rollbackTriggered: rollbackTriggered);
+        AuditLog.For(config).Write(options.Command, "watch deployment health", config.Redactor.Redact(config.FilePath),
+            final.Verdict.ToString(), new Dictionary<string, string>
+            {
+                ["watchId"] = id,
+                ["samples"] = final.SampleCount.ToString(CultureInfo.InvariantCulture),
+                ["rule"] = final.Rule ?? "",
+                ["record"] = final.RecordPath ?? "",
+                ["samplesFile"] = recorder?.SamplesPath ?? "",
+            }, options.DeploymentId);
+        return final;
+    }
+
+    private static async Task<bool> TriggerRollbackAsync(DeploymentConfig config, WatchOptions options, HealthDecision decision,
+        IOutputSink sink, CancellationToken cancellationToken)
+    {
+        var audit = AuditLog.For(config);
+        var target = config.Redactor.Redact($"{config.Application}/{config.Environment}");
+        if (options.RollbackTrigger is not { } trigger)
+        {
+            sink.WriteWarning(config.Redactor.Redact(
+                $"Rollback verdict ({decision.Rule}), but automatic rollback is not yet available: no rollback engine is registered. Roll back by hand (see {decision.RecordPath ?? "the returned decision"})."));
+            audit.Write(options.Command, "automatic rollback", target, "Unavailable", new Dictionary<string, string> { ["rule"] = decision.Rule ?? "" }, options.DeploymentId);
+            return false;
+        }
+        if (!sink.ShouldProcess(target, $"Roll back (health rule {decision.Rule})"))
+        {
+            audit.Write(options.Command, "automatic rollback", target, "Skipped", null, options.DeploymentId);
+            return false;
+        }
+        try
+        {
+            await trigger.TriggerAsync(decision, sink, cancellationToken).ConfigureAwait(false);
+            audit.Write(options.Command, "automatic rollback", target, "Triggered", new Dictionary<string, string> { ["rule"] = decision.Rule ?? "" }, options.DeploymentId);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            sink.WriteError(new DeployOpsError(ErrorIds.HealthRollbackTriggerFailed, ErrorKind.InvalidResult,
+                config.Redactor.Redact($"Automatic rollback failed: {ex.Message}"), target, ex));
+            audit.Write(options.Command, "automatic rollback", target, "Failed", new Dictionary<string, string> { ["error"] = ex.Message }, options.DeploymentId);
+            return false;
+        }
+    }
+
+    private static void Progress(IOutputSink sink, HealthSample sample, TimeSpan watched, TimeSpan duration)
+    {
+        var main = new List<string>();
+        if (sample.ErrorRate is { } e) main.Add($"errors {e.ToString("0.##", CultureInfo.InvariantCulture)}%");
+        if (sample.P95 is { } p) main.Add($"p95 {p.ToString("0", CultureInfo.InvariantCulture)} ms");
+        if (sample.Requests is { } r) main.Add($"{r.ToString("0", CultureInfo.InvariantCulture)} req");
+        var percent = duration > TimeSpan.Zero ? (int)Math.Clamp(watched / duration * 100, 0, 100) : -1;
+        sink.WriteProgress(new ProgressUpdate(ProgressActivityId, "Watching deployment health",
+            $"T+{ValueParsers.FormatDuration(sample.Elapsed)} ({sample.Phase}): {sample.Verdict}" + (main.Count > 0 ? " · " + string.Join(", ", main) : ""),
+            percent, (int)Math.Max(0, (duration - watched).TotalSeconds)));
+    }
+
+    internal static string ResolveId(string? deploymentId)
+    {
+        if (deploymentId is null)
+            return $"watch-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
+        if (!SafeId().IsMatch(deploymentId) || deploymentId.Contains("..", StringComparison.Ordinal))
+            throw new DeployOpsException(ErrorIds.HealthDeploymentIdInvalid, ErrorKind.InvalidArgument,
+                $"Deployment id '{deploymentId}' must be letters, digits, '.', '_' or '-' (it names a folder)", deploymentId);
+        return deploymentId;
+    }
+
+    private static TimeSpan Scale(TimeSpan t, double factor) => TimeSpan.FromTicks((long)(t.Ticks * factor));
+
+    private static TimeSpan Elapsed(this DateTimeOffset startedAt, DateTimeOffset now) => now - startedAt;
+}

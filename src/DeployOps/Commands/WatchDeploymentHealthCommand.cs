@@ -1,0 +1,72 @@
+using System.Management.Automation;
+using DeployOps.Engine.Health;
+using DeployOps.Hosting;
+
+namespace DeployOps.Commands;
+
+/// <summary>
+/// Watches a deployment's health on the monitoring timeline, emitting one HealthSample per interval and the final
+/// HealthDecision. Stops on a Rollback verdict unless -Duration asks to keep watching. -Replay judges recorded
+/// samples again, offline, with the configuration's current rules.
+/// </summary>
+[Cmdlet(VerbsCommon.Watch, "DeploymentHealth", DefaultParameterSetName = WatchSet, SupportsShouldProcess = true)]
+[OutputType(typeof(HealthSample), typeof(HealthDecision))]
+public sealed class WatchDeploymentHealthCommand : DeployOpsCmdlet
+{
+    private const string WatchSet = "Watch";
+    private const string ReplaySet = "Replay";
+
+    [Parameter(Position = 0)]
+    public string? Path { get; set; }
+
+    /// <summary>The deployment whose folder in the state directory receives the samples and decision records.</summary>
+    [Parameter(ParameterSetName = WatchSet)]
+    public string? DeploymentId { get; set; }
+
+    /// <summary>How long to watch (default health.duration). Given explicitly, the watch continues after a Rollback verdict.</summary>
+    [Parameter(ParameterSetName = WatchSet)]
+    public TimeSpan? Duration { get; set; }
+
+    /// <summary>A fixed sampling interval instead of the timeline's.</summary>
+    [Parameter(ParameterSetName = WatchSet)]
+    public TimeSpan? Interval { get; set; }
+
+    /// <summary>Stop at the first Healthy sample, or at the first Rollback/Investigate decision.</summary>
+    [Parameter(ParameterSetName = WatchSet)]
+    [ValidateSet("Healthy", "Decision")]
+    public string? Until { get; set; }
+
+    /// <summary>Call the rollback engine on a Rollback verdict (warns while none is registered).</summary>
+    [Parameter(ParameterSetName = WatchSet)]
+    public SwitchParameter AutoRollback { get; set; }
+
+    /// <summary>A recorded health-samples.jsonl to judge again with the current rules.</summary>
+    [Parameter(ParameterSetName = ReplaySet, Mandatory = true)]
+    public string? Replay { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var config = LoadConfig(Path);
+        HealthDecision decision;
+        if (ParameterSetName == ReplaySet)
+        {
+            var file = ResolvePath(Replay)!;
+            decision = RunEngine((sink, ct) => HealthReplay.RunAsync(config, file, sink, cancellationToken: ct));
+        }
+        else
+        {
+            var options = new WatchOptions
+            {
+                DeploymentId = DeploymentId,
+                Duration = Duration,
+                Interval = Interval,
+                Until = Until is null ? WatchUntil.Duration : Enum.Parse<WatchUntil>(Until, ignoreCase: true),
+                StopOnRollback = Duration is null,
+                AutoRollback = AutoRollback,
+                RollbackTrigger = RollbackHook.Registered,
+            };
+            decision = RunEngine((sink, ct) => HealthWatcher.WatchAsync(config, options, sink, ct));
+        }
+        WriteObject(decision);
+    }
+}
