@@ -23,6 +23,11 @@ public static class DeploymentEngine
     private const string SkipPreChecksField = "skipPreChecks";
     private const string NoBackupField = "noBackup";
 
+    /// <summary>The gate <c>deployment.canary.gate.use</c> names, when the caller supplies none.</summary>
+    private static ICanaryGate DefaultGate(DeploymentConfig config) => config.Deployment.Canary.Gate == CanaryGateKind.DecisionMatrix
+        ? new DecisionMatrixCanaryGate()
+        : new HealthEndpointCanaryGate();
+
     /// <summary>Deploys; returns the record, or null under -WhatIf (the plan is written as <see cref="DeploymentPlanItem"/>s).</summary>
     public static async Task<DeploymentRecord?> InvokeAsync(DeploymentConfig config, DeploymentOptions options, IOutputSink sink,
         CancellationToken cancellationToken)
@@ -38,7 +43,7 @@ public static class DeploymentEngine
         var (target, previous) = await ChooseSlotsAsync(config, strategy, router, cancellationToken).ConfigureAwait(false);
         var id = DeploymentIds.New();
         var run = new DeploymentRun(config, id, strategy, options.Version, previousVersion, options.Hooks,
-            options.CanaryGate ?? new HealthEndpointCanaryGate(), options.NoBackup, sink, router, log, new Dictionary<string, string>());
+            options.CanaryGate ?? DefaultGate(config), options.NoBackup, sink, router, log, new Dictionary<string, string>());
         var plan = StrategyPlans.Build(run, options.SkipPreChecks, target, previous);
 
         var audit = AuditLog.For(config);
@@ -100,7 +105,7 @@ public static class DeploymentEngine
             using var log = new DeploymentLog(record.LogPath, config.Redactor);
             log.Write($"deployment {id} resumed by {OperatorIdentity.Current}");
             var run = new DeploymentRun(config, id, strategy, record.Version, record.PreviousVersion, options.Hooks,
-                options.CanaryGate ?? new HealthEndpointCanaryGate(), fields.ContainsKey(NoBackupField), sink, CreateRouter(config, log), log, fields)
+                options.CanaryGate ?? DefaultGate(config), fields.ContainsKey(NoBackupField), sink, CreateRouter(config, log), log, fields)
             {
                 Tracker = tracker,
             };

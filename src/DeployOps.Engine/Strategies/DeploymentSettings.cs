@@ -105,6 +105,14 @@ public sealed class DeploymentSettings
     }
 }
 
+public enum CanaryGateKind
+{
+    /// <summary>The canary's health endpoint and its 5xx share (<c>maxErrorRate</c>, <c>minRequests</c>).</summary>
+    HealthEndpoint,
+    /// <summary>The <c>health:</c> decision matrix, as Watch-DeploymentHealth judges (error rate, p95, crashes, memory…).</summary>
+    DecisionMatrix,
+}
+
 /// <summary><c>deployment.canary</c>: traffic steps, the pause and gate at each, and what inconclusive means.</summary>
 public sealed class CanarySettings
 {
@@ -121,6 +129,8 @@ public sealed class CanarySettings
     /// <summary>Fewer canary requests than this in a step make the verdict inconclusive.</summary>
     public int MinRequests { get; private init; }
     public InconclusiveAction OnInconclusive { get; private init; } = InconclusiveAction.Wait;
+    /// <summary>Which gate judges each step (<c>gate.use</c>).</summary>
+    public CanaryGateKind Gate { get; private init; } = CanaryGateKind.HealthEndpoint;
     public TimeSpan ApprovalTimeout { get; private init; } = TimeSpan.FromMinutes(30);
 
     internal static CanarySettings Read(ConfigMap? map)
@@ -146,6 +156,7 @@ public sealed class CanarySettings
             SampleInterval = gate?.Duration("sampleInterval", TimeSpan.FromSeconds(5)) ?? TimeSpan.FromSeconds(5),
             MaxErrorRatePercent = gate?.Percent("maxErrorRate", 5) ?? 5,
             MinRequests = gate?.Int("minRequests", 0, 0) ?? 0,
+            Gate = gate?.Enum("use", CanaryGateKind.HealthEndpoint) ?? CanaryGateKind.HealthEndpoint,
             OnInconclusive = map.Enum("onInconclusive", InconclusiveAction.Wait),
             ApprovalTimeout = map.Duration("approvalTimeout", TimeSpan.FromMinutes(30)),
         };
