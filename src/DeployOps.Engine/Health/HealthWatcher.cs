@@ -21,6 +21,18 @@ public static partial class HealthWatcher
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
     private static partial Regex SafeId();
 
+    /// <summary>
+    /// When the watched deployment finished (or started, while it runs): the timeline counts from there, so a watch
+    /// begun 20 minutes after a deployment judges it with the settling phase's thresholds. Null when unknown.
+    /// </summary>
+    private static async Task<DateTimeOffset?> DeploymentTimeAsync(DeploymentConfig config, string? deploymentId, CancellationToken ct)
+    {
+        if (deploymentId is null || !config.Deployment.IsConfigured) return null;
+        await using var store = State.DeploymentStore.Open(config);
+        var record = await store.GetAsync(deploymentId, ct).ConfigureAwait(false);
+        return record is null ? null : record.End ?? record.Start;
+    }
+
     public static async Task<HealthDecision> WatchAsync(DeploymentConfig config, WatchOptions options, IOutputSink sink,
         CancellationToken cancellationToken)
     {
@@ -30,7 +42,8 @@ public static partial class HealthWatcher
         var policy = (options.Policy ?? settings.Policy).Scaled(scale);
         var duration = options.Duration ?? Scale(settings.Duration, scale);
         var fixedInterval = options.Interval ?? (settings.Interval is { } i ? Scale(i, scale) : null);
-        var startedAt = options.StartedAt ?? DateTimeOffset.UtcNow;
+        var startedAt = options.StartedAt ?? await DeploymentTimeAsync(config, options.DeploymentId, cancellationToken).ConfigureAwait(false)
+            ?? DateTimeOffset.UtcNow;
 
         await using var collector = SignalCollector.For(settings, config.Redactor, options.ScrapeTargets, options.Probes);
         if (collector.Sources.Count == 0)
