@@ -7,6 +7,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringCompare
     ["backup"] = BackupBench.RunAsync,
     ["prechecks"] = PreDeploymentBench.RunAsync,
     ["maintenance"] = MaintenanceBench.RunAsync,
+    ["deployment"] = DeploymentBench.RunAsync,
     ["health"] = async a => { await HealthBench.RunAsync(a); return 0; },
 };
 

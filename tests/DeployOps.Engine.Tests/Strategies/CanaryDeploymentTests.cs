@@ -69,6 +69,12 @@ public sealed class CanaryDeploymentTests
         }
     }
 
+    private static async Task<string> RunningDeploymentIdAsync(DeploymentStage stage)
+    {
+        await using var store = DeploymentStore.Open(stage.Load());
+        return (await store.GetLockAsync(CancellationToken.None))?.DeploymentId ?? "none";
+    }
+
     [Fact]
     public async Task An_inconclusive_gate_waits_for_Approve_Deployment_or_fails_at_the_approval_timeout()
     {
@@ -78,13 +84,18 @@ public sealed class CanaryDeploymentTests
 
         var deployment = stage.DeployAsync("2.0.0", DeploymentStrategy.Canary, sink, gate);
         var config = stage.Load();
-        DeploymentApproval? approval = null;
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (approval is null && !deployment.IsCompleted && DateTime.UtcNow < deadline)
-        {
-            try { approval = await DeploymentEngine.ApproveAsync(config, null, "looks fine on the dashboard", new RecordingSink(), CancellationToken.None); }
-            catch (DeployOpsException ex) when (ex.ErrorId == ErrorIds.ApprovalNotPending) { await Task.Delay(100); }
-        }
+        while (new CanaryApprovals(config).Pending(await RunningDeploymentIdAsync(stage)) is null && !deployment.IsCompleted && DateTime.UtcNow < deadline)
+            await Task.Delay(100);
+
+        // While it waits it holds the lock: a second deployment and an operator's switch are refused at once.
+        var second = await Assert.ThrowsAsync<DeployOpsException>(() => stage.DeployAsync("9.9.9", DeploymentStrategy.BlueGreen));
+        Assert.Equal(ErrorIds.DeploymentLocked, second.ErrorId);
+        var switched = await Assert.ThrowsAsync<DeployOpsException>(() =>
+            Engine.Traffic.TrafficSwitcher.SwitchAsync(config, new Engine.Traffic.SwitchTrafficOptions { To = "green" }, new RecordingSink(), CancellationToken.None));
+        Assert.Equal(ErrorIds.DeploymentLocked, switched.ErrorId);
+
+        var approval = await DeploymentEngine.ApproveAsync(config, null, "looks fine on the dashboard", new RecordingSink(), CancellationToken.None);
         var record = await deployment;
 
         Assert.NotNull(approval);
