@@ -1,4 +1,5 @@
 using DeployOps.Engine.Configuration;
+using DeployOps.Engine.Strategies;
 using DeployOps.Engine.Strategies.Docker;
 using DeployOps.Engine.Strategies.Steps;
 using DeployOps.Engine.Tests.Support;
@@ -56,6 +57,40 @@ public sealed class DockerDeploymentSettingsTests
             "deployops.* labels are set by DeployOps", "healthcheck needs a command", "surprise",
         })
             Assert.True(errors.Contains(expected, StringComparison.Ordinal), $"'{expected}' not in:\n{errors}");
+    }
+
+    [Fact]
+    public async Task WhatIf_shows_the_container_step_and_the_tag_phase_without_touching_docker_or_nginx()
+    {
+        using var temp = new TempConfig("placeholder: true");
+        var upstream = Path.Combine(temp.Directory, "shop-upstream.conf");
+        File.WriteAllText(temp.Path, $$"""
+            application: shop
+            environment: test
+            deployment:
+              slots:
+                blue: { host: 127.0.0.1, port: 18081 }
+                green: { host: 127.0.0.1, port: 18082 }
+              traffic:
+                upstreamFile: {{upstream}}
+                upstreamName: shop
+                probeUrl: http://127.0.0.1:18080/version
+              docker:
+                host: unix:///tmp/no-such-docker-{{Guid.NewGuid():N}}.sock
+                image: "shop:{version}"
+            """);
+        var sink = RecordingSink.WhatIf();
+
+        var record = await DeploymentEngine.InvokeAsync(ConfigLoader.Load(temp.Path),
+            new DeploymentOptions { Version = "2.0.0", Strategy = DeploymentStrategy.BlueGreen }, sink, CancellationToken.None);
+
+        Assert.Null(record);
+        var plan = sink.RecordsOf<DeploymentPlanItem>().ToList();
+        var deploy = Assert.Single(plan, p => p.Phase.StartsWith("deploy:", StringComparison.Ordinal));
+        Assert.Contains(deploy.Details, d => d == $"start: container -> run shop:2.0.0 as the {deploy.Target} container on 127.0.0.1:{(deploy.Target == "blue" ? 18081 : 18082)} (host network)");
+        Assert.Equal(DockerDeployments.OperatorTagsPhaseName, plan[^1].Phase);
+        Assert.False(File.Exists(upstream));
+        Assert.Empty(sink.Errors);
     }
 
     private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string source = "")

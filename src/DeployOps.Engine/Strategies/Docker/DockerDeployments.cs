@@ -30,7 +30,7 @@ public static partial class DockerDeployments
             map!.Error("image", $"the start phase has a step named '{ContainerStepName}', which is the container step's name");
         var step = new StepDefinition(ContainerStepName, StepKind.Docker)
         {
-            Command = $"run {settings.Image} as container {settings.ContainerName} on {{host}}:{{port}} (host network)",
+            Command = $"run {settings.Image} as the {{instance}} container on {{host}}:{{port}} (host network)",
             Timeout = settings.HealthTimeout,
         };
         steps["start"] = new[] { step }.Concat(start).ToList();
