@@ -9,6 +9,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringCompare
     ["maintenance"] = MaintenanceBench.RunAsync,
     ["deployment"] = DeploymentBench.RunAsync,
     ["health"] = async a => { await HealthBench.RunAsync(a); return 0; },
+    ["docker"] = DockerBench.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

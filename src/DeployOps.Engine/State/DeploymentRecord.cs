@@ -70,4 +70,8 @@ public static class DeploymentField
     public const string DecisionRecordPath = "decisionRecordPath";
     /// <summary>Engine-private resume data (active slot, canary step…) may use any other camelCase name.</summary>
     public const string ActiveSlot = "activeSlot";
+    /// <summary>The image id (sha256:…) the deployment's containers run (deployment.docker).</summary>
+    public const string ImageId = "imageId";
+    /// <summary>The image reference that id was resolved from (e.g. shop:1.4.2).</summary>
+    public const string ImageReference = "imageReference";
 }

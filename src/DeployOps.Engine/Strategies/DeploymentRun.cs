@@ -81,7 +81,8 @@ internal sealed class DeploymentRun
                 Sink.WriteProgress(new ProgressUpdate(DeploymentEngine.StepActivityId, $"{phase}", $"{stepPhase}: {step.Name} on {target}",
                     ParentActivityId: DeploymentEngine.PhaseActivityId));
                 Sink.WriteVerbose(Config.Redactor.Redact($"[{phase}] {stepPhase}: {step.Name} on {target}"));
-                await Steps.RunAsync(stepPhase, step, context, ct).ConfigureAwait(false);
+                if (step.Kind == StepKind.Docker) await Docker.DockerDeployments.ReplaceContainerAsync(this, step, context, ct).ConfigureAwait(false);
+                else await Steps.RunAsync(stepPhase, step, context, ct).ConfigureAwait(false);
                 if (Tracker is not null) await Tracker.StepCompletedAsync(phase, key, null, ct).ConfigureAwait(false);
             }
         }

@@ -25,6 +25,8 @@ public sealed class DeploymentSettings
         new Dictionary<string, IReadOnlyList<StepDefinition>>();
     public CanarySettings Canary { get; private init; } = new();
     public RollingSettings Rolling { get; private init; } = new();
+    /// <summary>Slots and instances run as containers (null: command steps only).</summary>
+    public Docker.DockerDeploymentSettings? Docker { get; private init; }
     public bool HotfixMaintenance { get; private init; }
     /// <summary>Where deployment logs go (default: the state directory's <c>logs</c> folder).</summary>
     public string? LogDirectory { get; private init; }
@@ -70,6 +72,7 @@ public sealed class DeploymentSettings
         var hotfixMaintenance = hotfix?.Bool("maintenance", false) ?? false;
         hotfix?.Finish();
         var logDirectory = map.String("logDirectory");
+        var docker = global::DeployOps.Engine.Strategies.Docker.DockerDeployments.AddContainerStep(map.Map("docker"), steps);
         map.Finish();
 
         return new DeploymentSettings
@@ -85,6 +88,7 @@ public sealed class DeploymentSettings
             Canary = canary,
             Rolling = rolling,
             HotfixMaintenance = hotfixMaintenance,
+            Docker = docker,
             LogDirectory = logDirectory is null ? null : Path.GetFullPath(Path.Combine(configDirectory, logDirectory)),
         };
     }

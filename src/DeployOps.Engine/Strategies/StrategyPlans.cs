@@ -19,6 +19,7 @@ internal static class StrategyPlans
             case DeploymentStrategy.Rolling: phases.AddRange(Rolling(run)); break;
             default: phases.AddRange(Hotfix(run, target)); break;
         }
+        phases.Add(Docker.DockerDeployments.OperatorTagsPhase(run));
         phases.Add(PlanPhases.AfterDeploy(run));
         return phases.OfType<PlannedPhase>().ToList();
     }

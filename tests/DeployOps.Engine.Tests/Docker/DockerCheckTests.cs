@@ -53,7 +53,7 @@ public sealed class DockerCheckTests
                 minFree: 1000TB
             """);
         Assert.Equal(CheckStatus.Failed, result.Status);
-        Assert.Contains("minFree 1000000 GB", result.Message);
+        Assert.Contains("minFree 1000 TB", result.Message);
         Assert.Contains(Path.Combine(_daemon.Directory, "data"), result.Message);
     }
 

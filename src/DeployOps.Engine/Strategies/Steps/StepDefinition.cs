@@ -8,6 +8,8 @@ public enum StepKind
     Http,
     /// <summary>A SQL statement against the top-level postgres database.</summary>
     Sql,
+    /// <summary>Replaces the target's container (deployment.docker); added to the start phase by DeployOps.</summary>
+    Docker,
 }
 
 /// <summary>
@@ -55,6 +57,7 @@ public sealed class StepDefinition
     {
         StepKind.Command => Command!,
         StepKind.Http => $"{Method} {Url}",
+        StepKind.Docker => Command!,
         _ => Sql!,
     };
 

@@ -28,7 +28,7 @@ public sealed class DiskCheckTests
         var (result, _, _) = await OneCheck.RunAsync("checks:\n  - name: disk\n    kind: disk\n    path: /tmp\n    minFree: 1000TB\n");
 
         Assert.Equal(CheckStatus.Failed, result.Status);
-        Assert.Matches(@"^only [\d.]+ [KMGT]?B free of [\d.]+ [KMGT]?B on /tmp.*; at least 1000000 GB is required$", result.Message);
+        Assert.Matches(@"^only [\d.]+ [KMGT]?B free of [\d.]+ [KMGT]?B on /tmp.*; at least 1000 TB is required$", result.Message);
         Assert.Equal(1_000_000_000_000_000L, result.Data["minFreeBytes"]);
     }
 
@@ -37,7 +37,7 @@ public sealed class DiskCheckTests
     {
         var (warned, _, _) = await OneCheck.RunAsync("checks:\n  - name: disk\n    kind: disk\n    path: /\n    minFree: 1MB\n    warnFree: 1000TB\n");
         Assert.Equal(CheckStatus.Warning, warned.Status);
-        Assert.Contains("below the warning level of 1000000 GB", warned.Message);
+        Assert.Contains("below the warning level of 1000 TB", warned.Message);
 
         var (missing, _, _) = await OneCheck.RunAsync("checks:\n  - name: disk\n    kind: disk\n    path: does/not/exist\n");
         Assert.Equal(CheckStatus.Failed, missing.Status);

@@ -64,7 +64,7 @@ public sealed class MemoryCheckTests
         var (result, _, _) = await OneCheck.RunAsync("checks:\n  - name: mem\n    kind: memory\n    minAvailable: 1000TB\n");
 
         Assert.Equal(CheckStatus.Failed, result.Status);
-        Assert.Matches(@"^only [\d.]+ [KMG]?B of [\d.]+ [KMG]?B memory available; at least 1000000 GB is required$", result.Message);
+        Assert.Matches(@"^only [\d.]+ [KMGT]?B of [\d.]+ [KMGT]?B memory available; at least 1000 TB is required$", result.Message);
 
         var (warned, _, _) = await OneCheck.RunAsync("checks:\n  - name: mem\n    kind: memory\n    minAvailable: 1MB\n    warnAvailable: 1000TB\n");
         Assert.Equal(CheckStatus.Warning, warned.Status);
