@@ -28,6 +28,8 @@ public sealed class DeploymentSettings
     public bool HotfixMaintenance { get; private init; }
     /// <summary>Where deployment logs go (default: the state directory's <c>logs</c> folder).</summary>
     public string? LogDirectory { get; private init; }
+    /// <summary><c>backup</c> and <c>maintenance</c>: what the standard hooks do around every deployment.</summary>
+    public DeploymentHookSettings Hooks { get; private init; } = new();
 
     public bool IsConfigured => Slots.Count > 0 || Instances.Count > 0;
 
@@ -70,6 +72,7 @@ public sealed class DeploymentSettings
         var hotfixMaintenance = hotfix?.Bool("maintenance", false) ?? false;
         hotfix?.Finish();
         var logDirectory = map.String("logDirectory");
+        var hookSettings = DeploymentHookSettings.Read(map);
         map.Finish();
 
         return new DeploymentSettings
@@ -86,6 +89,7 @@ public sealed class DeploymentSettings
             Rolling = rolling,
             HotfixMaintenance = hotfixMaintenance,
             LogDirectory = logDirectory is null ? null : Path.GetFullPath(Path.Combine(configDirectory, logDirectory)),
+            Hooks = hookSettings,
         };
     }
 
