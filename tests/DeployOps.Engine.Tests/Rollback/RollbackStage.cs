@@ -70,6 +70,12 @@ internal sealed class RollbackStage : IDisposable
             Version = version, Strategy = strategy, CanaryGate = gate, Hooks = hooks ? new StandardDeploymentHooks() : null,
         }, sink ?? new RecordingSink(), CancellationToken.None);
 
+    public async Task<Engine.State.DeploymentRecord?> GetAsync(string id)
+    {
+        await using var store = Engine.State.DeploymentStore.Open(Load());
+        return await store.GetAsync(id, CancellationToken.None);
+    }
+
     public T? Scalar<T>(string sql) => _pg!.Scalar<T>(Database!, sql);
 
     public bool TableExists(string table) => Scalar<bool>($"SELECT to_regclass('{table}') IS NOT NULL");
