@@ -14,6 +14,7 @@
         'DeployOps.State.format.ps1xml'
         'DeployOps.Backup.format.ps1xml'
         'DeployOps.Maintenance.format.ps1xml'
+        'DeployOps.Rollback.format.ps1xml'
     )
     CmdletsToExport      = @(
         'Get-Deployment'
@@ -32,6 +33,7 @@
         'Enter-MaintenanceMode'
         'Exit-MaintenanceMode'
         'Get-MaintenanceMode'
+        'Invoke-Rollback'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
