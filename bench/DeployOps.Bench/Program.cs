@@ -7,6 +7,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringCompare
     ["backup"] = BackupBench.RunAsync,
     ["prechecks"] = PreDeploymentBench.RunAsync,
     ["maintenance"] = MaintenanceBench.RunAsync,
+    ["rollback"] = RollbackBench.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
