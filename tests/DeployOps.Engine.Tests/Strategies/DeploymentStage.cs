@@ -124,7 +124,7 @@ public sealed class DeploymentStage : IDisposable
         case "$1" in
           start)
             port="$3"; version="$4"
-            if [[ "$version" == *-faulty ]]; then export DEMO_ERRORRATE=1; fi
+            if [[ "$version" == *-faulty ]]; then export DEMO_ERROR_RATE=1; fi
             DEMO_VERSION="$version" DEMO_INSTANCE="$name" ASPNETCORE_ENVIRONMENT=Production \
               nohup dotnet "{{DemoAppProcess.DllPath}}" --urls "http://127.0.0.1:$port" > "$dir/$name.out" 2>&1 < /dev/null &
             echo $! > "$dir/$name.pid"
