@@ -15,6 +15,7 @@
         'DeployOps.Backup.format.ps1xml'
         'DeployOps.Maintenance.format.ps1xml'
         'DeployOps.Health.format.ps1xml'
+        'DeployOps.Rollback.format.ps1xml'
     )
     CmdletsToExport      = @(
         'Get-Deployment'
@@ -34,6 +35,7 @@
         'Exit-MaintenanceMode'
         'Get-MaintenanceMode'
         'Watch-DeploymentHealth'
+        'Invoke-Rollback'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

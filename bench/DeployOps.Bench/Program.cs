@@ -10,6 +10,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringCompare
     ["deployment"] = DeploymentBench.RunAsync,
     ["health"] = async a => { await HealthBench.RunAsync(a); return 0; },
     ["docker"] = DockerBench.RunAsync,
+    ["rollback"] = RollbackBench.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

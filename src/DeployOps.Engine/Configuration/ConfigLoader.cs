@@ -118,7 +118,7 @@ public static class ConfigLoader
         var backup = BackupSettings.Read(root.Map("backup"), postgres, state.Directory, directory);
 
         return new DeploymentConfig(path, application, environment, state, postgres, redis, endpoints, checks,
-            maintenance, deployment, health, backup, redactor);
+            maintenance, deployment, health, backup, redactor) { Rollback = Rollback.RollbackSettings.Read(root.Map("rollback"), directory, state.Directory) };
     }
 
     private static string InnermostMessage(Exception ex)

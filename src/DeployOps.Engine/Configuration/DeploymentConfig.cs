@@ -3,6 +3,7 @@ using DeployOps.Engine.Backup;
 using DeployOps.Engine.Checks;
 using DeployOps.Engine.Health;
 using DeployOps.Engine.Maintenance;
+using DeployOps.Engine.Rollback;
 using DeployOps.Engine.State;
 using DeployOps.Engine.Strategies;
 
@@ -48,6 +49,7 @@ public sealed class DeploymentConfig
     public DeploymentSettings Deployment { get; }
     public HealthSettings Health { get; }
     public BackupSettings Backup { get; }
+    public RollbackSettings Rollback { get; internal init; } = null!;
 
     /// <summary>Masks every secret this configuration resolved; used by every writer of output.</summary>
     public Redactor Redactor { get; }

@@ -108,6 +108,40 @@ public sealed class DeploymentTracker : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Takes over a finished or interrupted deployment to undo it (Invoke-Rollback): locks it again and journals the
+    /// takeover, so the rollback's phases land in the same journal and <see cref="FinishAsync"/> sets its final
+    /// outcome (RolledBack). A deployment already rolled back is refused with DeploymentNotResumable.
+    /// </summary>
+    public static async Task<DeploymentTracker> ReopenAsync(IDeploymentStore store, string deploymentId, CancellationToken ct)
+    {
+        var held = await store.AcquireLockAsync(deploymentId, ct).ConfigureAwait(false);
+        try
+        {
+            var events = (await store.ReadJournalAsync(deploymentId, ct).ConfigureAwait(false)).ToList();
+            var now = JournalProjection.Build(deploymentId, events, holderAlive: false)
+                ?? throw new DeployOpsException(ErrorIds.DeploymentNotFound, ErrorKind.ObjectNotFound,
+                    $"No deployment {deploymentId} of {store.Application}/{store.Environment} in {store.Location}.", deploymentId);
+            if (now.Outcome == DeploymentOutcome.RolledBack)
+                throw new DeployOpsException(ErrorIds.DeploymentNotResumable, ErrorKind.InvalidOperation,
+                    $"Deployment {deploymentId} of {now.Application}/{now.Environment} was already rolled back.", deploymentId);
+            var who = OperatorIdentity.Current;
+            var data = new Dictionary<string, string>
+            {
+                [K.User] = who.User,
+                [K.Host] = who.Host,
+                [K.ProcessId] = who.ProcessId.ToString(CultureInfo.InvariantCulture),
+            };
+            events.Add(await store.AppendAsync(deploymentId, new JournalEvent(JournalEventKind.Resumed, data: data), ct).ConfigureAwait(false));
+            return new DeploymentTracker(store, held, deploymentId, events);
+        }
+        catch
+        {
+            await held.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     public bool IsPhaseCompleted(string phase) => Current.Phases.Any(p => p.Name == phase && p.Status is PhaseStatus.Succeeded or PhaseStatus.Skipped);
 
     public bool IsStepCompleted(string phase, string step) =>

@@ -18,8 +18,8 @@ public static class DeploymentEngine
 {
     public const int PhaseActivityId = 40;
     public const int StepActivityId = 41;
-    private const string TargetSlotField = "targetSlot";
-    private const string PreviousSlotField = "previousSlot";
+    internal const string TargetSlotField = "targetSlot";
+    internal const string PreviousSlotField = "previousSlot";
     private const string SkipPreChecksField = "skipPreChecks";
     private const string NoBackupField = "noBackup";
 

@@ -30,6 +30,8 @@ public sealed class DeploymentSettings
     public bool HotfixMaintenance { get; private init; }
     /// <summary>Where deployment logs go (default: the state directory's <c>logs</c> folder).</summary>
     public string? LogDirectory { get; private init; }
+    /// <summary><c>backup</c> and <c>maintenance</c>: what the standard hooks do around every deployment.</summary>
+    public DeploymentHookSettings Hooks { get; private init; } = new();
 
     public bool IsConfigured => Slots.Count > 0 || Instances.Count > 0;
 
@@ -73,6 +75,7 @@ public sealed class DeploymentSettings
         hotfix?.Finish();
         var logDirectory = map.String("logDirectory");
         var docker = global::DeployOps.Engine.Strategies.Docker.DockerDeployments.AddContainerStep(map.Map("docker"), steps);
+        var hookSettings = DeploymentHookSettings.Read(map);
         map.Finish();
 
         return new DeploymentSettings
@@ -90,6 +93,7 @@ public sealed class DeploymentSettings
             HotfixMaintenance = hotfixMaintenance,
             Docker = docker,
             LogDirectory = logDirectory is null ? null : Path.GetFullPath(Path.Combine(configDirectory, logDirectory)),
+            Hooks = hookSettings,
         };
     }
 

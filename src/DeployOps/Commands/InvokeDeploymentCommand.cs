@@ -47,6 +47,7 @@ public sealed class InvokeDeploymentCommand : DeployOpsCmdlet
             Strategy = Strategy,
             SkipPreChecks = SkipPreChecks,
             NoBackup = NoBackup,
+            Hooks = new StandardDeploymentHooks(),
         };
         RunEngine((sink, ct) => DeploymentEngine.InvokeAsync(config, options, sink, ct));
     }

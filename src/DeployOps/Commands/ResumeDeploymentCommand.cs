@@ -28,6 +28,6 @@ public sealed class ResumeDeploymentCommand : DeployOpsCmdlet
     protected override void ProcessRecord()
     {
         var config = Config ?? LoadConfig(Path);
-        RunEngine((sink, ct) => DeploymentEngine.ResumeAsync(config, new ResumeDeploymentOptions { Id = Id }, sink, ct));
+        RunEngine((sink, ct) => DeploymentEngine.ResumeAsync(config, new ResumeDeploymentOptions { Id = Id, Hooks = new StandardDeploymentHooks("Resume-Deployment") }, sink, ct));
     }
 }

@@ -1,0 +1,73 @@
+using System.Globalization;
+using DeployOps.Engine.Configuration;
+using DeployOps.Engine.State;
+
+namespace DeployOps.Engine.Rollback;
+
+/// <summary>
+/// The folder an incident's evidence goes to before anything is changed: the configuration, the deployment log, the
+/// application's configured logs and the decision record, all redacted; the report is written into it at the end.
+/// </summary>
+internal sealed class IncidentFolder
+{
+    private IncidentFolder(string path) => Path = path;
+
+    public string Path { get; }
+    public List<string> Collected { get; } = new();
+    public List<string> Problems { get; } = new();
+
+    /// <summary><c>&lt;incidentDirectory&gt;/&lt;deploymentId&gt;</c>, with a time suffix when that deployment already has one.</summary>
+    public static IncidentFolder Create(DeploymentConfig config, string deploymentId)
+    {
+        var root = config.Rollback.IncidentDirectory;
+        var path = System.IO.Path.Combine(root, deploymentId);
+        if (Directory.Exists(path))
+            path += "-" + DateTimeOffset.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        Directory.CreateDirectory(path);
+        return new IncidentFolder(path);
+    }
+
+    public void Collect(DeploymentConfig config, DeploymentRecord record, string? decisionRecordPath)
+    {
+        CopyRedacted(config, config.FilePath, "config/" + System.IO.Path.GetFileName(config.FilePath), long.MaxValue);
+        if (record.LogPath is { } log) CopyRedacted(config, log, "logs/deployment-" + System.IO.Path.GetFileName(log), config.Rollback.MaxLogBytes);
+        foreach (var source in config.Rollback.LogPaths)
+        {
+            if (Directory.Exists(source))
+            {
+                foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+                    CopyRedacted(config, file, "logs/" + System.IO.Path.GetFileName(source) + "/" + System.IO.Path.GetRelativePath(source, file), config.Rollback.MaxLogBytes);
+            }
+            else CopyRedacted(config, source, "logs/" + System.IO.Path.GetFileName(source), config.Rollback.MaxLogBytes);
+        }
+        if (decisionRecordPath is not null) CopyRedacted(config, decisionRecordPath, "decision-" + System.IO.Path.GetFileName(decisionRecordPath), long.MaxValue);
+    }
+
+    private void CopyRedacted(DeploymentConfig config, string source, string relative, long maxBytes)
+    {
+        try
+        {
+            if (!File.Exists(source))
+            {
+                Problems.Add(config.Redactor.Redact($"{source}: not found"));
+                return;
+            }
+            var destination = System.IO.Path.Combine(Path, relative);
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(destination)!);
+            string text;
+            using (var stream = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+            {
+                // A huge log keeps its end: that is where the incident is.
+                if (stream.Length > maxBytes) stream.Seek(-maxBytes, SeekOrigin.End);
+                using var reader = new StreamReader(stream);
+                text = reader.ReadToEnd();
+            }
+            File.WriteAllText(destination, config.Redactor.Redact(text));
+            Collected.Add(relative);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Problems.Add(config.Redactor.Redact($"{source}: {ex.Message}"));
+        }
+    }
+}
