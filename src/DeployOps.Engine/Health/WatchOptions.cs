@@ -53,18 +53,3 @@ public sealed class WatchOptions
     /// <summary>Who asked, for the audit line.</summary>
     public string Command { get; init; } = "Watch-DeploymentHealth";
 }
-
-/// <summary>
-/// Where the rollback engine registers itself so Watch-DeploymentHealth -AutoRollback can call it. Nothing is
-/// registered yet: the watch then returns the Rollback decision and warns that automatic rollback is not available.
-/// </summary>
-public static class RollbackHook
-{
-    private static volatile IRollbackTrigger? _registered;
-
-    public static IRollbackTrigger? Registered
-    {
-        get => _registered;
-        set => _registered = value;
-    }
-}

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using DeployOps.Engine.Health;
+using DeployOps.Engine.Rollback;
 using DeployOps.Hosting;
 
 namespace DeployOps.Commands;
@@ -63,7 +64,7 @@ public sealed class WatchDeploymentHealthCommand : DeployOpsCmdlet
                 Until = Until is null ? WatchUntil.Duration : Enum.Parse<WatchUntil>(Until, ignoreCase: true),
                 StopOnRollback = Duration is null,
                 AutoRollback = AutoRollback,
-                RollbackTrigger = RollbackHook.Registered,
+                RollbackTrigger = AutoRollback ? new AutomaticRollbackTrigger(config) : null,
             };
             decision = RunEngine((sink, ct) => HealthWatcher.WatchAsync(config, options, sink, ct));
         }

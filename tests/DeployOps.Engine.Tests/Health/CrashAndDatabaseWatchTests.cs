@@ -32,9 +32,9 @@ public sealed class CrashAndDatabaseWatchTests
         Assert.True(decision.RollbackTriggered);
         Assert.Same(Assert.Single(trigger.Calls).Rule, decision.Rule);
         Assert.Contains(sink.ShouldProcessCalls, c => c.Action.Contains("Roll back"));
-        // The probes failed twice before while the Healthy verdict held; failed scrapes were never the reason.
+        // The probes failed twice before without a Rollback (the previous verdict held); failed scrapes were never the reason.
         var failing = samples.SkipWhile(s => s.Signals["healthDown"] == 0).ToList();
-        Assert.True(failing.Count == 3 && failing.SkipLast(1).All(s => s.Verdict == HealthVerdict.Healthy), described);
+        Assert.True(failing.Count == 3 && failing.SkipLast(1).All(s => s.Verdict != HealthVerdict.Rollback), described);
         Assert.All(samples.TakeWhile(s => s.Signals["healthDown"] == 0), s => Assert.True(s.Signals["healthLatency"] > 0, described));
     }
 
