@@ -43,7 +43,7 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @('Deployment', 'DevOps', 'BlueGreen', 'Canary', 'Rollback', 'PostgreSQL', 'nginx', 'Linux')
-            ReleaseNotes = 'First release: configuration validation and the pre-deployment checklist.'
+            ReleaseNotes = 'Pre-deployment checklist, maintenance mode with verified draining, blue-green/canary/rolling/hotfix deployments (commands or containers), health verdicts with decision records, database backups and migration-aware rollback.'
         }
     }
 }

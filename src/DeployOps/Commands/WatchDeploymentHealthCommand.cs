@@ -37,7 +37,7 @@ public sealed class WatchDeploymentHealthCommand : DeployOpsCmdlet
     [ValidateSet("Healthy", "Decision")]
     public string? Until { get; set; }
 
-    /// <summary>Call the rollback engine on a Rollback verdict (warns while none is registered).</summary>
+    /// <summary>On a Rollback verdict, roll the watched deployment back (Invoke-Rollback) with the decision record.</summary>
     [Parameter(ParameterSetName = WatchSet)]
     public SwitchParameter AutoRollback { get; set; }
 
