@@ -1,11 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using DeployOps.Engine.Configuration;
-using DeployOps.Engine.Hosting;
 using DeployOps.Engine.State;
 using DeployOps.Engine.Strategies;
+using DeployOps.Engine.Tests.Fixtures;
 using DeployOps.Engine.Traffic;
 
 namespace DeployOps.Bench;
@@ -36,7 +34,7 @@ public static class DeploymentBench
             var version = $"2.0.{i}";
             var start = load.Now;
             var record = await DeploymentEngine.InvokeAsync(ConfigLoader.Load(env.ConfigPath),
-                new DeploymentOptions { Version = version, Strategy = DeploymentStrategy.BlueGreen }, new ConsoleSink(), CancellationToken.None);
+                new DeploymentOptions { Version = version, Strategy = DeploymentStrategy.BlueGreen }, NullSink.Reporting, CancellationToken.None);
             if (record?.Outcome != DeploymentOutcome.Succeeded) throw new InvalidOperationException($"deployment failed: {record?.Error}");
             var allNew = await load.AllAnswerFromAsync(version, start);
             var switchPhase = record.Phases.Single(p => p.Name.StartsWith("traffic:", StringComparison.Ordinal)).Duration!.Value.TotalSeconds;
@@ -53,7 +51,7 @@ public static class DeploymentBench
             var to = current == "blue" ? "green" : "blue";
             var toVersion = await env.VersionOfAsync(to);
             var start = load.Now;
-            await TrafficSwitcher.SwitchAsync(config, new SwitchTrafficOptions { To = to }, new ConsoleSink(quiet: true), CancellationToken.None);
+            await TrafficSwitcher.SwitchAsync(config, new SwitchTrafficOptions { To = to }, NullSink.ErrorsOnly, CancellationToken.None);
             switchTimes.Add(await load.AllAnswerFromAsync(toVersion, start));
         }
         Console.WriteLine($"Switch-DeploymentTraffic x{switches}: command start -> 100% on new slot median {Median(switchTimes) * 1000:0} ms, max {switchTimes.Max() * 1000:0} ms");
@@ -74,18 +72,6 @@ public static class DeploymentBench
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
-    }
-
-    private sealed class ConsoleSink : IOutputSink
-    {
-        private readonly bool _quiet;
-        public ConsoleSink(bool quiet = false) => _quiet = quiet;
-        public void WriteRecord(object record) { }
-        public void WriteProgress(ProgressUpdate progress) { }
-        public void WriteVerbose(string message) { }
-        public void WriteWarning(string message) { if (!_quiet) Console.WriteLine("WARNING: " + message); }
-        public void WriteError(DeployOpsError error) => Console.WriteLine("ERROR: " + error);
-        public bool ShouldProcess(string target, string action) => true;
     }
 
     /// <summary>Concurrent GETs through nginx; every answer is kept with its completion time.</summary>
@@ -168,41 +154,22 @@ public static class DeploymentBench
     /// <summary>Private nginx + two slots started by the same kind of pid-file script the runbooks use.</summary>
     private sealed class BenchEnvironment : IDisposable
     {
-        private readonly Process _nginx;
+        private readonly NginxFixture _nginx;
 
         public BenchEnvironment()
         {
-            Directory = Path.Combine(Path.GetTempPath(), "deployops-bench-" + Guid.NewGuid().ToString("N")[..8]);
-            var prefix = Path.Combine(Directory, "nginx");
-            System.IO.Directory.CreateDirectory(Path.Combine(prefix, "conf.d"));
-            System.IO.Directory.CreateDirectory(Path.Combine(prefix, "logs"));
-            System.IO.Directory.CreateDirectory(Path.Combine(prefix, "tmp"));
-            BluePort = FreePort();
-            GreenPort = FreePort();
-            ProxyPort = FreePort();
-            var nginxConf = Path.Combine(prefix, "nginx.conf");
-            File.WriteAllText(nginxConf, $$"""
-                {{(Environment.UserName == "root" ? "user root root;" : "")}}
-                worker_processes 2;
-                daemon off;
-                pid {{prefix}}/nginx.pid;
-                error_log {{prefix}}/logs/error.log warn;
-                events { worker_connections 4096; }
-                http {
-                    access_log off;
-                    client_body_temp_path {{prefix}}/tmp/body;
-                    proxy_temp_path {{prefix}}/tmp/proxy;
-                    fastcgi_temp_path {{prefix}}/tmp/fastcgi;
-                    uwsgi_temp_path {{prefix}}/tmp/uwsgi;
-                    scgi_temp_path {{prefix}}/tmp/scgi;
-                    include {{prefix}}/conf.d/*.conf;
-                    server {
-                        listen 127.0.0.1:{{ProxyPort}};
-                        location / { proxy_pass http://app; proxy_next_upstream error timeout http_502; }
-                    }
+            Directory = ExternalProcess.TempDirectory("bench");
+            BluePort = FreePort.Next();
+            GreenPort = FreePort.Next();
+            ProxyPort = FreePort.Next();
+            _nginx = new NginxFixture();
+            _nginx.WriteConf("site.conf", $$"""
+                server {
+                    listen 127.0.0.1:{{ProxyPort}};
+                    location / { proxy_pass http://app; proxy_next_upstream error timeout http_502; }
                 }
                 """);
-            var upstream = Path.Combine(prefix, "conf.d", "app-upstream.conf");
+            var upstream = Path.Combine(_nginx.ConfDirectory, "app-upstream.conf");
             var dll = Path.Combine(AppContext.BaseDirectory, "DemoApp.dll");
             File.WriteAllText(Path.Combine(Directory, "app.sh"), $$"""
                 #!/bin/bash
@@ -226,8 +193,8 @@ public static class DeploymentBench
                   traffic:
                     upstreamFile: {upstream}
                     upstreamName: app
-                    nginx: /usr/sbin/nginx
-                    nginxArguments: "-p {prefix}/ -c {nginxConf}"
+                    nginx: {_nginx.Binary}
+                    nginxArguments: "{_nginx.Arguments}"
                     probeUrl: http://127.0.0.1:{ProxyPort}/version
                   readiness: {"{"} timeout: 30s, interval: 100ms {"}"}
                   steps:
@@ -235,16 +202,11 @@ public static class DeploymentBench
                     start: [ {"{"} name: start, command: "bash ./app.sh start {"{slot}"} {"{port}"} {"{version}"}" {"}"} ]
                     smoke: [ {"{"} name: api, http: "http://{"{host}"}:{"{port}"}/api/smoke" {"}"} ]
                 """);
-            Run("/bin/bash", $"{Path.Combine(Directory, "app.sh")} start blue {BluePort} 1.0.0");
-            WaitForPort(BluePort);
+            ExternalProcess.Run("/bin/bash", $"{Path.Combine(Directory, "app.sh")} start blue {BluePort} 1.0.0");
+            ExternalProcess.WaitForPort(BluePort, TimeSpan.FromSeconds(30));
             var config = ConfigLoader.Load(ConfigPath);
             ((NginxRouter)TrafficSwitcher.CreateRouter(config)).WriteInitial(TrafficSwitcher.AllTo(config.Deployment.Slots, "blue"));
-            // Its own output goes to its error log; no inherited pipes, so nothing outlives the bench holding ours.
-            _nginx = Process.Start(new ProcessStartInfo("/usr/sbin/nginx", $"-p {prefix}/ -c {nginxConf}")
-            {
-                UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
-            })!;
-            WaitForPort(ProxyPort);
+            _nginx.Start(ProxyPort);
         }
 
         public string Directory { get; }
@@ -261,37 +223,11 @@ public static class DeploymentBench
             return string.Join(",", response.Headers.GetValues("X-App-Version"));
         }
 
-        private static int FreePort()
-        {
-            var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
-            return port;
-        }
-
-        private static void WaitForPort(int port)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (true)
-            {
-                try { using var c = new TcpClient(); c.Connect("127.0.0.1", port); return; }
-                catch (SocketException) when (DateTime.UtcNow < deadline) { Thread.Sleep(50); }
-            }
-        }
-
-        private static void Run(string file, string arguments)
-        {
-            using var p = Process.Start(new ProcessStartInfo(file, arguments) { UseShellExecute = false })!;
-            p.WaitForExit();
-        }
-
         public void Dispose()
         {
             foreach (var pidFile in System.IO.Directory.GetFiles(Directory, "*.pid"))
-                if (int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid)) Run("kill", $"-9 {pid}");
-            Run("kill", $"-QUIT {_nginx.Id}"); // graceful: the master takes its workers down with it
-            if (!_nginx.WaitForExit(10_000)) Run("kill", $"-9 {_nginx.Id}");
+                if (int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid)) ExternalProcess.Kill(pid, 9);
+            _nginx.Dispose();
             try { System.IO.Directory.Delete(Directory, true); } catch (IOException) { }
         }
     }

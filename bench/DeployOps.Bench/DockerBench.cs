@@ -81,12 +81,12 @@ internal static class DockerBench
     private static async Task DeployAsync(DeploymentConfig config, string version)
     {
         var record = await DeploymentEngine.InvokeAsync(config, new DeploymentOptions { Version = version, Strategy = DeploymentStrategy.BlueGreen },
-            new ConsoleSink(), CancellationToken.None);
+            NullSink.Reporting, CancellationToken.None);
         if (record?.Outcome != DeploymentOutcome.Succeeded) throw new InvalidOperationException($"deployment of {version}: {record?.Error}");
     }
 
     private static Task SwitchAsync(DeploymentConfig config, string to) =>
-        TrafficSwitcher.SwitchAsync(config, new SwitchTrafficOptions { To = to }, new ConsoleSink(), CancellationToken.None);
+        TrafficSwitcher.SwitchAsync(config, new SwitchTrafficOptions { To = to }, NullSink.Reporting, CancellationToken.None);
 
     /// <summary>Runs the action while polling nginx; the time from start to the first answer of the final all-target streak.</summary>
     private static async Task<double> TimeUntilAllAsync(NginxStage proxy, string version, Func<Task> action)
@@ -117,15 +117,5 @@ internal static class DockerBench
     {
         var sorted = ms.OrderBy(x => x).ToList();
         Console.WriteLine($"  {what}: median {sorted[sorted.Count / 2]:0} ms, min {sorted[0]:0} ms, max {sorted[^1]:0} ms");
-    }
-
-    private sealed class ConsoleSink : IOutputSink
-    {
-        public void WriteRecord(object record) { }
-        public void WriteProgress(ProgressUpdate progress) { }
-        public void WriteVerbose(string message) { }
-        public void WriteWarning(string message) => Console.Error.WriteLine("WARNING: " + message);
-        public void WriteError(DeployOpsError error) => Console.Error.WriteLine($"ERROR {error.ErrorId}: {error.Message}");
-        public bool ShouldProcess(string target, string action) => true;
     }
 }

@@ -1,11 +1,10 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Health;
 using DeployOps.Engine.Health.Decision;
 using DeployOps.Engine.Hosting;
+using DeployOps.Engine.Tests.Fixtures;
 
 namespace DeployOps.Bench;
 
@@ -30,9 +29,8 @@ internal static class DetectionBenchmark
 
     private static async Task<double> MeasureOnceAsync()
     {
-        var port = FreePort();
-        var baseUrl = $"http://127.0.0.1:{port}";
-        using var app = StartDemoApp(baseUrl);
+        using var app = new DemoAppProcess("bench");
+        var baseUrl = app.BaseUrl;
         var directory = Directory.CreateTempSubdirectory("deployops-bench-health-").FullName;
         try
         {
@@ -83,23 +81,6 @@ internal static class DetectionBenchmark
         }
     }
 
-    private static RunningApp StartDemoApp(string baseUrl)
-    {
-        var dll = Path.Combine(AppContext.BaseDirectory, "DemoApp.dll");
-        var psi = new ProcessStartInfo("dotnet", $"\"{dll}\" --urls {baseUrl}")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.Environment["DEMO_VERSION"] = "bench";
-        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        var process = Process.Start(psi)!;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return new RunningApp(process);
-    }
-
     private static async Task WaitForAsync(string url)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -109,34 +90,6 @@ internal static class DetectionBenchmark
             catch (HttpRequestException) { }
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"{url} did not answer");
             await Task.Delay(100);
-        }
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
-    /// <summary>The demo app process, killed by its PID when the run is done with it.</summary>
-    private sealed class RunningApp : IDisposable
-    {
-        private readonly Process _process;
-
-        public RunningApp(Process process) => _process = process;
-
-        public void Dispose()
-        {
-            try
-            {
-                if (!_process.HasExited) _process.Kill();
-                _process.WaitForExit(10_000);
-            }
-            catch (InvalidOperationException) { }
-            _process.Dispose();
         }
     }
 

@@ -77,28 +77,11 @@ internal static class PreDeploymentBench
                 if (failed.Count > 0) Console.WriteLine("  unexpected failures: " + string.Join("; ", failed.Select(f => $"{f.Name}: {f.Message}")));
             }
             Console.WriteLine($"prechecks {(withHang ? "14 checks incl. one hanging endpoint (2s timeout)" : "13 checks against live services")}, {rounds} rounds:");
-            Console.WriteLine($"  suite wall time   median {Median(walls):0} ms  (min {walls.Min():0}, max {walls.Max():0})");
-            Console.WriteLine($"  slowest check     median {Median(slowest.Select(s => s.Ms)):0} ms  ({string.Join(", ", slowest.Select(s => s.Name).Distinct())})");
-            Console.WriteLine($"  sum of all checks median {Median(sums):0} ms  (what running them one by one would cost)");
+            Console.WriteLine($"  suite wall time   median {BenchStats.Median(walls):0} ms  (min {walls.Min():0}, max {walls.Max():0})");
+            Console.WriteLine($"  slowest check     median {BenchStats.Median(slowest.Select(s => s.Ms)):0} ms  ({string.Join(", ", slowest.Select(s => s.Name).Distinct())})");
+            Console.WriteLine($"  sum of all checks median {BenchStats.Median(sums):0} ms  (what running them one by one would cost)");
         }
         Directory.Delete(dir, true);
         return 0;
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
-
-    private sealed class NullSink : IOutputSink
-    {
-        public static readonly NullSink Instance = new();
-        public void WriteRecord(object record) { }
-        public void WriteProgress(ProgressUpdate progress) { }
-        public void WriteVerbose(string message) { }
-        public void WriteWarning(string message) { }
-        public void WriteError(DeployOpsError error) { }
-        public bool ShouldProcess(string target, string action) => true;
     }
 }

@@ -42,7 +42,7 @@ internal static class RollbackBench
                 "  readiness: { timeout: 10s, interval: 50ms }",
             }) + "\n");
             var config = ConfigLoader.Load(yaml);
-            var quiet = new QuietSink();
+            var quiet = NullSink.ErrorsOnly;
             await DeployAsync(config, "1.0.0", quiet); // to blue: the history now has a previous version
 
             var times = new List<double>();
@@ -103,15 +103,5 @@ internal static class RollbackBench
         {
             return ex.Message;
         }
-    }
-
-    private sealed class QuietSink : IOutputSink
-    {
-        public void WriteRecord(object record) { }
-        public void WriteProgress(ProgressUpdate progress) { }
-        public void WriteVerbose(string message) { }
-        public void WriteWarning(string message) { }
-        public void WriteError(DeployOpsError error) => Console.Error.WriteLine($"{error.ErrorId}: {error.Message}");
-        public bool ShouldProcess(string target, string action) => true;
     }
 }

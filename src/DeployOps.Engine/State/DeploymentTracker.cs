@@ -91,15 +91,7 @@ public sealed class DeploymentTracker : IAsyncDisposable
             var events = (await store.ReadJournalAsync(deploymentId, ct).ConfigureAwait(false)).ToList();
             var now = JournalProjection.Build(deploymentId, events, holderAlive: false)!;
             if (now.Outcome != DeploymentOutcome.Interrupted) throw NotResumable(now);
-            var who = OperatorIdentity.Current;
-            var data = new Dictionary<string, string>
-            {
-                [K.User] = who.User,
-                [K.Host] = who.Host,
-                [K.ProcessId] = who.ProcessId.ToString(CultureInfo.InvariantCulture),
-            };
-            events.Add(await store.AppendAsync(deploymentId, new JournalEvent(JournalEventKind.Resumed, data: data), ct).ConfigureAwait(false));
-            return new DeploymentTracker(store, held, deploymentId, events);
+            return await TakeOverAsync(store, held, deploymentId, events, ct).ConfigureAwait(false);
         }
         catch
         {
@@ -125,21 +117,28 @@ public sealed class DeploymentTracker : IAsyncDisposable
             if (now.Outcome == DeploymentOutcome.RolledBack)
                 throw new DeployOpsException(ErrorIds.DeploymentNotResumable, ErrorKind.InvalidOperation,
                     $"Deployment {deploymentId} of {now.Application}/{now.Environment} was already rolled back.", deploymentId);
-            var who = OperatorIdentity.Current;
-            var data = new Dictionary<string, string>
-            {
-                [K.User] = who.User,
-                [K.Host] = who.Host,
-                [K.ProcessId] = who.ProcessId.ToString(CultureInfo.InvariantCulture),
-            };
-            events.Add(await store.AppendAsync(deploymentId, new JournalEvent(JournalEventKind.Resumed, data: data), ct).ConfigureAwait(false));
-            return new DeploymentTracker(store, held, deploymentId, events);
+            return await TakeOverAsync(store, held, deploymentId, events, ct).ConfigureAwait(false);
         }
         catch
         {
             await held.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>Journals who took the deployment over (Resumed) and tracks it under the lock just taken.</summary>
+    private static async Task<DeploymentTracker> TakeOverAsync(IDeploymentStore store, IDeploymentLock held, string deploymentId,
+        List<JournalEvent> events, CancellationToken ct)
+    {
+        var who = OperatorIdentity.Current;
+        var data = new Dictionary<string, string>
+        {
+            [K.User] = who.User,
+            [K.Host] = who.Host,
+            [K.ProcessId] = who.ProcessId.ToString(CultureInfo.InvariantCulture),
+        };
+        events.Add(await store.AppendAsync(deploymentId, new JournalEvent(JournalEventKind.Resumed, data: data), ct).ConfigureAwait(false));
+        return new DeploymentTracker(store, held, deploymentId, events);
     }
 
     public bool IsPhaseCompleted(string phase) => Current.Phases.Any(p => p.Name == phase && p.Status is PhaseStatus.Succeeded or PhaseStatus.Skipped);

@@ -101,7 +101,7 @@ internal sealed partial class FileDeploymentStore : IDeploymentStore
     {
         var held = ReadLock() ?? throw new DeployOpsException(ErrorIds.LockNotHeld, ErrorKind.ObjectNotFound,
             $"No deployment holds the lock of {Application}/{Environment} ({LockPath}).", LockPath);
-        if (!held.IsStale && !force) throw NotStale(held);
+        if (!held.IsStale && !force) throw LockErrors.NotStale(held.Application, held.Environment, held);
         // The holder keeps its flock on the unlinked file; the next deployment creates and locks a new one.
         TryDelete(HolderPath);
         TryDelete(LockPath);
@@ -177,17 +177,10 @@ internal sealed partial class FileDeploymentStore : IDeploymentStore
     }
 
     private DeployOpsException Locked(LockInfo? holder, IOException? failure) =>
-        new(ErrorIds.DeploymentLocked, ErrorKind.ResourceBusy,
-            holder is null
-                ? $"{Application}/{Environment} is locked by a process that did not describe itself ({LockPath}: {failure?.Message})."
-                : $"{Application}/{Environment} is locked by {holder.Describe()}." +
-                  (holder.IsStale ? " Break the stale lock with Unlock-Deployment -Force." : " Wait for it to finish, or see Get-Deployment."),
-            (object?)holder ?? LockPath);
-
-    private static DeployOpsException NotStale(LockInfo held) =>
-        new(ErrorIds.LockNotStale, ErrorKind.ResourceBusy,
-            $"The lock of {held.Application}/{held.Environment} is held by a live {held.Describe()}; use -Force to break it anyway.",
-            held);
+        holder is null
+            ? new(ErrorIds.DeploymentLocked, ErrorKind.ResourceBusy,
+                $"{Application}/{Environment} is locked by a process that did not describe itself ({LockPath}: {failure?.Message}).", LockPath)
+            : LockErrors.Locked(Application, Environment, holder);
 
     private sealed class FileLock : IDeploymentLock
     {

@@ -105,10 +105,7 @@ internal sealed class PostgresDeploymentStore : IDeploymentStore
                 continue;
             }
             if (current is null) continue; // released meanwhile: try again
-            throw new DeployOpsException(ErrorIds.DeploymentLocked, ErrorKind.ResourceBusy,
-                $"{Application}/{Environment} is locked by {current.Describe()}." +
-                (current.IsStale ? " Break the stale lock with Unlock-Deployment -Force." : " Wait for it to finish, or see Get-Deployment."),
-                current);
+            throw LockErrors.Locked(Application, Environment, current);
         }
     }
 
@@ -153,8 +150,7 @@ internal sealed class PostgresDeploymentStore : IDeploymentStore
         var held = await GetLockAsync(ct).ConfigureAwait(false) ?? throw new DeployOpsException(ErrorIds.LockNotHeld,
             ErrorKind.ObjectNotFound, $"No deployment holds the lock of {Application}/{Environment} in {Location}.", Location);
         if (!held.IsStale && !force)
-            throw new DeployOpsException(ErrorIds.LockNotStale, ErrorKind.ResourceBusy,
-                $"The lock of {Application}/{Environment} is held by a live {held.Describe()}; use -Force to break it anyway.", held);
+            throw LockErrors.NotStale(Application, Environment, held);
         try
         {
             await using var conn = await OpenAsync(ct).ConfigureAwait(false);

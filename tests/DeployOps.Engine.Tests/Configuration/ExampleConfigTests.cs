@@ -1,4 +1,5 @@
 using DeployOps.Engine.Configuration;
+using DeployOps.Engine.Tests.Support;
 
 namespace DeployOps.Engine.Tests.Configuration;
 
@@ -14,7 +15,7 @@ public sealed class ExampleConfigTests
     [Fact]
     public void Example_deployops_yaml_validates_and_uses_every_check_kind_but_docker()
     {
-        var path = Path.Combine(RepositoryRoot(), "examples", "deployops.yaml");
+        var path = RepositoryPaths.Examples("deployops.yaml");
         var errors = ConfigLoader.Validate(path, Environment.GetValueOrDefault);
         Assert.True(errors.Count == 0, string.Join("\n", errors));
         var config = ConfigLoader.Load(path, Environment.GetValueOrDefault);
@@ -28,17 +29,10 @@ public sealed class ExampleConfigTests
     [Fact]
     public void Example_without_its_secrets_names_the_missing_variable()
     {
-        var path = Path.Combine(RepositoryRoot(), "examples", "deployops.yaml");
+        var path = RepositoryPaths.Examples("deployops.yaml");
         var errors = ConfigLoader.Validate(path, _ => null);
         var error = Assert.Single(errors);
         Assert.Equal("postgres.password", error.Path);
         Assert.Contains("SHOP_DB_PASSWORD", error.Message);
-    }
-
-    internal static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "DeployOps.psd1"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
     }
 }

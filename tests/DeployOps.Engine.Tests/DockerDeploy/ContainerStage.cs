@@ -81,7 +81,7 @@ public sealed class ContainerStage : IDisposable
             "    resources:",
             "      memory: 64MB",
             "      cpus: 0.5",
-            Indent(extraDocker, "    "),
+            YamlText.Indent(extraDocker, "    "),
         });
         File.WriteAllText(_temp.Path, yaml);
     }
@@ -148,9 +148,6 @@ public sealed class ContainerStage : IDisposable
         await _client.StartContainerAsync(created.Id, CancellationToken.None);
         ExternalProcess.WaitForPort(target.Port, TimeSpan.FromSeconds(20), () => "container " + target.Name);
     }
-
-    private static string Indent(string text, string indent) =>
-        string.Join("\n", text.Split('\n').Select(l => l.Length == 0 ? l : indent + l));
 
     public void Dispose()
     {

@@ -14,7 +14,7 @@ public sealed class DockerDeploymentSettingsTests
     [Fact]
     public void The_container_example_validates_and_reads_every_key()
     {
-        var path = Path.Combine(RepositoryRoot(), "examples", "deploy-containers.yaml");
+        var path = RepositoryPaths.Examples("deploy-containers.yaml");
         var errors = ConfigLoader.Validate(path, Env);
         Assert.True(errors.Count == 0, string.Join("\n", errors));
 
@@ -91,14 +91,5 @@ public sealed class DockerDeploymentSettingsTests
         Assert.Equal(DockerDeployments.OperatorTagsPhaseName, plan[^1].Phase);
         Assert.False(File.Exists(upstream));
         Assert.Empty(sink.Errors);
-    }
-
-    private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string source = "")
-    {
-        for (var dir = new DirectoryInfo(Path.GetDirectoryName(source)!); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "DeployOps.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("DeployOps.sln not found above " + source);
     }
 }

@@ -32,14 +32,7 @@ public static class ExternalProcess
     public static string Run(string file, string arguments, TimeSpan? timeout = null, string? workingDirectory = null,
         IDictionary<string, string>? environment = null, bool check = true)
     {
-        var psi = new ProcessStartInfo(file, arguments)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
-        };
-        if (environment is not null) foreach (var (k, v) in environment) psi.Environment[k] = v;
+        var psi = StartInfo(file, arguments, workingDirectory, environment);
         using var p = Process.Start(psi)!;
         var output = new StringBuilder();
         p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
@@ -60,20 +53,24 @@ public static class ExternalProcess
     public static Process Start(string file, string arguments, StringBuilder log, string? workingDirectory = null,
         IDictionary<string, string>? environment = null)
     {
-        var psi = new ProcessStartInfo(file, arguments)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
-        };
-        if (environment is not null) foreach (var (k, v) in environment) psi.Environment[k] = v;
+        var psi = StartInfo(file, arguments, workingDirectory, environment);
         var p = Process.Start(psi)!;
         p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.AppendLine(e.Data); };
         p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.AppendLine(e.Data); };
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
         return p;
+    }
+
+    /// <summary>Stops a server started with <see cref="Start"/>: SIGTERM, SIGKILL after 10 s, then releases it.</summary>
+    public static void Stop(Process process)
+    {
+        if (!process.HasExited)
+        {
+            Kill(process.Id, 15);
+            if (!process.WaitForExit(10_000)) Kill(process.Id, 9);
+        }
+        process.Dispose();
     }
 
     public static void Kill(int pid, int signal = 15)
@@ -98,6 +95,19 @@ public static class ExternalProcess
             }
         }
         throw new TimeoutException($"Nothing listened on 127.0.0.1:{port} within {timeout}. {diagnostics?.Invoke()}");
+    }
+
+    private static ProcessStartInfo StartInfo(string file, string arguments, string? workingDirectory, IDictionary<string, string>? environment)
+    {
+        var psi = new ProcessStartInfo(file, arguments)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+        };
+        if (environment is not null) foreach (var (k, v) in environment) psi.Environment[k] = v;
+        return psi;
     }
 
     public static string TempDirectory(string prefix)

@@ -82,12 +82,7 @@ public sealed class NginxFixture : IDisposable
     public void Stop()
     {
         if (_process is null) return;
-        if (!_process.HasExited)
-        {
-            ExternalProcess.Kill(_process.Id, 15);
-            if (!_process.WaitForExit(10_000)) ExternalProcess.Kill(_process.Id, 9);
-        }
-        _process.Dispose();
+        ExternalProcess.Stop(_process);
         _process = null;
     }
 

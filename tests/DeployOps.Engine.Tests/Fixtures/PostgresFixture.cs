@@ -77,19 +77,20 @@ public sealed class PostgresFixture : IDisposable
         return name;
     }
 
-    public void Execute(string database, string sql)
+    /// <summary>Runs SQL; <paramref name="timeoutSeconds"/> is Npgsql's command timeout (benchmarks load big tables).</summary>
+    public void Execute(string database, string sql, int timeoutSeconds = 30)
     {
         using var conn = new NpgsqlConnection(ConnectionString(database));
         conn.Open();
-        using var cmd = new NpgsqlCommand(sql, conn);
+        using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = timeoutSeconds };
         cmd.ExecuteNonQuery();
     }
 
-    public T? Scalar<T>(string database, string sql)
+    public T? Scalar<T>(string database, string sql, int timeoutSeconds = 30)
     {
         using var conn = new NpgsqlConnection(ConnectionString(database));
         conn.Open();
-        using var cmd = new NpgsqlCommand(sql, conn);
+        using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = timeoutSeconds };
         var value = cmd.ExecuteScalar();
         return value is null or DBNull ? default : (T)Convert.ChangeType(value, typeof(T));
     }

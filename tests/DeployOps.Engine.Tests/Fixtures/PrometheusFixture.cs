@@ -61,12 +61,7 @@ public sealed class PrometheusFixture : IDisposable
 
     public void Dispose()
     {
-        if (!_process.HasExited)
-        {
-            ExternalProcess.Kill(_process.Id, 15);
-            if (!_process.WaitForExit(10_000)) ExternalProcess.Kill(_process.Id, 9);
-        }
-        _process.Dispose();
+        ExternalProcess.Stop(_process);
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

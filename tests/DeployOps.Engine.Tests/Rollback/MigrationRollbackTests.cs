@@ -16,20 +16,13 @@ public sealed class MigrationRollbackTests
 
     public MigrationRollbackTests(PostgresFixture pg) => _pg = pg;
 
-    private static async Task<DeploymentRecord> DeployOkAsync(RollbackStage stage, string version)
-    {
-        var record = await stage.DeployAsync(version, DeploymentStrategy.Hotfix);
-        Assert.True(record!.Outcome == DeploymentOutcome.Succeeded, record.Error);
-        return record;
-    }
-
     [Fact]
     public async Task Code_only_rollback_across_a_migration_is_refused_and_IncludeDatabase_restores_schema_and_data()
     {
         using var stage = new RollbackStage(_pg, extraSteps: RollbackStage.MigrateStep);
-        await DeployOkAsync(stage, "1.1.0");
+        await stage.DeployOkAsync("1.1.0", DeploymentStrategy.Hotfix);
         var snapshotBefore = stage.Scalar<string>("SELECT string_agg(c::text, '|' ORDER BY id) FROM customers c")!;
-        var bad = await DeployOkAsync(stage, "2.0.0-migrating");
+        var bad = await stage.DeployOkAsync("2.0.0-migrating", DeploymentStrategy.Hotfix);
         Assert.Equal((RollbackStage.HeadBefore, RollbackStage.NewMigration), (bad.MigrationHeadBefore, bad.MigrationHeadAfter));
         stage.Scalar<int>("INSERT INTO widgets VALUES (2, 'written by 2.0.0') RETURNING id");
 
@@ -73,8 +66,8 @@ public sealed class MigrationRollbackTests
     {
         using var stage = new RollbackStage(_pg, extraSteps: RollbackStage.MigrateStep,
             extraRoot: $"rollback:\n  compatibleMigrations: [\"{RollbackStage.NewMigration}\"]");
-        await DeployOkAsync(stage, "1.1.0");
-        await DeployOkAsync(stage, "2.0.0-migrating");
+        await stage.DeployOkAsync("1.1.0", DeploymentStrategy.Hotfix);
+        await stage.DeployOkAsync("2.0.0-migrating", DeploymentStrategy.Hotfix);
 
         var sink = new RecordingSink();
         var result = await RollbackEngine.RollbackAsync(stage.Load(), new RollbackOptions { NoBackup = true }, sink, CancellationToken.None);

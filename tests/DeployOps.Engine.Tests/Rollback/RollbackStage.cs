@@ -29,7 +29,7 @@ internal sealed class RollbackStage : IDisposable
         string? smoke = null, string? verify = null)
     {
         // extraSteps continue deployment.steps (the stage's last key), then extraDeployment continues deployment.
-        var extra = Indent(extraSteps, "  ") + (extraDeployment.Length > 0 ? "\n" + extraDeployment : "");
+        var extra = YamlText.Indent(extraSteps, "  ") + (extraDeployment.Length > 0 ? "\n" + extraDeployment : "");
         Stage = new DeploymentStage(instances, extraDeployment: extra, smoke: smoke, verify: verify);
         var root = extraRoot;
         if (pg is not null)
@@ -70,6 +70,14 @@ internal sealed class RollbackStage : IDisposable
             Version = version, Strategy = strategy, CanaryGate = gate, Hooks = hooks ? new StandardDeploymentHooks() : null,
         }, sink ?? new RecordingSink(), CancellationToken.None);
 
+    /// <summary>Deploys and asserts the deployment succeeded (its error is the failure message).</summary>
+    public async Task<Engine.State.DeploymentRecord> DeployOkAsync(string version, DeploymentStrategy strategy, ICanaryGate? gate = null)
+    {
+        var record = await DeployAsync(version, strategy, gate: gate);
+        Assert.True(record!.Outcome == Engine.State.DeploymentOutcome.Succeeded, record.Error);
+        return record;
+    }
+
     public async Task<Engine.State.DeploymentRecord?> GetAsync(string id)
     {
         await using var store = Engine.State.DeploymentStore.Open(Load());
@@ -90,7 +98,4 @@ internal sealed class RollbackStage : IDisposable
             try { _pg.Execute("postgres", $"DROP DATABASE IF EXISTS \"{Database}\" WITH (FORCE)"); } catch (Npgsql.NpgsqlException) { }
         }
     }
-
-    private static string Indent(string text, string indent) =>
-        string.Join("\n", text.Split('\n').Select(l => l.Length == 0 ? l : indent + l));
 }

@@ -14,19 +14,12 @@ public sealed class RollbackTests
     private static Task<RollbackResult?> RollbackAsync(RollbackStage stage, RecordingSink sink, RollbackOptions? options = null) =>
         RollbackEngine.RollbackAsync(stage.Load(), options ?? new RollbackOptions { Reason = "error rate above 5%" }, sink, CancellationToken.None);
 
-    private static async Task<DeploymentRecord> DeployOkAsync(RollbackStage stage, string version, DeploymentStrategy strategy, ICanaryGate? gate = null)
-    {
-        var record = await stage.DeployAsync(version, strategy, gate: gate);
-        Assert.True(record!.Outcome == DeploymentOutcome.Succeeded, record.Error);
-        return record;
-    }
-
     [Fact]
     public async Task BlueGreen_rollback_switches_all_traffic_back_to_the_old_slot_and_writes_the_incident_report()
     {
         using var stage = new RollbackStage(extraRoot: "rollback:\n  logPaths: [blue.out, missing.log]");
-        await DeployOkAsync(stage, "1.1.0", DeploymentStrategy.BlueGreen);          // green
-        var bad = await DeployOkAsync(stage, "2.0.0", DeploymentStrategy.BlueGreen); // blue
+        await stage.DeployOkAsync("1.1.0", DeploymentStrategy.BlueGreen);          // green
+        var bad = await stage.DeployOkAsync("2.0.0", DeploymentStrategy.BlueGreen); // blue
         Assert.Equal("blue", stage.Stage.ActiveSlot());
 
         // -WhatIf: the plan, nothing changed.
@@ -78,8 +71,8 @@ public sealed class RollbackTests
     public async Task Exit_statuses_Failed_when_the_old_version_is_unhealthy_and_Critical_when_an_action_fails()
     {
         using var stage = new RollbackStage(smoke: DefaultSmoke + "\n- name: not marked unhealthy\n  command: test ! -f ./unhealthy-{version}");
-        await DeployOkAsync(stage, "1.1.0", DeploymentStrategy.BlueGreen);  // green
-        await DeployOkAsync(stage, "2.0.0", DeploymentStrategy.BlueGreen);  // blue
+        await stage.DeployOkAsync("1.1.0", DeploymentStrategy.BlueGreen);  // green
+        await stage.DeployOkAsync("2.0.0", DeploymentStrategy.BlueGreen);  // blue
 
         // The old slot still runs but fails its smoke test now: traffic moves back, verification fails -> Failed (1).
         File.WriteAllText(Path.Combine(stage.Directory, "unhealthy-1.1.0"), "");
@@ -91,7 +84,7 @@ public sealed class RollbackTests
         Assert.Equal(DeploymentOutcome.RolledBack, (await stage.Stage.GetAsync(failed.DeploymentId))!.Outcome);
 
         // A new deployment to blue... then its old slot (green) is dead and cannot be started again -> Critical (2).
-        await DeployOkAsync(stage, "2.0.1", DeploymentStrategy.BlueGreen);
+        await stage.DeployOkAsync("2.0.1", DeploymentStrategy.BlueGreen);
         Assert.Equal("blue", stage.Stage.ActiveSlot());
         ExternalStop(stage, "green");
         var script = Path.Combine(stage.Directory, "app.sh");
@@ -109,8 +102,8 @@ public sealed class RollbackTests
     public async Task Hotfix_rollback_runs_the_deployment_steps_again_with_the_previous_version()
     {
         using var stage = new RollbackStage();
-        await DeployOkAsync(stage, "1.1.0", DeploymentStrategy.Hotfix);
-        var bad = await DeployOkAsync(stage, "2.0.0", DeploymentStrategy.Hotfix);
+        await stage.DeployOkAsync("1.1.0", DeploymentStrategy.Hotfix);
+        var bad = await stage.DeployOkAsync("2.0.0", DeploymentStrategy.Hotfix);
         Assert.Equal(5, (await stage.Stage.Proxy.CountVersionsAsync(5)).GetValueOrDefault("2.0.0"));
 
         var sink = new RecordingSink();
@@ -130,7 +123,7 @@ public sealed class RollbackTests
     public async Task An_interrupted_canary_is_aborted_weight_0_and_the_canary_stopped()
     {
         using var stage = new RollbackStage(extraDeployment: "canary:\n  steps: [25, 50]\n  pause: 100ms");
-        await DeployOkAsync(stage, "1.1.0", DeploymentStrategy.BlueGreen); // green is live
+        await stage.DeployOkAsync("1.1.0", DeploymentStrategy.BlueGreen); // green is live
         using var abort = new CancellationTokenSource();
         var gate = new CancellingGate(abort);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => DeploymentEngine.InvokeAsync(stage.Load(),

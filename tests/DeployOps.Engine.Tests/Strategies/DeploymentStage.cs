@@ -68,10 +68,10 @@ public sealed class DeploymentStage : IDisposable
             "      - name: start app",
             "        command: bash ./app.sh start {instance} {port} {version}",
             "    smoke:",
-            Indent(smoke, "      "),
+            YamlText.Indent(smoke, "      "),
             "    verify:",
-            Indent(verify, "      "),
-            Indent(extraDeployment, "  "),
+            YamlText.Indent(verify, "      "),
+            YamlText.Indent(extraDeployment, "  "),
         });
         File.WriteAllText(_temp.Path, yaml);
     }
@@ -110,9 +110,6 @@ public sealed class DeploymentStage : IDisposable
         var path = Path.Combine(Directory, name + ".out");
         return File.Exists(path) ? File.ReadAllText(path) : "";
     }
-
-    private static string Indent(string text, string indent) =>
-        string.Join("\n", text.Split('\n').Select(l => l.Length == 0 ? l : indent + l));
 
     private static string Inline(DeploymentTarget t) => $"{{ host: {t.Host}, port: {t.Port} }}";
 
