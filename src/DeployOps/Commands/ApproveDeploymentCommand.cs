@@ -9,17 +9,8 @@ namespace DeployOps.Commands;
 [Cmdlet(VerbsLifecycle.Approve, "Deployment", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
     DefaultParameterSetName = PathSet)]
 [OutputType(typeof(DeploymentApproval))]
-public sealed class ApproveDeploymentCommand : DeployOpsCmdlet
+public sealed class ApproveDeploymentCommand : ConfiguredCmdlet
 {
-    private const string PathSet = "Path";
-    private const string ConfigSet = "Config";
-
-    [Parameter(ParameterSetName = PathSet, Position = 0)]
-    public string? Path { get; set; }
-
-    [Parameter(ParameterSetName = ConfigSet, Mandatory = true, ValueFromPipeline = true)]
-    public DeploymentConfig? Config { get; set; }
-
     /// <summary>Defaults to the deployment holding the lock.</summary>
     [Parameter]
     public string? Id { get; set; }
@@ -30,7 +21,7 @@ public sealed class ApproveDeploymentCommand : DeployOpsCmdlet
 
     protected override void ProcessRecord()
     {
-        var config = Config ?? LoadConfig(Path);
+        var config = ResolveConfig();
         RunEngine((sink, ct) => DeploymentEngine.ApproveAsync(config, Id, Reason, sink, ct));
     }
 }

@@ -11,17 +11,8 @@ namespace DeployOps.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Backup, "DeploymentDatabase", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(DeploymentBackup))]
-public sealed class BackupDeploymentDatabaseCommand : DeployOpsCmdlet
+public sealed class BackupDeploymentDatabaseCommand : ConfiguredCmdlet
 {
-    private const string PathSet = "Path";
-    private const string ConfigSet = "Config";
-
-    [Parameter(ParameterSetName = PathSet, Position = 0)]
-    public string? Path { get; set; }
-
-    [Parameter(ParameterSetName = ConfigSet, Mandatory = true, ValueFromPipeline = true)]
-    public DeploymentConfig? Config { get; set; }
-
     /// <summary>Restore the new backup into a scratch database and record the verdict in its manifest.</summary>
     [Parameter]
     public SwitchParameter Verify { get; set; }
@@ -41,7 +32,7 @@ public sealed class BackupDeploymentDatabaseCommand : DeployOpsCmdlet
 
     protected override void ProcessRecord()
     {
-        var config = Config ?? LoadConfig(Path);
+        var config = ResolveConfig();
         var options = new BackupOptions { Verify = Verify, Reason = Reason, ApplyRetention = !NoRetention };
         var backup = RunEngine((sink, ct) => new BackupManager(config).BackupAsync(options, sink, ct));
         if (PassThru && backup is not null) WriteObject(backup);

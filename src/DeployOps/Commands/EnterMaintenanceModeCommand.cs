@@ -13,17 +13,8 @@ namespace DeployOps.Commands;
 [Cmdlet(VerbsCommon.Enter, "MaintenanceMode", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
     DefaultParameterSetName = PathSet)]
 [OutputType(typeof(MaintenanceState))]
-public sealed class EnterMaintenanceModeCommand : DeployOpsCmdlet
+public sealed class EnterMaintenanceModeCommand : ConfiguredCmdlet
 {
-    private const string PathSet = "Path";
-    private const string ConfigSet = "Config";
-
-    [Parameter(ParameterSetName = PathSet, Position = 0)]
-    public string? Path { get; set; }
-
-    [Parameter(ParameterSetName = ConfigSet, Mandatory = true, ValueFromPipeline = true)]
-    public DeploymentConfig? Config { get; set; }
-
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Reason { get; set; }
@@ -49,7 +40,7 @@ public sealed class EnterMaintenanceModeCommand : DeployOpsCmdlet
 
     protected override void ProcessRecord()
     {
-        var config = Config ?? LoadConfig(Path);
+        var config = ResolveConfig();
         var options = new EnterMaintenanceOptions
         {
             Reason = Reason,

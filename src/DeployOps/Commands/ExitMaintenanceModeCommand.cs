@@ -12,23 +12,14 @@ namespace DeployOps.Commands;
 [Cmdlet(VerbsCommon.Exit, "MaintenanceMode", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
     DefaultParameterSetName = PathSet)]
 [OutputType(typeof(MaintenanceState))]
-public sealed class ExitMaintenanceModeCommand : DeployOpsCmdlet
+public sealed class ExitMaintenanceModeCommand : ConfiguredCmdlet
 {
-    private const string PathSet = "Path";
-    private const string ConfigSet = "Config";
-
-    [Parameter(ParameterSetName = PathSet, Position = 0)]
-    public string? Path { get; set; }
-
-    [Parameter(ParameterSetName = ConfigSet, Mandatory = true, ValueFromPipeline = true)]
-    public DeploymentConfig? Config { get; set; }
-
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
     protected override void ProcessRecord()
     {
-        var config = Config ?? LoadConfig(Path);
+        var config = ResolveConfig();
         var state = RunEngine((sink, ct) => MaintenanceMode.ExitAsync(config, new ExitMaintenanceOptions(), sink, ct));
         if (PassThru) WriteObject(state);
     }

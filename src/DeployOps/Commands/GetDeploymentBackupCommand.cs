@@ -9,17 +9,8 @@ namespace DeployOps.Commands;
 /// <summary>Lists the database backups in the backup directory, newest first.</summary>
 [Cmdlet(VerbsCommon.Get, "DeploymentBackup", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(DeploymentBackup))]
-public sealed class GetDeploymentBackupCommand : DeployOpsCmdlet
+public sealed class GetDeploymentBackupCommand : ConfiguredCmdlet
 {
-    private const string PathSet = "Path";
-    private const string ConfigSet = "Config";
-
-    [Parameter(ParameterSetName = PathSet, Position = 0)]
-    public string? Path { get; set; }
-
-    [Parameter(ParameterSetName = ConfigSet, Mandatory = true, ValueFromPipeline = true)]
-    public DeploymentConfig? Config { get; set; }
-
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
@@ -32,7 +23,7 @@ public sealed class GetDeploymentBackupCommand : DeployOpsCmdlet
 
     protected override void ProcessRecord()
     {
-        var config = Config ?? LoadConfig(Path);
+        var config = ResolveConfig();
         var all = RunEngine((_, ct) => new BackupManager(config).ListAsync(ct));
         IEnumerable<DeploymentBackup> selected = all;
         if (Id is not null)

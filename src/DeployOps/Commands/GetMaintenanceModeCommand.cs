@@ -11,20 +11,11 @@ namespace DeployOps.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "MaintenanceMode", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(MaintenanceState))]
-public sealed class GetMaintenanceModeCommand : DeployOpsCmdlet
+public sealed class GetMaintenanceModeCommand : ConfiguredCmdlet
 {
-    private const string PathSet = "Path";
-    private const string ConfigSet = "Config";
-
-    [Parameter(ParameterSetName = PathSet, Position = 0)]
-    public string? Path { get; set; }
-
-    [Parameter(ParameterSetName = ConfigSet, Mandatory = true, ValueFromPipeline = true)]
-    public DeploymentConfig? Config { get; set; }
-
     protected override void ProcessRecord()
     {
-        var config = Config ?? LoadConfig(Path);
+        var config = ResolveConfig();
         WriteObject(RunEngine((sink, ct) => MaintenanceMode.GetStateAsync(config, sink, ct)));
     }
 }

@@ -13,17 +13,8 @@ namespace DeployOps.Commands;
 [Cmdlet(VerbsLifecycle.Invoke, "Deployment", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
     DefaultParameterSetName = PathSet)]
 [OutputType(typeof(DeploymentRecord), typeof(DeploymentPlanItem))]
-public sealed class InvokeDeploymentCommand : DeployOpsCmdlet
+public sealed class InvokeDeploymentCommand : ConfiguredCmdlet
 {
-    private const string PathSet = "Path";
-    private const string ConfigSet = "Config";
-
-    [Parameter(ParameterSetName = PathSet, Position = 0)]
-    public string? Path { get; set; }
-
-    [Parameter(ParameterSetName = ConfigSet, Mandatory = true, ValueFromPipeline = true)]
-    public DeploymentConfig? Config { get; set; }
-
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
     public string Version { get; set; } = "";
@@ -40,7 +31,7 @@ public sealed class InvokeDeploymentCommand : DeployOpsCmdlet
 
     protected override void ProcessRecord()
     {
-        var config = Config ?? LoadConfig(Path);
+        var config = ResolveConfig();
         var options = new DeploymentOptions
         {
             Version = Version,

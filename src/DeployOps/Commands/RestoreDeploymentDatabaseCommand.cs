@@ -12,17 +12,8 @@ namespace DeployOps.Commands;
 [Cmdlet(VerbsData.Restore, "DeploymentDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High,
     DefaultParameterSetName = PathSet)]
 [OutputType(typeof(DatabaseRestoreResult))]
-public sealed class RestoreDeploymentDatabaseCommand : DeployOpsCmdlet
+public sealed class RestoreDeploymentDatabaseCommand : ConfiguredCmdlet
 {
-    private const string PathSet = "Path";
-    private const string ConfigSet = "Config";
-
-    [Parameter(ParameterSetName = PathSet, Position = 0)]
-    public string? Path { get; set; }
-
-    [Parameter(ParameterSetName = ConfigSet, Mandatory = true, ValueFromPipeline = true)]
-    public DeploymentConfig? Config { get; set; }
-
     /// <summary>The backup to restore (default: the newest backup of the configured database).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
@@ -34,7 +25,7 @@ public sealed class RestoreDeploymentDatabaseCommand : DeployOpsCmdlet
 
     protected override void ProcessRecord()
     {
-        var config = Config ?? LoadConfig(Path);
+        var config = ResolveConfig();
         var options = new RestoreOptions { Id = Id, NoSafetyBackup = NoSafetyBackup };
         var result = RunEngine((sink, ct) => new BackupManager(config).RestoreAsync(options, sink, ct));
         if (result is not null) WriteObject(result);

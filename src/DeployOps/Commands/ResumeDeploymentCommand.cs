@@ -10,24 +10,15 @@ namespace DeployOps.Commands;
 [Cmdlet(VerbsLifecycle.Resume, "Deployment", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
     DefaultParameterSetName = PathSet)]
 [OutputType(typeof(DeploymentRecord))]
-public sealed class ResumeDeploymentCommand : DeployOpsCmdlet
+public sealed class ResumeDeploymentCommand : ConfiguredCmdlet
 {
-    private const string PathSet = "Path";
-    private const string ConfigSet = "Config";
-
-    [Parameter(ParameterSetName = PathSet, Position = 0)]
-    public string? Path { get; set; }
-
-    [Parameter(ParameterSetName = ConfigSet, Mandatory = true, ValueFromPipeline = true)]
-    public DeploymentConfig? Config { get; set; }
-
     /// <summary>Defaults to the most recent interrupted deployment.</summary>
     [Parameter]
     public string? Id { get; set; }
 
     protected override void ProcessRecord()
     {
-        var config = Config ?? LoadConfig(Path);
+        var config = ResolveConfig();
         RunEngine((sink, ct) => DeploymentEngine.ResumeAsync(config, new ResumeDeploymentOptions { Id = Id, Hooks = new StandardDeploymentHooks("Resume-Deployment") }, sink, ct));
     }
 }

@@ -12,17 +12,8 @@ namespace DeployOps.Commands;
 [Cmdlet(VerbsCommon.Switch, "DeploymentTraffic", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High,
     DefaultParameterSetName = PathSet)]
 [OutputType(typeof(TrafficChange))]
-public sealed class SwitchDeploymentTrafficCommand : DeployOpsCmdlet
+public sealed class SwitchDeploymentTrafficCommand : ConfiguredCmdlet
 {
-    private const string PathSet = "Path";
-    private const string ConfigSet = "Config";
-
-    [Parameter(ParameterSetName = PathSet, Position = 0)]
-    public string? Path { get; set; }
-
-    [Parameter(ParameterSetName = ConfigSet, Mandatory = true, ValueFromPipeline = true)]
-    public DeploymentConfig? Config { get; set; }
-
     /// <summary>The slot that gets all traffic.</summary>
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
@@ -30,7 +21,7 @@ public sealed class SwitchDeploymentTrafficCommand : DeployOpsCmdlet
 
     protected override void ProcessRecord()
     {
-        var config = Config ?? LoadConfig(Path);
+        var config = ResolveConfig();
         RunEngine((sink, ct) => TrafficSwitcher.SwitchAsync(config, new SwitchTrafficOptions { To = To }, sink, ct));
     }
 }

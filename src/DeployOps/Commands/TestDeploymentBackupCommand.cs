@@ -11,17 +11,8 @@ namespace DeployOps.Commands;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "DeploymentBackup", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(BackupVerification), typeof(bool))]
-public sealed class TestDeploymentBackupCommand : DeployOpsCmdlet
+public sealed class TestDeploymentBackupCommand : ConfiguredCmdlet
 {
-    private const string PathSet = "Path";
-    private const string ConfigSet = "Config";
-
-    [Parameter(ParameterSetName = PathSet, Position = 0)]
-    public string? Path { get; set; }
-
-    [Parameter(ParameterSetName = ConfigSet, Mandatory = true, ValueFromPipeline = true)]
-    public DeploymentConfig? Config { get; set; }
-
     /// <summary>The backup to test (default: the newest backup of the configured database).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
@@ -33,7 +24,7 @@ public sealed class TestDeploymentBackupCommand : DeployOpsCmdlet
 
     protected override void ProcessRecord()
     {
-        var config = Config ?? LoadConfig(Path);
+        var config = ResolveConfig();
         var verification = RunEngine((sink, ct) => new BackupManager(config).VerifyAsync(Id, Quiet ? new QuietSink(sink) : sink, ct));
         if (Quiet)
         {

@@ -11,17 +11,8 @@ namespace DeployOps.Commands;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "PreDeployment", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(CheckResult), typeof(bool))]
-public sealed class TestPreDeploymentCommand : DeployOpsCmdlet
+public sealed class TestPreDeploymentCommand : ConfiguredCmdlet
 {
-    private const string PathSet = "Path";
-    private const string ConfigSet = "Config";
-
-    [Parameter(ParameterSetName = PathSet, Position = 0)]
-    public string? Path { get; set; }
-
-    [Parameter(ParameterSetName = ConfigSet, Mandatory = true, ValueFromPipeline = true)]
-    public DeploymentConfig? Config { get; set; }
-
     [Parameter]
     [SupportsWildcards]
     public string[]? Name { get; set; }
@@ -39,7 +30,7 @@ public sealed class TestPreDeploymentCommand : DeployOpsCmdlet
 
     protected override void ProcessRecord()
     {
-        var config = Config ?? LoadConfig(Path);
+        var config = ResolveConfig();
         var options = new PreDeploymentOptions
         {
             Names = Name ?? Array.Empty<string>(),
