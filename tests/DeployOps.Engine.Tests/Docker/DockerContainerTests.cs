@@ -104,11 +104,12 @@ public sealed class DockerContainerTests : IAsyncLifetime
         {
             Image = DockerDaemonFixture.TestImage("1"),
             Name = $"deployops-logs-{_run}",
-            Command = new[] { "/bin/sh", "-c", "for i in 1 2 3 4 5; do echo out-$i; done; echo err-1 >&2; sleep 30" },
+            // The daemon copies stdout and stderr concurrently: the pause keeps their order in the log deterministic.
+            Command = new[] { "/bin/sh", "-c", "for i in 1 2 3 4 5; do echo out-$i; done; sleep 1; echo err-1 >&2; sleep 30" },
         });
         await _client.StartContainerAsync(id, ct);
         IReadOnlyList<DockerLogLine> lines = Array.Empty<DockerLogLine>();
-        for (var i = 0; i < 50 && !lines.Any(l => l.Stream == DockerLogStream.Stderr); i++)
+        for (var i = 0; i < 100 && !lines.Any(l => l.Stream == DockerLogStream.Stderr); i++)
         {
             await Task.Delay(100, ct);
             lines = await _client.LogsAsync(id, 3, ct);
