@@ -6,10 +6,9 @@ public sealed record DemoSettings(string Version, string Instance, string? Maint
 {
     public static DemoSettings FromEnvironment(IConfiguration configuration)
     {
-        // Demo:MaintenanceFlag on the command line; DEMO_MAINTENANCE_FLAG (or DEMO_MAINTENANCEFLAG) in the environment.
+        // Demo:MaintenanceFlag on the command line, DEMO_MAINTENANCE_FLAG in the environment.
         string? Get(string name) => configuration[$"Demo:{name}"] ??
-            Environment.GetEnvironmentVariable("DEMO_" + System.Text.RegularExpressions.Regex.Replace(name, "(?<=[a-z])([A-Z])", "_$1").ToUpperInvariant()) ??
-            Environment.GetEnvironmentVariable("DEMO_" + name.ToUpperInvariant());
+            Environment.GetEnvironmentVariable("DEMO_" + System.Text.RegularExpressions.Regex.Replace(name, "(?<=[a-z])([A-Z])", "_$1").ToUpperInvariant());
         double Number(string name) => double.TryParse(Get(name), System.Globalization.NumberStyles.Float,
             System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : 0;
         return new DemoSettings(

@@ -39,13 +39,7 @@ public sealed class DemoAppFixture : IDisposable
     public DemoAppFixture()
     {
         FlagDirectory = ExternalProcess.TempDirectory("demo-flag");
-        // The demo app reads DEMO_ + the upper-cased setting name (DEMO_MAINTENANCEFLAG); the documented spelling
-        // DEMO_MAINTENANCE_FLAG is set too so this keeps working if the app is aligned with its documentation.
-        App = new DemoAppProcess("1.0.0", environment: new Dictionary<string, string>
-        {
-            ["DEMO_MAINTENANCEFLAG"] = FlagPath,
-            ["DEMO_MAINTENANCE_FLAG"] = FlagPath,
-        });
+        App = new DemoAppProcess("1.0.0", environment: new Dictionary<string, string> { ["DEMO_MAINTENANCE_FLAG"] = FlagPath });
     }
 
     public DemoAppProcess App { get; }
