@@ -18,7 +18,7 @@ stage_module() {
   dotnet publish src/DeployOps/DeployOps.csproj -c "$configuration" -o "$publish" --nologo -v quiet
   rm -rf "$stage"
   mkdir -p "$stage/Dependencies" "$stage/en-US"
-  cp "$publish/DeployOps.dll" "$stage/"
+  cp "$publish/DeployOps.dll" "$publish/DeployOps.Contracts.dll" "$stage/"
   cp DeployOps.psd1 "$stage/"
   cp module/*.format.ps1xml "$stage/"
   if compgen -G "module/*.types.ps1xml" >/dev/null; then cp module/*.types.ps1xml "$stage/"; fi
@@ -26,7 +26,7 @@ stage_module() {
   # Everything else the cmdlets need (engine + Npgsql, YamlDotNet, the Redis client …) goes behind our load context.
   for f in "$publish"/*.dll; do
     case "$(basename "$f")" in
-      DeployOps.dll|System.Management.Automation.dll) ;;
+      DeployOps.dll|DeployOps.Contracts.dll|System.Management.Automation.dll) ;;
       *) cp "$f" "$stage/Dependencies/" ;;
     esac
   done
