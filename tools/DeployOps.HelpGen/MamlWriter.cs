@@ -53,9 +53,8 @@ public static partial class MamlWriter
                 new XElement(Maml + "title", $"---------- Example {i + 1}: {e.Title} ----------"),
                 new XElement(Dev + "code", e.Code),
                 new XElement(Dev + "remarks", Paragraphs(e.Remarks))))),
-            new XElement(Maml + "relatedLinks", doc.Links.Select(l => new XElement(Maml + "navigationLink",
-                new XElement(Maml + "linkText", l.Text),
-                new XElement(Maml + "uri", LinkUri(l, doc, repositoryRoot))))));
+            new XElement(Maml + "relatedLinks", doc.Links.Select(l => LinkParts(l, doc, repositoryRoot)).Select(l =>
+                new XElement(Maml + "navigationLink", new XElement(Maml + "linkText", l.Text), new XElement(Maml + "uri", l.Uri)))));
     }
 
     /// <summary>A parameter in help: the cmdlet's own (Shape set) or -WhatIf/-Confirm (Shape null).</summary>
@@ -129,14 +128,18 @@ public static partial class MamlWriter
         return kinds.Count == 0 ? "False" : $"True ({string.Join(", ", kinds)})";
     }
 
-    /// <summary>Cmdlet links carry no uri (Get-Help resolves them by name); page links point into the repository.</summary>
-    private static string LinkUri(LinkDoc link, CmdletDoc doc, string repositoryRoot)
+    /// <summary>
+    /// Get-Help accepts only absolute URIs, so a repository page is named in the link text ("Title (docs/x.md)")
+    /// and a cmdlet link is its name alone (Get-Help resolves it).
+    /// </summary>
+    private static (string Text, string Uri) LinkParts(LinkDoc link, CmdletDoc doc, string repositoryRoot)
     {
-        if (link.Target.Length == 0 || Uri.TryCreate(link.Target, UriKind.Absolute, out _)) return link.Target;
-        var full = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(doc.File))!, link.Target));
-        if (string.Equals(Path.GetDirectoryName(full), Path.GetDirectoryName(Path.GetFullPath(doc.File)), StringComparison.Ordinal))
-            return ""; // another cmdlet's page: the link text is its name
-        return Path.GetRelativePath(repositoryRoot, full).Replace('\\', '/');
+        if (Uri.TryCreate(link.Target, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https") return (link.Text, link.Target);
+        if (link.Target.Length == 0) return (link.Text, "");
+        var folder = Path.GetDirectoryName(Path.GetFullPath(doc.File))!;
+        var full = Path.GetFullPath(Path.Combine(folder, link.Target));
+        if (string.Equals(Path.GetDirectoryName(full), folder, StringComparison.Ordinal)) return (link.Text, "");
+        return ($"{link.Text} ({Path.GetRelativePath(repositoryRoot, full).Replace('\\', '/')})", "");
     }
 
     private static string TypeName(Type type) =>
