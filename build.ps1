@@ -34,6 +34,9 @@ try {
     Copy-Item (Join-Path $root 'module/*.format.ps1xml') $stage
     Get-ChildItem (Join-Path $root 'module') -Filter '*.types.ps1xml' | Copy-Item -Destination $stage
     Copy-Item (Join-Path $root 'module/about_DeployOps.help.txt') $help
+    # Cmdlet help (MAML) from docs/cmdlets; fails when a cmdlet or parameter has no help text.
+    & dotnet run --project (Join-Path $root 'tools/DeployOps.HelpGen') -c $Configuration -- (Join-Path $root 'docs/cmdlets') (Join-Path $help 'DeployOps.dll-Help.xml')
+    if ($LASTEXITCODE -ne 0) { throw "cmdlet help generation failed with exit code $LASTEXITCODE" }
     # The engine and its third-party dependencies load through DeployOps' own AssemblyLoadContext.
     Get-ChildItem $publish -Filter '*.dll' |
         Where-Object Name -NotIn 'DeployOps.dll', 'System.Management.Automation.dll' |

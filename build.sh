@@ -23,6 +23,8 @@ stage_module() {
   cp module/*.format.ps1xml "$stage/"
   if compgen -G "module/*.types.ps1xml" >/dev/null; then cp module/*.types.ps1xml "$stage/"; fi
   cp module/about_DeployOps.help.txt "$stage/en-US/"
+  # Cmdlet help (MAML) from docs/cmdlets; fails when a cmdlet or parameter has no help text.
+  dotnet run --project tools/DeployOps.HelpGen -c "$configuration" -- docs/cmdlets "$stage/en-US/DeployOps.dll-Help.xml"
   # Everything else the cmdlets need (engine + Npgsql, YamlDotNet, the Redis client …) goes behind our load context.
   for f in "$publish"/*.dll; do
     case "$(basename "$f")" in
