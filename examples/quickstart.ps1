@@ -24,7 +24,7 @@
     Keep the temporary directory (configuration, state, logs, incident report) for inspection. Processes are
     stopped in any case.
 .PARAMETER Without
-    Act as if PostgreSQL and/or nginx were not installed (to try the reduced runbook).
+    postgres, nginx or both (comma-separated): act as if they were not installed, to try the reduced runbook.
 
 .EXAMPLE
     ./build.sh && pwsh -NoProfile -File examples/quickstart.ps1
@@ -35,8 +35,11 @@
 param(
     [string] $ModulePath,
     [switch] $Keep,
-    [ValidateSet('postgres', 'nginx')] [string[]] $Without = @()
+    [string[]] $Without = @()
 )
+# "-Without nginx,postgres" arrives as one string under pwsh -File: split it.
+$Without = @($Without | ForEach-Object { $_ -split ',' } | ForEach-Object Trim | Where-Object { $_ })
+foreach ($w in $Without) { if ($w -notin 'postgres', 'nginx') { Write-Error "-Without takes postgres and/or nginx, not '$w'"; exit 2 } }
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
@@ -267,7 +270,7 @@ shared_buffers = 32MB
         Write-Host "PostgreSQL is up (pid $($pg.Pid)), database 'shop'"
     }
 
-    # The demo application as slot processes: the deployment steps call this script (start|stop <slot> <port> <version>).
+    # The demo application as slot processes: the deployment steps call this script (start|stop <instance> <port> <version>; {instance} is the slot name for slots).
     Set-Content -Path "$tmp/app.sh" -Value @"
 #!/usr/bin/env bash
 # Starts/stops one demo-app process per slot; PIDs in run/<slot>.pid (and every PID ever started in run/started.pids).
@@ -391,8 +394,8 @@ deployment:
     [void]$yaml.AppendLine(@"
   readiness: { path: /health, timeout: 60s, interval: 250ms }
   steps:
-    stop: [ { name: stop, command: "bash ./app.sh stop {slot}", timeout: 30s } ]
-    start: [ { name: start, command: "bash ./app.sh start {slot} {port} {version}", timeout: 30s } ]
+    stop: [ { name: stop, command: "bash ./app.sh stop {instance}", timeout: 30s } ]
+    start: [ { name: start, command: "bash ./app.sh start {instance} {port} {version}", timeout: 30s } ]
     smoke: [ { name: version, http: { url: "http://{host}:{port}/version", expectJson: { version: "{version}" } }, retries: 3 } ]
 $(if ($nginx) { "    verify: [ { name: through nginx, http: { url: `"http://127.0.0.1:$proxyPort/version`", expectJson: { version: `"{version}`" } }, retries: 3 } ]" })
 health:
@@ -436,7 +439,7 @@ rollback:
             $record = Invoke-Deployment -Path $config -Strategy $strategy -Version $version -Confirm:$false -ErrorAction Continue
             $records[$version] = $record
             $record | Show-Object
-            $record.Phases | Format-Table Name, Status, Duration, Detail -Wrap | Show-Object
+            $record.Phases | Format-Table Name, Status, @{ Name = 'Duration'; Expression = { '{0:N1} s' -f $_.Duration.TotalSeconds }; Alignment = 'Right' }, Detail -Wrap | Show-Object
             $live = Get-LiveVersion $appUrl
             Write-Result "Invoke-Deployment $version" ("$($record.Outcome)" -eq 'Succeeded' -and $live -eq $version) (
                 "outcome $($record.Outcome)$(if ($record.Error) { " ($($record.Error))" }); $appUrl/version answers $live")
@@ -471,7 +474,7 @@ rollback:
         Write-Host ''
         $decision | Show-Object
         Write-Result 'Watch-DeploymentHealth' ($null -ne $decision -and "$($decision.Verdict)" -eq 'Healthy') (
-            "$($samples.Count) samples, verdict $($decision ? $decision.Verdict : '<none>')$(if ($decision -and $decision.Reason) { ": $($decision.Reason)" })")
+            "$($samples.Count) samples, verdict $($decision ? $decision.Verdict : '<none>')$(if ($decision -and $decision.Reasons) { ": $(@($decision.Reasons) -join '; ')" })")
     }
     catch { Write-Result 'Watch-DeploymentHealth' $false $_.Exception.Message }
 
