@@ -103,12 +103,15 @@ function Invoke-Native {
     $p.StandardInput.Close()
     $out = $p.StandardOutput.ReadToEndAsync(); $err = $p.StandardError.ReadToEndAsync()
     $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
-    # Short waits in a loop keep Ctrl+C responsive.
-    while (-not $p.WaitForExit(200)) {
-        if ([DateTime]::UtcNow -ge $deadline) {
-            try { $p.Kill($true) } catch { }
-            throw "$FilePath $($ArgumentList -join ' ') timed out after $TimeoutSeconds s (killed)"
+    try {
+        # Short waits in a loop keep Ctrl+C responsive.
+        while (-not $p.WaitForExit(200)) {
+            if ([DateTime]::UtcNow -ge $deadline) { throw "$FilePath $($ArgumentList -join ' ') timed out after $TimeoutSeconds s (killed)" }
         }
+    }
+    finally {
+        # Timed out, failed or Ctrl+C: the program and its children do not outlive the wait.
+        if (-not $p.HasExited) { try { $p.Kill($true); [void]$p.WaitForExit(5000) } catch { } }
     }
     $p.WaitForExit()
     # A daemon it started may hold the pipes open: read what is there, bounded.
