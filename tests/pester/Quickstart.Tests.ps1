@@ -14,7 +14,9 @@ Describe 'examples/quickstart.ps1' -Skip:([bool]$script:skipReason) {
         $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
         $script:script = Join-Path $root 'examples/quickstart.ps1'
         $script:timeoutSeconds = 900   # builds the demo app (≈1–2 min on a busy 2-core machine), then ≈2 min of runbook
-        $pwsh = (Get-Process -Id $PID).Path
+        # pwsh as the user runs it (as a .NET global tool this process's own path is the dotnet host).
+        $pwsh = (Get-Command pwsh -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1)?.Source
+        if (-not $pwsh) { $pwsh = Join-Path $PSHOME 'pwsh' }
         $modulePath = $env:DEPLOYOPS_MODULE_PATH ? $env:DEPLOYOPS_MODULE_PATH : (Join-Path $root 'module/DeployOps/DeployOps.psd1')
 
         $psi = [Diagnostics.ProcessStartInfo]::new($pwsh)
