@@ -177,7 +177,7 @@ function Get-LiveVersion([string] $Url) {
 
 #region the throwaway environment ------------------------------------------------------------------------------
 $script:tmp = Join-Path ([IO.Path]::GetTempPath()) ("deployops-quickstart-" + [guid]::NewGuid().ToString('N').Substring(0, 10))
-$pg = $null; $nginx = $null; $traffic = $null
+$pg = $null; $nginx = $null; $traffic = $null; $completed = $false
 $savedEnv = @{ QUICKSTART_DB_PASSWORD = $env:QUICKSTART_DB_PASSWORD; QUICKSTART_SECRET_KEY = $env:QUICKSTART_SECRET_KEY }
 
 try {
@@ -499,6 +499,7 @@ rollback:
         Write-Result 'Get-DeploymentHistory' ($outcomes -eq '2.0.0 RolledBack, 1.0.0 Succeeded') "newest first: $outcomes"
     }
     catch { Write-Result 'Get-DeploymentHistory' $false $_.Exception.Message }
+    $completed = $true
     #endregion
 }
 catch {
@@ -508,6 +509,7 @@ catch {
 finally {
     #region cleanup: by PID, bounded, always -----------------------------------------------------------------------
     Write-Heading 'Cleanup'
+    if (-not $completed -and -not $failures.Count) { $failures.Add('interrupted (Ctrl+C or a stop) before every step ran') }
     if ($traffic) { try { $traffic.Stop(); $traffic.Dispose() } catch { } }
     if ($nginx) {
         try {
@@ -548,5 +550,6 @@ finally {
     Write-Host ('Quickstart finished in {0:N1} s: {1}' -f $clock.Elapsed.TotalSeconds,
         ($failures.Count ? "$($failures.Count) step(s) failed:`n  " + ($failures -join "`n  ") : 'every step did what it should'))
     #endregion
+    # Inside finally, so that an interrupted run exits 1 too.
+    exit ($failures.Count ? 1 : 0)
 }
-exit ($failures.Count ? 1 : 0)
