@@ -54,6 +54,12 @@ internal static class LayoutProbe
             types = [];
             Fail("(DeployOps.dll)", "GetExportedTypes", e);
         }
+        if (failures.Count > 0)
+        {
+            // Which public type, and which of its members, could not be laid out.
+            foreach (var (type, member, error) in MetadataDiagnosis.Explain(assembly, Path.Combine(moduleDirectory, "DeployOps.dll")))
+                failures.Add(new() { ["type"] = type, ["member"] = member, ["error"] = error });
+        }
 
         foreach (var type in types)
         {
