@@ -11,6 +11,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringCompare
     ["health"] = async a => { await HealthBench.RunAsync(a); return 0; },
     ["docker"] = DockerBench.RunAsync,
     ["rollback"] = RollbackBench.RunAsync,
+    ["import"] = ImportBench.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

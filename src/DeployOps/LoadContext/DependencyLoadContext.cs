@@ -38,10 +38,18 @@ internal sealed class DependencyLoadContext : AssemblyLoadContext
         return File.Exists(candidate) ? LoadUnmanagedDllFromPath(candidate) : IntPtr.Zero;
     }
 
-    /// <summary>True when $PSHOME holds this assembly at the requested version or newer: use PowerShell's copy.</summary>
-    private bool PowerShellShipsAtLeast(AssemblyName requested)
+    /// <summary>The shared framework PowerShell runs on: a framework-dependent pwsh (the dotnet global tool, the
+    /// SDK-hosted runspace) has System.Diagnostics.DiagnosticSource &amp; co. here, not in $PSHOME.</summary>
+    private static readonly string FrameworkDirectory = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
+
+    /// <summary>True when $PSHOME or the shared framework holds this assembly at the requested version or newer:
+    /// use PowerShell's copy (the default context already has it, or will load that one).</summary>
+    private bool PowerShellShipsAtLeast(AssemblyName requested) =>
+        ShipsAtLeast(_powerShellHome, requested) || ShipsAtLeast(FrameworkDirectory, requested);
+
+    private static bool ShipsAtLeast(string directory, AssemblyName requested)
     {
-        var shipped = Path.Combine(_powerShellHome, requested.Name + ".dll");
+        var shipped = Path.Combine(directory, requested.Name + ".dll");
         if (!File.Exists(shipped)) return false;
         try
         {
