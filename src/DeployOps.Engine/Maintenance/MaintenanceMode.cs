@@ -146,7 +146,7 @@ public static class MaintenanceMode
         deploymentId ??= info?.DeploymentId;
         if (askFirst && !sink.ShouldProcess(config.Redactor.Redact(mechanism.Target), $"{Capitalize(verb)} maintenance mode ({mechanism.Name})"))
         {
-            audit.Write(command, auditAction, target, "Skipped", Details(info), deploymentId);
+            if (!sink.IsDryRun) audit.Write(command, auditAction, target, "Skipped", Details(info), deploymentId);
             return ActResult.Declined;
         }
         try
