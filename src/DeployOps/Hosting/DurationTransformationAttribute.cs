@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Management.Automation;
 using DeployOps.Engine.Configuration;
 
@@ -9,6 +10,10 @@ namespace DeployOps.Hosting;
 /// A bare number is refused: PowerShell would otherwise bind <c>120</c> as 120 ticks.
 /// </summary>
 /// <remarks>
+/// Unquoted, <c>5s</c> and <c>1d</c> reach the binder as [short] and [decimal] (PowerShell's numeric suffixes), so
+/// those two types are read as seconds and days; PowerShell rounds an unquoted <c>1.5s</c> to [short]2 before we see
+/// it: write '1.5s' quoted or 1500ms.
+///
 /// This type is public in DeployOps.dll, whose public types PowerShell lays out before the module initializer
 /// routes the engine assembly: no member signature here may name an engine type (the parser is called only
 /// inside a method body, in <see cref="Parse"/>).
@@ -24,6 +29,10 @@ public sealed class DurationTransformationAttribute : ArgumentTransformationAttr
             null => null,
             TimeSpan span => span,
             string text => Parse(text),
+            // PowerShell's tokenizer reads an unquoted 5s as [short]5 and 1d as [decimal]1 (its numeric-literal
+            // suffixes) before any parameter sees the text; those two types can only come from those spellings.
+            short seconds => Parse(seconds.ToString(CultureInfo.InvariantCulture) + "s"),
+            decimal days => Parse(days.ToString(CultureInfo.InvariantCulture) + "d"),
             _ => throw Refuse(value.ToString() ?? value.GetType().Name),
         };
     }
