@@ -267,7 +267,7 @@ Describe 'Engine work ends with its command' {
             $clock = [Diagnostics.Stopwatch]::StartNew()
             $ps.Stop()
             $clock.Elapsed.TotalSeconds | Should -BeLessThan 15
-            $async.IsCompleted | Should -BeTrue
+            $async.AsyncWaitHandle.WaitOne([timespan]::FromSeconds(15)) | Should -BeTrue
             $ps.InvocationStateInfo.State | Should -Be 'Stopped'
             $after = Get-Tree $script:dir
             Start-Sleep -Seconds 3
