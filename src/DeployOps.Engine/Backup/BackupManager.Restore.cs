@@ -34,7 +34,7 @@ public sealed partial class BackupManager
         if (!sink.ShouldProcess(pg.Display,
                 $"Replace ALL data of database '{target}' with backup {manifest.Id} taken {manifest.Created:u} ({mode.ToString().ToLowerInvariant()} restore)"))
         {
-            Audit(cmd, "restore database", pg.Display, "Skipped", new Dictionary<string, string> { ["backupId"] = manifest.Id }, dep);
+            if (!sink.IsDryRun) Audit(cmd, "restore database", pg.Display, "Skipped", new Dictionary<string, string> { ["backupId"] = manifest.Id }, dep);
             return null;
         }
 

@@ -20,7 +20,7 @@ public sealed partial class BackupManager
         var manifest = Resolve(id, pg.Database);
         if (!sink.ShouldProcess(pg.Display, $"Verify backup {manifest.Id} by restoring it into a scratch database"))
         {
-            Audit(command, "verify backup", manifest.Id, "Skipped", null, deploymentId);
+            if (!sink.IsDryRun) Audit(command, "verify backup", manifest.Id, "Skipped", null, deploymentId);
             return null;
         }
         return await VerifyCoreAsync(manifest, command, deploymentId, sink, cancellationToken).ConfigureAwait(false);

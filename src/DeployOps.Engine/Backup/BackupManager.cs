@@ -64,7 +64,7 @@ public sealed partial class BackupManager
         var pgDump = PgTools.Locate("pg_dump", _settings.PgDump, "pgDump");
         if (!sink.ShouldProcess(pg.Display, $"Back up database '{pg.Database}' into {_store.Directory}"))
         {
-            Audit(options.Command, "backup", pg.Display, "Skipped", null, options.DeploymentId);
+            if (!sink.IsDryRun) Audit(options.Command, "backup", pg.Display, "Skipped", null, options.DeploymentId);
             return null;
         }
         var manifest = await DumpAsync(pg, pgDump, options, sink, cancellationToken).ConfigureAwait(false);

@@ -9,16 +9,38 @@ public static partial class ValueParsers
     [GeneratedRegex(@"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$", RegexOptions.IgnoreCase)]
     private static partial Regex DurationPattern();
 
+    [GeneratedRegex(@"^\s*(?:(\d+)\.)?(\d{1,2}):([0-5]\d):([0-5]\d(?:\.\d{1,7})?)\s*$")]
+    private static partial Regex ClockPattern();
+
     [GeneratedRegex(@"^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)?\s*$", RegexOptions.IgnoreCase)]
     private static partial Regex SizePattern();
 
     [GeneratedRegex(@"^\s*(\d+(?:\.\d+)?)\s*%\s*$")]
     private static partial Regex PercentPattern();
 
-    /// <summary>Parses <c>500ms</c>, <c>5s</c>, <c>2m</c>, <c>1h</c>, <c>7d</c>. A unit is required: a bare number is ambiguous.</summary>
-    public static bool TryParseDuration(string text, out TimeSpan value)
+    /// <summary>The spellings <see cref="TryParseDuration"/> accepts, for messages that refuse a value.</summary>
+    public const string DurationForms = "500ms, 5s, 2m, 1h, 1d or hh:mm:ss (a unit is required: a bare number is ambiguous)";
+
+    /// <summary>
+    /// Parses <c>500ms</c>, <c>5s</c>, <c>2m</c>, <c>1h</c>, <c>7d</c> and the clock form <c>hh:mm:ss</c> (also
+    /// <c>d.hh:mm:ss</c>, <c>hh:mm:ss.fff</c>). A unit is required: a bare number is ambiguous. The configuration
+    /// language and every cmdlet duration parameter use this one parser.
+    /// </summary>
+    public static bool TryParseDuration(string? text, out TimeSpan value)
     {
         value = default;
+        if (text is null) return false;
+        var clock = ClockPattern().Match(text);
+        if (clock.Success)
+        {
+            var days = clock.Groups[1].Success ? int.Parse(clock.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+            var hours = int.Parse(clock.Groups[2].Value, CultureInfo.InvariantCulture);
+            var minutes = int.Parse(clock.Groups[3].Value, CultureInfo.InvariantCulture);
+            var seconds = double.Parse(clock.Groups[4].Value, CultureInfo.InvariantCulture);
+            if (hours > 23 && clock.Groups[1].Success) return false;
+            value = new TimeSpan(days, hours, minutes, 0) + TimeSpan.FromTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond));
+            return true;
+        }
         var m = DurationPattern().Match(text);
         if (!m.Success) return false;
         var n = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);

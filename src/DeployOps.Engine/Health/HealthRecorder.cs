@@ -43,9 +43,11 @@ internal sealed class HealthRecorder
         Write(SamplesPath, _redactor.Redact(line) + "\n", append: true);
     }
 
+    public string DecisionPath(HealthDecision decision) => Path.Combine(Directory, $"decision-{decision.Number}.json");
+
     public string WriteDecision(HealthDecision decision)
     {
-        var path = Path.Combine(Directory, $"decision-{decision.Number}.json");
+        var path = DecisionPath(decision);
         Write(path, _redactor.Redact(JsonSerializer.Serialize(decision.With(recordPath: path), Indented)) + "\n", append: false);
         return path;
     }

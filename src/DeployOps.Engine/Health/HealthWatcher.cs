@@ -79,10 +79,14 @@ public static partial class HealthWatcher
                 var observation = await collector.CollectAsync(++sequence, now, now - startedAt, cancellationToken).ConfigureAwait(false);
                 var (sample, decision) = run.Step(observation);
                 sink.WriteRecord(sample);
-                recorder?.Append(sample, scale);
+                // A dry run (-WhatIf) watches and judges but writes nothing: it only says what it would record.
+                if (recorder is not null && sink.IsDryRun) sink.ShouldProcess(recorder.SamplesPath, $"Record health sample {sample.Sequence}");
+                else recorder?.Append(sample, scale);
                 if (decision is not null)
                 {
-                    if (recorder is not null)
+                    if (recorder is not null && sink.IsDryRun)
+                        sink.ShouldProcess(recorder.DecisionPath(decision), $"Write decision record {decision.Number} ({decision.Verdict})");
+                    else if (recorder is not null)
                     {
                         decision = decision.With(recordPath: recorder.WriteDecision(decision));
                         run.Tracker.Stored(decision);
@@ -107,6 +111,7 @@ public static partial class HealthWatcher
         }
 
         var final = (stoppedOn ?? run.Tracker.Final()).With(rollbackTriggered: rollbackTriggered);
+        if (sink.IsDryRun) return final;
         AuditLog.For(config).Write(options.Command, "watch deployment health", config.Redactor.Redact(config.FilePath),
             final.Verdict.ToString(), new Dictionary<string, string>
             {
@@ -128,12 +133,12 @@ public static partial class HealthWatcher
         {
             sink.WriteWarning(config.Redactor.Redact(
                 $"Rollback verdict ({decision.Rule}), but automatic rollback is not yet available: no rollback engine is registered. Roll back by hand (see {decision.RecordPath ?? "the returned decision"})."));
-            audit.Write(options.Command, "automatic rollback", target, "Unavailable", new Dictionary<string, string> { ["rule"] = decision.Rule ?? "" }, options.DeploymentId);
+            if (!sink.IsDryRun) audit.Write(options.Command, "automatic rollback", target, "Unavailable", new Dictionary<string, string> { ["rule"] = decision.Rule ?? "" }, options.DeploymentId);
             return false;
         }
         if (!sink.ShouldProcess(target, $"Roll back (health rule {decision.Rule})"))
         {
-            audit.Write(options.Command, "automatic rollback", target, "Skipped", null, options.DeploymentId);
+            if (!sink.IsDryRun) audit.Write(options.Command, "automatic rollback", target, "Skipped", null, options.DeploymentId);
             return false;
         }
         try

@@ -14,6 +14,12 @@ public interface IOutputSink
     void WriteError(DeployOpsError error);
     /// <summary>Asks before a state change; false means "skip it" (-WhatIf or a declined -Confirm).</summary>
     bool ShouldProcess(string target, string action);
+
+    /// <summary>
+    /// True for a dry run (-WhatIf): the operation only says what it would do and changes nothing at all: no file,
+    /// no state directory, no audit line, no lock, no journal. A declined -Confirm is not a dry run (it is audited).
+    /// </summary>
+    bool IsDryRun => false;
 }
 
 public sealed record ProgressUpdate(

@@ -16,4 +16,5 @@ public sealed class NestedOperationSink : IOutputSink
     public void WriteWarning(string message) => _outer.WriteWarning(message);
     public void WriteError(DeployOpsError error) => _outer.WriteError(error);
     public bool ShouldProcess(string target, string action) => _outer.ShouldProcess(target, action);
+    public bool IsDryRun => _outer.IsDryRun;
 }

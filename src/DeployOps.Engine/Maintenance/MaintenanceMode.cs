@@ -90,7 +90,7 @@ public static class MaintenanceMode
             if (reading.Status == MechanismStatus.On && reading.Info == info && !renew)
             {
                 sink.WriteVerbose(config.Redactor.Redact($"{mechanism.Name} already on ({mechanism.Target})"));
-                audit.Write(options.Command, "enter maintenance", Describe(mechanism), "AlreadyOn", Details(info), info.DeploymentId);
+                if (!sink.IsDryRun) audit.Write(options.Command, "enter maintenance", Describe(mechanism), "AlreadyOn", Details(info), info.DeploymentId);
                 continue;
             }
             var result = await ActAsync(config, mechanism, "enter", options.Command, info, sink, askFirst: true,
@@ -124,7 +124,7 @@ public static class MaintenanceMode
             if (reading.Status == MechanismStatus.Off)
             {
                 sink.WriteVerbose(config.Redactor.Redact($"{mechanism.Name} already off ({mechanism.Target})"));
-                audit.Write(options.Command, "exit maintenance", Describe(mechanism), "AlreadyOff", null, options.DeploymentId ?? info?.DeploymentId);
+                if (!sink.IsDryRun) audit.Write(options.Command, "exit maintenance", Describe(mechanism), "AlreadyOff", null, options.DeploymentId ?? info?.DeploymentId);
                 continue;
             }
             await ActAsync(config, mechanism, "exit", options.Command, info, sink, askFirst, ct => mechanism.ExitAsync(ct), cancellationToken,
@@ -146,7 +146,7 @@ public static class MaintenanceMode
         deploymentId ??= info?.DeploymentId;
         if (askFirst && !sink.ShouldProcess(config.Redactor.Redact(mechanism.Target), $"{Capitalize(verb)} maintenance mode ({mechanism.Name})"))
         {
-            audit.Write(command, auditAction, target, "Skipped", Details(info), deploymentId);
+            if (!sink.IsDryRun) audit.Write(command, auditAction, target, "Skipped", Details(info), deploymentId);
             return ActResult.Declined;
         }
         try
@@ -195,7 +195,7 @@ public static class MaintenanceMode
                 .WaitAsync(sink, cancellationToken).ConfigureAwait(false);
         }
 
-        audit.Write(options.Command, "drain", result.Source, result.Outcome.ToString(), new Dictionary<string, string>
+        if (!sink.IsDryRun) audit.Write(options.Command, "drain", result.Source, result.Outcome.ToString(), new Dictionary<string, string>
         {
             ["lastCount"] = result.LastCount?.ToString(CultureInfo.InvariantCulture) ?? "",
             ["threshold"] = result.Threshold.ToString(CultureInfo.InvariantCulture),

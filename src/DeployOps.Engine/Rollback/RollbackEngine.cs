@@ -78,7 +78,7 @@ public static class RollbackEngine
                 sink.WriteRecord(new DeploymentPlanItem(i + 1, plan[i].Name, redactor.Redact(plan[i].Action), plan[i].Target,
                     plan[i].Details.Select(redactor.Redact).ToList(), plan[i].Traffic));
             if (refused) sink.WriteWarning(redactor.Redact("This rollback would be refused: " + crossesMessage));
-            audit.Write(options.Command, redactor.Redact(what), subject, "Skipped", null, record.Id);
+            if (!sink.IsDryRun) audit.Write(options.Command, redactor.Redact(what), subject, "Skipped", null, record.Id);
             return null;
         }
         if (refused)

@@ -83,7 +83,7 @@ public static class DeploymentStateCommands
         }
         if (!sink.ShouldProcess($"{target} held by {held.Describe()}", "Break the lock"))
         {
-            audit.Write(Command, "break lock", target, "Skipped", details, held.DeploymentId);
+            if (!sink.IsDryRun) audit.Write(Command, "break lock", target, "Skipped", details, held.DeploymentId);
             return null;
         }
         LockInfo broken;

@@ -52,7 +52,7 @@ public static class DeploymentEngine
         if (!sink.ShouldProcess(subject, what))
         {
             for (var i = 0; i < plan.Count; i++) sink.WriteRecord(plan[i].ToItem(i + 1));
-            audit.Write(options.Command, config.Redactor.Redact(what), subject, "Skipped");
+            if (!sink.IsDryRun) audit.Write(options.Command, config.Redactor.Redact(what), subject, "Skipped");
             return null;
         }
 
@@ -94,7 +94,7 @@ public static class DeploymentEngine
         var audit = AuditLog.For(config);
         if (!sink.ShouldProcess(subject, what))
         {
-            audit.Write(options.Command, what, subject, "Skipped", null, id);
+            if (!sink.IsDryRun) audit.Write(options.Command, what, subject, "Skipped", null, id);
             return null;
         }
         var tracker = await DeploymentTracker.ResumeAsync(store, id, cancellationToken).ConfigureAwait(false);
@@ -286,7 +286,7 @@ public static class DeploymentEngine
         var audit = AuditLog.For(config);
         if (!sink.ShouldProcess(id, action))
         {
-            audit.Write("Approve-Deployment", action, id, "Skipped", null, id);
+            if (!sink.IsDryRun) audit.Write("Approve-Deployment", action, id, "Skipped", null, id);
             return null;
         }
         var approval = approvals.Approve(id, pending.Gate, reason ?? pending.Reason);

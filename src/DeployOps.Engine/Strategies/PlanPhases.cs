@@ -137,5 +137,6 @@ internal static class PlanPhases
         public void WriteWarning(string message) => _inner.WriteWarning(message);
         public void WriteError(DeployOpsError error) => _inner.WriteError(error);
         public bool ShouldProcess(string target, string action) => _inner.ShouldProcess(target, action);
+        public bool IsDryRun => _inner.IsDryRun;
     }
 }

@@ -47,7 +47,7 @@ public static class TrafficSwitcher
         var action = $"Switch all traffic from {ActiveSlot(current) ?? "(none)"} to {slot}";
         if (!sink.ShouldProcess(router.Target, action))
         {
-            audit.Write(options.Command, action, router.Target, "Skipped");
+            if (!sink.IsDryRun) audit.Write(options.Command, action, router.Target, "Skipped");
             return null;
         }
         // The deployment lock keeps an operator's switch from racing a running deployment (DeploymentLocked).

@@ -19,7 +19,7 @@ public sealed class ApproveDeploymentCommand : ConfiguredCmdlet
     [Parameter]
     public string? Reason { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         var config = ResolveConfig();
         RunEngine((sink, ct) => DeploymentEngine.ApproveAsync(config, Id, Reason, sink, ct));

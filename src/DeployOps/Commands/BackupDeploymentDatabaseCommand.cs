@@ -30,7 +30,7 @@ public sealed class BackupDeploymentDatabaseCommand : ConfiguredCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         var config = ResolveConfig();
         var options = new BackupOptions { Verify = Verify, Reason = Reason, ApplyRetention = !NoRetention };

@@ -25,10 +25,12 @@ public sealed class EnterMaintenanceModeCommand : ConfiguredCmdlet
 
     /// <summary>Overrides maintenance.drain.timeout.</summary>
     [Parameter]
+    [DurationTransformation]
     public TimeSpan? DrainTimeout { get; set; }
 
     /// <summary>Recorded as the window's expected end.</summary>
     [Parameter]
+    [DurationTransformation]
     public TimeSpan? ExpectedDuration { get; set; }
 
     /// <summary>Skip the drain wait.</summary>
@@ -38,7 +40,7 @@ public sealed class EnterMaintenanceModeCommand : ConfiguredCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         var config = ResolveConfig();
         var options = new EnterMaintenanceOptions

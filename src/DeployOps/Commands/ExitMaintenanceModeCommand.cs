@@ -17,7 +17,7 @@ public sealed class ExitMaintenanceModeCommand : ConfiguredCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         var config = ResolveConfig();
         var state = RunEngine((sink, ct) => MaintenanceMode.ExitAsync(config, new ExitMaintenanceOptions(), sink, ct));

@@ -21,7 +21,7 @@ public sealed class GetDeploymentBackupCommand : ConfiguredCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int Last { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         var config = ResolveConfig();
         var all = RunEngine((_, ct) => new BackupManager(config).ListAsync(ct));

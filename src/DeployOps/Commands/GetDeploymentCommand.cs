@@ -23,7 +23,7 @@ public sealed class GetDeploymentCommand : DeployOpsCmdlet
     [ValidateNotNullOrEmpty]
     public string? Id { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         var config = LoadConfig(Path);
         if (ParameterSetName == IdSet)

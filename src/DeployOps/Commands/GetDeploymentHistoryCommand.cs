@@ -21,7 +21,7 @@ public sealed class GetDeploymentHistoryCommand : DeployOpsCmdlet
     [Parameter]
     public DeploymentOutcome[]? Status { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         var config = LoadConfig(Path);
         var query = new HistoryQuery { Last = Last, Outcomes = Status ?? Array.Empty<DeploymentOutcome>() };

@@ -13,7 +13,7 @@ namespace DeployOps.Commands;
 [OutputType(typeof(MaintenanceState))]
 public sealed class GetMaintenanceModeCommand : ConfiguredCmdlet
 {
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         var config = ResolveConfig();
         WriteObject(RunEngine((sink, ct) => MaintenanceMode.GetStateAsync(config, sink, ct)));

@@ -29,7 +29,7 @@ public sealed class InvokeDeploymentCommand : ConfiguredCmdlet
     [Parameter]
     public SwitchParameter NoBackup { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         var config = ResolveConfig();
         var options = new DeploymentOptions

@@ -57,7 +57,7 @@ public sealed class InvokeRollbackCommand : DeployOpsCmdlet
     [Parameter]
     public string? Reason { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         var config = Config is null ? LoadConfig(Path) : ConfigModel.Of(Config);
         var options = new RollbackOptions

@@ -23,7 +23,7 @@ public sealed class RestoreDeploymentDatabaseCommand : ConfiguredCmdlet
     [Parameter]
     public SwitchParameter NoSafetyBackup { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         var config = ResolveConfig();
         var options = new RestoreOptions { Id = Id, NoSafetyBackup = NoSafetyBackup };

@@ -16,7 +16,7 @@ public sealed class ResumeDeploymentCommand : ConfiguredCmdlet
     [Parameter]
     public string? Id { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         var config = ResolveConfig();
         RunEngine((sink, ct) => DeploymentEngine.ResumeAsync(config, new ResumeDeploymentOptions { Id = Id, Hooks = new StandardDeploymentHooks("Resume-Deployment") }, sink, ct));

@@ -19,7 +19,7 @@ public sealed class SwitchDeploymentTrafficCommand : ConfiguredCmdlet
     [ValidateNotNullOrEmpty]
     public string To { get; set; } = "";
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         var config = ResolveConfig();
         RunEngine((sink, ct) => TrafficSwitcher.SwitchAsync(config, new SwitchTrafficOptions { To = To }, sink, ct));

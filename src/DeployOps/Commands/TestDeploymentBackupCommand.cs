@@ -22,17 +22,30 @@ public sealed class TestDeploymentBackupCommand : ConfiguredCmdlet
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         var config = ResolveConfig();
         var verification = RunEngine((sink, ct) => new BackupManager(config).VerifyAsync(Id, Quiet ? new QuietSink(sink) : sink, ct));
         if (Quiet)
         {
+            if (verification?.Passed != true && verification?.ToError() is { } reason) WriteWarning($"{reason.Message} ({reason.ErrorId})");
             WriteObject(verification?.Passed == true);
             return;
         }
         if (verification is null) return;
         WriteObject(verification);
         if (verification.ToError() is { } error) WriteEngineError(error);
+    }
+
+    /// <summary>-Quiet answers one bool whatever happens: no backup, no configuration … is $false, with the reason as a warning.</summary>
+    protected override void OnInputFailed(ErrorRecord error)
+    {
+        if (!Quiet)
+        {
+            base.OnInputFailed(error);
+            return;
+        }
+        WriteWarning($"{error.Exception.Message} ({error.FullyQualifiedErrorId})");
+        WriteObject(false);
     }
 }

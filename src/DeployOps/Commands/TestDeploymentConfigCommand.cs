@@ -20,7 +20,7 @@ public sealed class TestDeploymentConfigCommand : DeployOpsCmdlet
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         ConfigInspection inspection;
         try
@@ -30,13 +30,18 @@ public sealed class TestDeploymentConfigCommand : DeployOpsCmdlet
         }
         catch (DeployOpsException ex)
         {
-            if (Quiet) WriteObject(false);
+            if (Quiet)
+            {
+                WriteWarning($"{ex.Message} ({ex.ErrorId})");
+                WriteObject(false);
+            }
             else WriteError(ErrorRecords.From(ex));
             return;
         }
 
         if (Quiet)
         {
+            foreach (var problem in inspection.Errors) WriteWarning($"{problem} ({ErrorIds.ConfigInvalid})");
             WriteObject(inspection.IsValid);
             return;
         }

@@ -28,7 +28,7 @@ public sealed class TestPreDeploymentCommand : ConfiguredCmdlet
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         var config = ResolveConfig();
         var options = new PreDeploymentOptions
@@ -40,9 +40,22 @@ public sealed class TestPreDeploymentCommand : ConfiguredCmdlet
         var report = RunEngine((sink, ct) => PreDeploymentRunner.RunAsync(config, options, Quiet ? new QuietSink(sink) : sink, ct));
         if (Quiet)
         {
+            if (!report.Passed && report.ToError() is { } reason) WriteWarning($"{reason.Message} ({reason.ErrorId})");
             WriteObject(report.Passed);
             return;
         }
         if (report.ToError() is { } error) WriteEngineError(error);
+    }
+
+    /// <summary>-Quiet answers one bool whatever happens: a configuration that cannot be used is $false, with the reason as a warning.</summary>
+    protected override void OnInputFailed(ErrorRecord error)
+    {
+        if (!Quiet)
+        {
+            base.OnInputFailed(error);
+            return;
+        }
+        WriteWarning($"{error.Exception.Message} ({error.FullyQualifiedErrorId})");
+        WriteObject(false);
     }
 }

@@ -19,7 +19,7 @@ public sealed class UnlockDeploymentCommand : DeployOpsCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         var config = LoadConfig(Path);
         var options = new UnlockOptions { Force = Force };

@@ -26,10 +26,12 @@ public sealed class WatchDeploymentHealthCommand : DeployOpsCmdlet
 
     /// <summary>How long to watch (default health.duration). Given explicitly, the watch continues after a Rollback verdict.</summary>
     [Parameter(ParameterSetName = WatchSet)]
+    [DurationTransformation]
     public TimeSpan? Duration { get; set; }
 
     /// <summary>A fixed sampling interval instead of the timeline's.</summary>
     [Parameter(ParameterSetName = WatchSet)]
+    [DurationTransformation]
     public TimeSpan? Interval { get; set; }
 
     /// <summary>Stop at the first Healthy sample, or at the first Rollback/Investigate decision.</summary>
@@ -45,7 +47,7 @@ public sealed class WatchDeploymentHealthCommand : DeployOpsCmdlet
     [Parameter(ParameterSetName = ReplaySet, Mandatory = true)]
     public string? Replay { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         var config = LoadConfig(Path);
         HealthDecision decision;

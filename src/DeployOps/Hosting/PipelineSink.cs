@@ -12,8 +12,18 @@ internal sealed class PipelineSink : IOutputSink, IDisposable
 {
     private readonly DeployOpsCmdlet _cmdlet;
     private readonly BlockingCollection<Action> _queue = new();
+    private readonly CancellationTokenSource _closed = new();
+    private readonly CancellationToken _closedToken;
 
-    public PipelineSink(DeployOpsCmdlet cmdlet) => _cmdlet = cmdlet;
+    public PipelineSink(DeployOpsCmdlet cmdlet, bool isDryRun)
+    {
+        _cmdlet = cmdlet;
+        _closedToken = _closed.Token;
+        IsDryRun = isDryRun;
+    }
+
+    /// <summary>-WhatIf: the engine changes nothing, not even the state directory or the audit log.</summary>
+    public bool IsDryRun { get; }
 
     public void WriteRecord(object record) => Post(() => _cmdlet.WriteObject(record));
 
@@ -29,17 +39,59 @@ internal sealed class PipelineSink : IOutputSink, IDisposable
     {
         var answer = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!Post(() => answer.TrySetResult(_cmdlet.ShouldProcess(target, action)))) return false;
-        return answer.Task.GetAwaiter().GetResult();
+        try
+        {
+            answer.Task.Wait(_closedToken);
+            return answer.Task.Result;
+        }
+        catch (OperationCanceledException)
+        {
+            return false; // the pipeline ended before it could answer: nothing more may change
+        }
     }
 
-    /// <summary>Runs queued writes on the calling (pipeline) thread until <paramref name="work"/> completes.</summary>
-    public void Pump(Task work)
+    /// <summary>
+    /// Runs queued writes on the calling (pipeline) thread until <paramref name="work"/> completes. Throws what a
+    /// write throws (PipelineStoppedException, StopUpstreamCommandsException …) and OperationCanceledException
+    /// when <paramref name="stopping"/> fires; the caller then closes the sink and stops the work.
+    /// </summary>
+    public void Pump(Task work, CancellationToken stopping)
     {
-        _ = work.ContinueWith(_ => _queue.CompleteAdding(), TaskScheduler.Default);
-        foreach (var action in _queue.GetConsumingEnumerable()) action();
+        _ = work.ContinueWith(_ => Complete(), TaskScheduler.Default);
+        foreach (var action in _queue.GetConsumingEnumerable(stopping)) action();
     }
 
-    public void Dispose() => _queue.Dispose();
+    /// <summary>Stops accepting output: later writes are dropped and a pending ShouldProcess answers false.</summary>
+    public void Close()
+    {
+        Complete();
+        try
+        {
+            _closed.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // already disposed
+        }
+    }
+
+    public void Dispose()
+    {
+        Close();
+        _queue.Dispose();
+    }
+
+    private void Complete()
+    {
+        try
+        {
+            _queue.CompleteAdding();
+        }
+        catch (ObjectDisposedException)
+        {
+            // the cmdlet already released the sink
+        }
+    }
 
     private bool Post(Action action)
     {

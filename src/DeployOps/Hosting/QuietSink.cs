@@ -2,7 +2,10 @@ using DeployOps.Engine.Hosting;
 
 namespace DeployOps.Hosting;
 
-/// <summary>For -Quiet: keeps progress, verbose and warnings but drops records, so only the final bool is output.</summary>
+/// <summary>
+/// For -Quiet: keeps progress, verbose and warnings but drops records, so only the final bool is output; errors
+/// become warnings, so the reason for a $false stays visible without a red error.
+/// </summary>
 internal sealed class QuietSink : IOutputSink
 {
     private readonly IOutputSink _inner;
@@ -13,6 +16,7 @@ internal sealed class QuietSink : IOutputSink
     public void WriteProgress(ProgressUpdate progress) => _inner.WriteProgress(progress);
     public void WriteVerbose(string message) => _inner.WriteVerbose(message);
     public void WriteWarning(string message) => _inner.WriteWarning(message);
-    public void WriteError(DeployOpsError error) { }
+    public void WriteError(DeployOpsError error) => _inner.WriteWarning($"{error.Message} ({error.ErrorId})");
     public bool ShouldProcess(string target, string action) => _inner.ShouldProcess(target, action);
+    public bool IsDryRun => _inner.IsDryRun;
 }

@@ -132,6 +132,10 @@ public sealed class ConfigLoaderTests
     [InlineData("5s", 5000)]
     [InlineData("2m", 120000)]
     [InlineData("1.5h", 5400000)]
+    [InlineData("1d", 86400000)]
+    [InlineData("00:02:30", 150000)]
+    [InlineData("1.02:00:00", 93600000)]
+    [InlineData("00:00:01.5", 1500)]
     public void Durations_parse(string text, double ms)
     {
         Assert.True(ValueParsers.TryParseDuration(text, out var d));
@@ -152,5 +156,8 @@ public sealed class ConfigLoaderTests
     [InlineData("5")]
     [InlineData("5 sec")]
     [InlineData("-1s")]
+    [InlineData("120")]
+    [InlineData("12:00")]
+    [InlineData("00:60:00")]
     public void Bad_durations_are_refused(string text) => Assert.False(ValueParsers.TryParseDuration(text, out _));
 }
