@@ -39,7 +39,7 @@ function Get-ModuleVersion {
     $version = ([xml](Get-Content (Join-Path $root 'Directory.Build.props') -Raw)).Project.PropertyGroup |
         ForEach-Object { $_.SelectSingleNode('Version') } | Where-Object { $_ } | Select-Object -First 1 -ExpandProperty InnerText
     if (-not $version) { throw 'no <Version> in Directory.Build.props' }
-    $version.Trim()
+    ($version.Trim() -split '-')[0]  # a ModuleVersion (and the install folder) is numeric: 1.2.0-beta1 stages as 1.2.0
 }
 
 function Assert-PesterAvailable {

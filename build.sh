@@ -27,7 +27,7 @@ case ":$PATH:" in *":$HOME/.dotnet/tools:"*) ;; *) [ -d "$HOME/.dotnet/tools" ] 
 module_version() {
   local v; v="$(sed -n 's:.*<Version>\([^<]*\)</Version>.*:\1:p' Directory.Build.props | head -1)"
   [ -n "$v" ] || { echo "no <Version> in Directory.Build.props" >&2; exit 1; }
-  echo "$v"
+  echo "${v%%-*}"  # a ModuleVersion (and the install folder) is numeric: 1.2.0-beta1 stages as 1.2.0
 }
 
 stage_module() {
