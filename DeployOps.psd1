@@ -1,5 +1,7 @@
 @{
     RootModule           = 'DeployOps.dll'
+    # Loaded first, into PowerShell's default context: the types users name ([DeployOps.Engine.Health.HealthDecision] …).
+    RequiredAssemblies   = @('DeployOps.Contracts.dll')
     ModuleVersion        = '0.1.0'
     GUID                 = '6b7f3c2e-8d4a-4f1e-9a53-2c0d7e5b9f14'
     Author               = 'DeployOps'

@@ -75,17 +75,17 @@ internal static class DockerBench
         }
     }
 
-    private static string? Active(DeploymentConfig config) =>
+    private static string? Active(ConfigModel config) =>
         TrafficSwitcher.ActiveSlot(NginxRouter.Parse(File.ReadAllText(config.Deployment.Traffic.UpstreamFile!)));
 
-    private static async Task DeployAsync(DeploymentConfig config, string version)
+    private static async Task DeployAsync(ConfigModel config, string version)
     {
         var record = await DeploymentEngine.InvokeAsync(config, new DeploymentOptions { Version = version, Strategy = DeploymentStrategy.BlueGreen },
             NullSink.Reporting, CancellationToken.None);
         if (record?.Outcome != DeploymentOutcome.Succeeded) throw new InvalidOperationException($"deployment of {version}: {record?.Error}");
     }
 
-    private static Task SwitchAsync(DeploymentConfig config, string to) =>
+    private static Task SwitchAsync(ConfigModel config, string to) =>
         TrafficSwitcher.SwitchAsync(config, new SwitchTrafficOptions { To = to }, NullSink.Reporting, CancellationToken.None);
 
     /// <summary>Runs the action while polling nginx; the time from start to the first answer of the final all-target streak.</summary>

@@ -79,7 +79,7 @@ internal static class RollbackBench
         }
     }
 
-    private static async Task DeployAsync(DeploymentConfig config, string version, IOutputSink sink)
+    private static async Task DeployAsync(ConfigModel config, string version, IOutputSink sink)
     {
         var record = await DeploymentEngine.InvokeAsync(config, new DeploymentOptions { Version = version, Strategy = DeploymentStrategy.BlueGreen }, sink,
             CancellationToken.None);

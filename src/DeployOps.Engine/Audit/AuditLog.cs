@@ -29,7 +29,7 @@ public sealed class AuditLog
         _environment = environment;
     }
 
-    public static AuditLog For(DeploymentConfig config) =>
+    public static AuditLog For(ConfigModel config) =>
         new(config.State.Directory, config.Redactor, config.Application, config.Environment);
 
     public string FilePath => _path;

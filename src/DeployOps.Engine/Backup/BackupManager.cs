@@ -21,13 +21,13 @@ public sealed partial class BackupManager
     public const string SafetyReasonPrefix = "pre-restore";
     private const string Activity = "Database backup";
 
-    private readonly DeploymentConfig _config;
+    private readonly ConfigModel _config;
     private readonly BackupSettings _settings;
     private readonly BackupStore _store;
     private readonly AuditLog _audit;
     private readonly Redactor _redactor;
 
-    public BackupManager(DeploymentConfig config)
+    public BackupManager(ConfigModel config)
     {
         _config = config;
         _settings = config.Backup;
@@ -224,7 +224,11 @@ public sealed partial class BackupManager
         return result.Succeeded ? output.FirstOrDefault()?.Trim() : null;
     }
 
-    private DeploymentBackup ToBackup(BackupManifest manifest) => new(manifest, _store.Directory);
+    private DeploymentBackup ToBackup(BackupManifest m) => new(m.Id, m.Database, m.Server, m.ServerVersion, m.Created,
+        m.CreatedBy, m.Host, m.Reason, m.Size, m.Sha256, TimeSpan.FromSeconds(m.DurationSeconds),
+        new Dictionary<string, long>(m.Tables, StringComparer.Ordinal), m.MigrationHead, m.Verified, m.VerifiedAt,
+        m.VerificationDetails, Path.Combine(_store.Directory, m.File),
+        Path.Combine(_store.Directory, m.Id + BackupStore.ManifestExtension));
 
     private DeployOpsException Fail(string id, ErrorKind kind, string message, object? target, Exception? inner = null) =>
         new(id, kind, _redactor.Redact(message), target is string s ? _redactor.Redact(s) : target, inner);

@@ -3,14 +3,6 @@ using DeployOps.Engine.Configuration;
 namespace DeployOps.Engine.Backup;
 
 /// <summary>How <c>Restore-DeploymentDatabase</c> replaces the database.</summary>
-public enum BackupRestoreMode
-{
-    /// <summary><c>pg_restore --clean --if-exists</c> into the live database, in one transaction.</summary>
-    Clean,
-    /// <summary>Restore into a fresh database, verify it, then swap the names with ALTER DATABASE RENAME.</summary>
-    Swap,
-}
-
 /// <summary>The <c>backup:</c> section of deployops.yaml: where dumps go, which tools make them, how long they live.</summary>
 public sealed class BackupSettings
 {

@@ -15,7 +15,7 @@ public static class PreDeploymentRunner
 {
     public const int ProgressActivityId = 1;
 
-    public static async Task<PreDeploymentReport> RunAsync(DeploymentConfig config, PreDeploymentOptions options,
+    public static async Task<PreDeploymentReport> RunAsync(ConfigModel config, PreDeploymentOptions options,
         IOutputSink sink, CancellationToken cancellationToken)
     {
         var selected = Select(config.Checks, options);
@@ -118,7 +118,7 @@ public static class PreDeploymentRunner
         CheckOutcome.Fail($"timed out after {ValueParsers.FormatDuration(d.Timeout)}",
             new Dictionary<string, object?> { ["timeout"] = d.Timeout.TotalSeconds });
 
-    private static void Audit(DeploymentConfig config, PreDeploymentOptions options, PreDeploymentReport report)
+    private static void Audit(ConfigModel config, PreDeploymentOptions options, PreDeploymentReport report)
     {
         var details = new Dictionary<string, string>
         {

@@ -3,7 +3,7 @@ namespace DeployOps.Engine.Configuration;
 /// <summary>The outcome of validating a configuration file without acting on it.</summary>
 public sealed class ConfigInspection
 {
-    internal ConfigInspection(string path, DeploymentConfig? config, IReadOnlyList<ConfigError> errors)
+    internal ConfigInspection(string path, ConfigModel? config, IReadOnlyList<ConfigError> errors)
     {
         Path = path;
         Config = config;
@@ -11,7 +11,7 @@ public sealed class ConfigInspection
     }
 
     public string Path { get; }
-    public DeploymentConfig? Config { get; }
+    public ConfigModel? Config { get; }
     public IReadOnlyList<ConfigError> Errors { get; }
     public bool IsValid => Errors.Count == 0 && Config is not null;
 }

@@ -11,7 +11,7 @@ using YamlDotNet.RepresentationModel;
 
 namespace DeployOps.Engine.Configuration;
 
-/// <summary>Reads deployops.yaml into a <see cref="DeploymentConfig"/>, collecting every problem in one pass.</summary>
+/// <summary>Reads deployops.yaml into a <see cref="ConfigModel"/>, collecting every problem in one pass.</summary>
 public static class ConfigLoader
 {
     public const string DefaultFileName = "deployops.yaml";
@@ -30,7 +30,7 @@ public static class ConfigLoader
     }
 
     /// <summary>Loads and validates; throws <see cref="ConfigValidationException"/> listing all problems.</summary>
-    public static DeploymentConfig Load(string path, Func<string, string?>? environment = null)
+    public static ConfigModel Load(string path, Func<string, string?>? environment = null)
     {
         var (config, errors) = Read(path, environment);
         if (errors.Count > 0 || config is null) throw new ConfigValidationException(path, errors);
@@ -48,7 +48,7 @@ public static class ConfigLoader
         return new ConfigInspection(Path.GetFullPath(path), errors.Count == 0 ? config : null, errors);
     }
 
-    private static (DeploymentConfig? Config, IReadOnlyList<ConfigError> Errors) Read(string path, Func<string, string?>? environment)
+    private static (ConfigModel? Config, IReadOnlyList<ConfigError> Errors) Read(string path, Func<string, string?>? environment)
     {
         path = Path.GetFullPath(path);
         if (!File.Exists(path))
@@ -88,7 +88,7 @@ public static class ConfigLoader
         return (config, context.Errors);
     }
 
-    private static DeploymentConfig ReadRoot(ConfigMap root, string path, string directory, Redactor redactor)
+    private static ConfigModel ReadRoot(ConfigMap root, string path, string directory, Redactor redactor)
     {
         var application = root.RequiredString("application");
         var environment = root.RequiredString("environment");
@@ -117,7 +117,7 @@ public static class ConfigLoader
         var health = HealthSettings.Read(root.Map("health"), postgres, redis, endpoints);
         var backup = BackupSettings.Read(root.Map("backup"), postgres, state.Directory, directory);
 
-        return new DeploymentConfig(path, application, environment, state, postgres, redis, endpoints, checks,
+        return new ConfigModel(path, application, environment, state, postgres, redis, endpoints, checks,
             maintenance, deployment, health, backup, redactor) { Rollback = Rollback.RollbackSettings.Read(root.Map("rollback"), directory, state.Directory) };
     }
 

@@ -66,11 +66,7 @@ public static partial class ValueParsers
         return true;
     }
 
-    public static string FormatDuration(TimeSpan d) =>
-        d.TotalMilliseconds < 1000 ? $"{d.TotalMilliseconds:0}ms"
-        : d.TotalSeconds < 120 ? $"{d.TotalSeconds:0.##}s"
-        : d.TotalMinutes < 120 ? $"{d.TotalMinutes:0.##}m"
-        : $"{d.TotalHours:0.##}h";
+    public static string FormatDuration(TimeSpan d) => DisplayFormat.Duration(d);
 
     public static string FormatSize(long bytes) =>
         bytes >= 1_000_000_000_000 ? $"{bytes / 1e12:0.##} TB"

@@ -30,7 +30,7 @@ public sealed class HealthGateWindow
 /// </summary>
 public static class HealthGate
 {
-    public static Task<HealthDecision> EvaluateAsync(DeploymentConfig config, HealthGateWindow window, IOutputSink sink,
+    public static Task<HealthDecision> EvaluateAsync(ConfigModel config, HealthGateWindow window, IOutputSink sink,
         CancellationToken cancellationToken) =>
         HealthWatcher.WatchAsync(config, new WatchOptions
         {

@@ -57,7 +57,7 @@ public static class HealthReplay
     }
 
     /// <summary>Replay for Watch-DeploymentHealth -Replay: the configuration's policy, samples and decision to the sink.</summary>
-    public static Task<HealthDecision> RunAsync(DeploymentConfig config, string samplesFile, IOutputSink sink, double? timeScale = null,
+    public static Task<HealthDecision> RunAsync(ConfigModel config, string samplesFile, IOutputSink sink, double? timeScale = null,
         CancellationToken cancellationToken = default)
     {
         var result = Run(samplesFile, config.Health.Policy, timeScale, config.Redactor);

@@ -26,7 +26,9 @@ internal sealed class HealthRun
     {
         var evaluation = _engine.Evaluate(observation);
         var reasons = evaluation.Reasons.Select(_redactor.Redact).ToList();
-        var sample = new HealthSample(observation, evaluation, WatchId, DeploymentId, reasons);
+        var sample = new HealthSample(observation.Sequence, observation.Time, observation.Elapsed, evaluation.Phase,
+            evaluation.Verdict, observation.Signals, observation.Unreadable, observation.SourceErrors, observation.Notes, reasons,
+            WatchId, DeploymentId);
         var decision = Tracker.Observe(observation, evaluation, reasons);
         return (sample, decision);
     }

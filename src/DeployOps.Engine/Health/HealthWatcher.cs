@@ -25,7 +25,7 @@ public static partial class HealthWatcher
     /// When the watched deployment finished (or started, while it runs): the timeline counts from there, so a watch
     /// begun 20 minutes after a deployment judges it with the settling phase's thresholds. Null when unknown.
     /// </summary>
-    private static async Task<DateTimeOffset?> DeploymentTimeAsync(DeploymentConfig config, string? deploymentId, CancellationToken ct)
+    private static async Task<DateTimeOffset?> DeploymentTimeAsync(ConfigModel config, string? deploymentId, CancellationToken ct)
     {
         if (deploymentId is null || !config.Deployment.IsConfigured) return null;
         await using var store = State.DeploymentStore.Open(config);
@@ -33,7 +33,7 @@ public static partial class HealthWatcher
         return record is null ? null : record.End ?? record.Start;
     }
 
-    public static async Task<HealthDecision> WatchAsync(DeploymentConfig config, WatchOptions options, IOutputSink sink,
+    public static async Task<HealthDecision> WatchAsync(ConfigModel config, WatchOptions options, IOutputSink sink,
         CancellationToken cancellationToken)
     {
         var settings = config.Health;
@@ -119,7 +119,7 @@ public static partial class HealthWatcher
         return final;
     }
 
-    private static async Task<bool> TriggerRollbackAsync(DeploymentConfig config, WatchOptions options, HealthDecision decision,
+    private static async Task<bool> TriggerRollbackAsync(ConfigModel config, WatchOptions options, HealthDecision decision,
         IOutputSink sink, CancellationToken cancellationToken)
     {
         var audit = AuditLog.For(config);

@@ -17,18 +17,18 @@ public static class MaintenanceMode
 {
     public const string DefaultReason = "maintenance";
 
-    public static async Task<MaintenanceState> GetStateAsync(DeploymentConfig config, IOutputSink sink, CancellationToken cancellationToken)
+    public static async Task<MaintenanceState> GetStateAsync(ConfigModel config, IOutputSink sink, CancellationToken cancellationToken)
     {
         var mechanisms = Mechanisms(config);
         var readings = await ReadAllAsync(config, mechanisms, sink, cancellationToken).ConfigureAwait(false);
         return State(config, readings, null);
     }
 
-    public static async Task<MaintenanceState> EnterAsync(DeploymentConfig config, EnterMaintenanceOptions options, IOutputSink sink,
+    public static async Task<MaintenanceState> EnterAsync(ConfigModel config, EnterMaintenanceOptions options, IOutputSink sink,
         CancellationToken cancellationToken) =>
         (await EnterCoreAsync(config, options, sink, reportDrainTimeout: true, cancellationToken).ConfigureAwait(false)).State;
 
-    public static async Task<MaintenanceState> ExitAsync(DeploymentConfig config, ExitMaintenanceOptions options, IOutputSink sink,
+    public static async Task<MaintenanceState> ExitAsync(ConfigModel config, ExitMaintenanceOptions options, IOutputSink sink,
         CancellationToken cancellationToken) =>
         await ExitCoreAsync(config, options, sink, askFirst: true, cancellationToken).ConfigureAwait(false);
 
@@ -37,7 +37,7 @@ public static class MaintenanceMode
     /// finally. When entering fails (a mechanism failed, draining timed out or was cancelled) whatever was entered
     /// is exited again and the failure is thrown, so the caller never starts its work half in maintenance.
     /// </summary>
-    public static async Task<MaintenanceScope> BeginScopeAsync(DeploymentConfig config, string reason, string? deploymentId,
+    public static async Task<MaintenanceScope> BeginScopeAsync(ConfigModel config, string reason, string? deploymentId,
         IOutputSink sink, CancellationToken cancellationToken, string command = "Invoke-Deployment")
     {
         var options = new EnterMaintenanceOptions { Reason = reason, DeploymentId = deploymentId, Command = command };
@@ -70,7 +70,7 @@ public static class MaintenanceMode
 
     internal sealed record EnterOutcome(MaintenanceState State, int Failed, int Declined);
 
-    internal static async Task<EnterOutcome> EnterCoreAsync(DeploymentConfig config, EnterMaintenanceOptions options, IOutputSink sink,
+    internal static async Task<EnterOutcome> EnterCoreAsync(ConfigModel config, EnterMaintenanceOptions options, IOutputSink sink,
         bool reportDrainTimeout, CancellationToken cancellationToken)
     {
         var mechanisms = Mechanisms(config);
@@ -111,7 +111,7 @@ public static class MaintenanceMode
             failed, declined);
     }
 
-    internal static async Task<MaintenanceState> ExitCoreAsync(DeploymentConfig config, ExitMaintenanceOptions options, IOutputSink sink,
+    internal static async Task<MaintenanceState> ExitCoreAsync(ConfigModel config, ExitMaintenanceOptions options, IOutputSink sink,
         bool askFirst, CancellationToken cancellationToken)
     {
         var mechanisms = Mechanisms(config);
@@ -136,7 +136,7 @@ public static class MaintenanceMode
     private enum ActResult { Done, Declined, Failed }
 
     /// <summary>One state change: ShouldProcess, do it, audit it; a failure is a non-terminating error and the caller goes on.</summary>
-    private static async Task<ActResult> ActAsync(DeploymentConfig config, IMaintenanceMechanism mechanism, string verb, string command,
+    private static async Task<ActResult> ActAsync(ConfigModel config, IMaintenanceMechanism mechanism, string verb, string command,
         MaintenanceInfo? info, IOutputSink sink, bool askFirst, Func<CancellationToken, Task> action, CancellationToken cancellationToken,
         string? deploymentId = null)
     {
@@ -175,7 +175,7 @@ public static class MaintenanceMode
         }
     }
 
-    private static async Task<DrainResult?> DrainAsync(DeploymentConfig config, EnterMaintenanceOptions options, IOutputSink sink,
+    private static async Task<DrainResult?> DrainAsync(ConfigModel config, EnterMaintenanceOptions options, IOutputSink sink,
         AuditLog audit, MaintenanceInfo info, bool reportTimeout, CancellationToken cancellationToken)
     {
         var settings = config.Maintenance.Drain;
@@ -218,21 +218,21 @@ public static class MaintenanceMode
         return result;
     }
 
-    private static IDrainSource Source(DeploymentConfig config, DrainSettings settings) => settings.Source switch
+    private static IDrainSource Source(ConfigModel config, DrainSettings settings) => settings.Source switch
     {
         DrainSourceKind.Health => new HealthJsonFieldSource(settings.Urls, settings.Field, settings.RequestTimeout),
         DrainSourceKind.Prometheus => new PrometheusGaugeSource(settings.Urls, settings.Metric, settings.RequestTimeout),
         _ => new PostgresActivityCountSource(config.Maintenance.Postgres!, settings.Database, settings.IncludeIdle, settings.RequestTimeout),
     };
 
-    private static async Task ExitAfterFailedBeginAsync(DeploymentConfig config, ExitMaintenanceOptions options, IOutputSink sink, string why)
+    private static async Task ExitAfterFailedBeginAsync(ConfigModel config, ExitMaintenanceOptions options, IOutputSink sink, string why)
     {
         sink.WriteWarning(config.Redactor.Redact($"Entering maintenance failed ({why}); exiting maintenance again"));
         using var timeout = new CancellationTokenSource(MaintenanceScope.ExitTimeout);
         await ExitCoreAsync(config, options, sink, askFirst: false, timeout.Token).ConfigureAwait(false);
     }
 
-    internal static IReadOnlyList<IMaintenanceMechanism> Mechanisms(DeploymentConfig config)
+    internal static IReadOnlyList<IMaintenanceMechanism> Mechanisms(ConfigModel config)
     {
         var settings = config.Maintenance;
         var list = new List<IMaintenanceMechanism>();
@@ -246,10 +246,10 @@ public static class MaintenanceMode
         return list;
     }
 
-    internal static RedisFlagMechanism? RenewableRedis(DeploymentConfig config) =>
+    internal static RedisFlagMechanism? RenewableRedis(ConfigModel config) =>
         Mechanisms(config).OfType<RedisFlagMechanism>().FirstOrDefault(r => r.Ttl is not null);
 
-    private static async Task<List<(IMaintenanceMechanism Mechanism, MechanismReading Reading)>> ReadAllAsync(DeploymentConfig config,
+    private static async Task<List<(IMaintenanceMechanism Mechanism, MechanismReading Reading)>> ReadAllAsync(ConfigModel config,
         IReadOnlyList<IMaintenanceMechanism> mechanisms, IOutputSink sink, CancellationToken cancellationToken)
     {
         var readings = await Task.WhenAll(mechanisms.Select(async m =>
@@ -265,17 +265,19 @@ public static class MaintenanceMode
         return mechanisms.Zip(readings).ToList();
     }
 
-    private static MaintenanceState State(DeploymentConfig config, List<(IMaintenanceMechanism Mechanism, MechanismReading Reading)> readings,
+    private static MaintenanceState State(ConfigModel config, List<(IMaintenanceMechanism Mechanism, MechanismReading Reading)> readings,
         DrainResult? drain)
     {
         var r = config.Redactor;
         var states = readings.Select(x => new MechanismState(x.Mechanism.Name, r.Redact(x.Mechanism.Target), x.Reading.Status, r.Redact(x.Reading.Detail))).ToList();
         var info = readings.Where(x => x.Reading.Status == MechanismStatus.On).Select(x => x.Reading.Info).FirstOrDefault(i => i is not null);
-        return new MaintenanceState(config.Application, config.Environment, states, info, drain, r.Redact);
+        var window = info is null ? null
+            : new MaintenanceWindowFacts(info.Since, r.Redact(info.Reason), r.Redact(info.By), info.Host, info.DeploymentId, info.ExpectedEnd);
+        return new MaintenanceState(config.Application, config.Environment, states, window, drain);
     }
 
     /// <summary>The window to record: an existing one keeps its start and author; reason/expected end change only when given.</summary>
-    private static MaintenanceInfo NewInfo(DeploymentConfig config, EnterMaintenanceOptions options, MaintenanceInfo? existing)
+    private static MaintenanceInfo NewInfo(ConfigModel config, EnterMaintenanceOptions options, MaintenanceInfo? existing)
     {
         var clock = DateTimeOffset.UtcNow;
         var now = new DateTimeOffset(clock.UtcTicks - clock.UtcTicks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);

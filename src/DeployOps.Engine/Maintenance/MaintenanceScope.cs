@@ -16,7 +16,7 @@ public sealed class MaintenanceScope : IAsyncDisposable
 {
     internal static readonly TimeSpan ExitTimeout = TimeSpan.FromMinutes(2);
 
-    private readonly DeploymentConfig _config;
+    private readonly ConfigModel _config;
     private readonly string? _deploymentId;
     private readonly string _command;
     private readonly IOutputSink _sink;
@@ -26,7 +26,7 @@ public sealed class MaintenanceScope : IAsyncDisposable
     private string? _failure;
     private int _disposed;
 
-    internal MaintenanceScope(DeploymentConfig config, MaintenanceState entered, string? deploymentId, string command, IOutputSink sink,
+    internal MaintenanceScope(ConfigModel config, MaintenanceState entered, string? deploymentId, string command, IOutputSink sink,
         RedisFlagMechanism? renewable)
     {
         _config = config;

@@ -11,9 +11,9 @@ namespace DeployOps.Engine.Rollback;
 /// </summary>
 public sealed class AutomaticRollbackTrigger : IRollbackTrigger
 {
-    private readonly DeploymentConfig _config;
+    private readonly ConfigModel _config;
 
-    public AutomaticRollbackTrigger(DeploymentConfig config) => _config = config;
+    public AutomaticRollbackTrigger(ConfigModel config) => _config = config;
 
     public async Task TriggerAsync(HealthDecision decision, IOutputSink sink, CancellationToken cancellationToken)
     {

@@ -17,7 +17,7 @@ internal sealed class IncidentFolder
     public List<string> Problems { get; } = new();
 
     /// <summary><c>&lt;incidentDirectory&gt;/&lt;deploymentId&gt;</c>, with a time suffix when that deployment already has one.</summary>
-    public static IncidentFolder Create(DeploymentConfig config, string deploymentId)
+    public static IncidentFolder Create(ConfigModel config, string deploymentId)
     {
         var root = config.Rollback.IncidentDirectory;
         var path = System.IO.Path.Combine(root, deploymentId);
@@ -27,7 +27,7 @@ internal sealed class IncidentFolder
         return new IncidentFolder(path);
     }
 
-    public void Collect(DeploymentConfig config, DeploymentRecord record, string? decisionRecordPath)
+    public void Collect(ConfigModel config, DeploymentRecord record, string? decisionRecordPath)
     {
         CopyRedacted(config, config.FilePath, "config/" + System.IO.Path.GetFileName(config.FilePath), long.MaxValue);
         if (record.LogPath is { } log) CopyRedacted(config, log, "logs/deployment-" + System.IO.Path.GetFileName(log), config.Rollback.MaxLogBytes);
@@ -43,7 +43,7 @@ internal sealed class IncidentFolder
         if (decisionRecordPath is not null) CopyRedacted(config, decisionRecordPath, "decision-" + System.IO.Path.GetFileName(decisionRecordPath), long.MaxValue);
     }
 
-    private void CopyRedacted(DeploymentConfig config, string source, string relative, long maxBytes)
+    private void CopyRedacted(ConfigModel config, string source, string relative, long maxBytes)
     {
         try
         {

@@ -13,7 +13,7 @@ internal static class IncidentReport
     public const string MarkdownFile = "incident.md";
     public const string JsonFile = "incident.json";
 
-    public static string Write(DeploymentConfig config, IncidentFolder folder, DeploymentRecord record, RollbackResult result,
+    public static string Write(ConfigModel config, IncidentFolder folder, DeploymentRecord record, RollbackResult result,
         IReadOnlyList<JournalEvent> timeline, string? reason, string? decisionRecordPath, string? decisionRecord)
     {
         var r = config.Redactor;

@@ -25,7 +25,7 @@ public static class RollbackEngine
 {
     public const int ActivityId = 70;
 
-    public static async Task<RollbackResult?> RollbackAsync(DeploymentConfig config, RollbackOptions options, IOutputSink sink,
+    public static async Task<RollbackResult?> RollbackAsync(ConfigModel config, RollbackOptions options, IOutputSink sink,
         CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
@@ -257,7 +257,7 @@ public static class RollbackEngine
     }
 
     /// <summary>The migrations the deployment applied: the ids after its head-before, when its head moved.</summary>
-    private static async Task<IReadOnlyList<string>> MigrationsCrossedAsync(DeploymentConfig config, DeploymentRecord record, IOutputSink sink,
+    private static async Task<IReadOnlyList<string>> MigrationsCrossedAsync(ConfigModel config, DeploymentRecord record, IOutputSink sink,
         CancellationToken ct)
     {
         if (config.Postgres is null || record.MigrationHeadBefore is not { } before) return Array.Empty<string>();
@@ -276,7 +276,7 @@ public static class RollbackEngine
         }
     }
 
-    private static string? ReadDecision(DeploymentConfig config, string? path)
+    private static string? ReadDecision(ConfigModel config, string? path)
     {
         try
         {
@@ -291,7 +291,7 @@ public static class RollbackEngine
     private static string Show(string? head) => head is null ? "unknown" : head.Length == 0 ? "(none)" : head;
 
     /// <summary>Journals each phase, reports progress, turns a failure into an error plus false.</summary>
-    private sealed class State(DeploymentConfig config, DeploymentTracker tracker, IOutputSink sink, DeploymentLog log, int total)
+    private sealed class State(ConfigModel config, DeploymentTracker tracker, IOutputSink sink, DeploymentLog log, int total)
     {
         private int _index;
         public string? LastError { get; private set; }

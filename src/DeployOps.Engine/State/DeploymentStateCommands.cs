@@ -15,7 +15,7 @@ public sealed class UnlockOptions
 /// <summary>What Get-DeploymentHistory, Get-Deployment and Unlock-Deployment do.</summary>
 public static class DeploymentStateCommands
 {
-    public static async Task<IReadOnlyList<DeploymentRecord>> GetHistoryAsync(DeploymentConfig config, HistoryQuery query,
+    public static async Task<IReadOnlyList<DeploymentRecord>> GetHistoryAsync(ConfigModel config, HistoryQuery query,
         IOutputSink sink, CancellationToken ct)
     {
         await using var store = DeploymentStore.Open(config);
@@ -25,7 +25,7 @@ public static class DeploymentStateCommands
     }
 
     /// <summary>One deployment by id; DeploymentNotFound when this application/environment has no such deployment.</summary>
-    public static async Task<DeploymentRecord> GetDeploymentAsync(DeploymentConfig config, string id, IOutputSink sink, CancellationToken ct)
+    public static async Task<DeploymentRecord> GetDeploymentAsync(ConfigModel config, string id, IOutputSink sink, CancellationToken ct)
     {
         await using var store = DeploymentStore.Open(config);
         var record = await store.GetAsync(id, ct).ConfigureAwait(false)
@@ -35,7 +35,7 @@ public static class DeploymentStateCommands
         return record;
     }
 
-    public static async Task<DeploymentStatus> GetStatusAsync(DeploymentConfig config, IOutputSink sink, CancellationToken ct)
+    public static async Task<DeploymentStatus> GetStatusAsync(ConfigModel config, IOutputSink sink, CancellationToken ct)
     {
         await using var store = DeploymentStore.Open(config);
         var lockInfo = await store.GetLockAsync(ct).ConfigureAwait(false);
@@ -60,7 +60,7 @@ public static class DeploymentStateCommands
     }
 
     /// <summary>Breaks the lock (a stale one, or any with Force) after ShouldProcess; every attempt is audited.</summary>
-    public static async Task<LockInfo?> UnlockAsync(DeploymentConfig config, UnlockOptions options, IOutputSink sink, CancellationToken ct)
+    public static async Task<LockInfo?> UnlockAsync(ConfigModel config, UnlockOptions options, IOutputSink sink, CancellationToken ct)
     {
         const string Command = "Unlock-Deployment";
         var audit = AuditLog.For(config);

@@ -6,7 +6,7 @@ namespace DeployOps.Engine.State;
 /// <summary>Opens the deployment store a configuration names in <c>state.store</c>.</summary>
 public static class DeploymentStore
 {
-    public static IDeploymentStore Open(DeploymentConfig config) =>
+    public static IDeploymentStore Open(ConfigModel config) =>
         Open(config.State, config.Application, config.Environment, config.Redactor);
 
     public static IDeploymentStore Open(StateSettings state, string application, string environment, Redactor redactor) =>

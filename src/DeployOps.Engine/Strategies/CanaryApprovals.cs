@@ -6,28 +6,6 @@ using DeployOps.Engine.State;
 
 namespace DeployOps.Engine.Strategies;
 
-/// <summary>An operator's approval of an inconclusive canary gate (output of Approve-Deployment).</summary>
-public sealed class DeploymentApproval
-{
-    public DeploymentApproval(string deploymentId, string gate, string approvedBy, string host, DateTimeOffset time, string? reason)
-    {
-        DeploymentId = deploymentId;
-        Gate = gate;
-        ApprovedBy = approvedBy;
-        Host = host;
-        Time = time;
-        Reason = reason;
-    }
-
-    public string DeploymentId { get; }
-    public string Gate { get; }
-    public string ApprovedBy { get; }
-    public string Host { get; }
-    public DateTimeOffset Time { get; }
-    /// <summary>Why the gate was inconclusive.</summary>
-    public string? Reason { get; }
-}
-
 /// <summary>
 /// Pending and given approvals as small files in the state directory's <c>approvals</c> folder: the waiting
 /// deployment writes <c>&lt;id&gt;.pending.json</c> and polls for <c>&lt;id&gt;.&lt;gate&gt;.approved.json</c>.
@@ -37,7 +15,7 @@ internal sealed partial class CanaryApprovals
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
     private readonly string _directory;
 
-    public CanaryApprovals(DeploymentConfig config) => _directory = Path.Combine(config.State.Directory, "approvals");
+    public CanaryApprovals(ConfigModel config) => _directory = Path.Combine(config.State.Directory, "approvals");
 
     [GeneratedRegex("[^A-Za-z0-9-]")]
     private static partial Regex Unsafe();

@@ -24,12 +24,12 @@ public static class DeploymentEngine
     private const string NoBackupField = "noBackup";
 
     /// <summary>The gate <c>deployment.canary.gate.use</c> names, when the caller supplies none.</summary>
-    private static ICanaryGate DefaultGate(DeploymentConfig config) => config.Deployment.Canary.Gate == CanaryGateKind.DecisionMatrix
+    private static ICanaryGate DefaultGate(ConfigModel config) => config.Deployment.Canary.Gate == CanaryGateKind.DecisionMatrix
         ? new DecisionMatrixCanaryGate()
         : new HealthEndpointCanaryGate();
 
     /// <summary>Deploys; returns the record, or null under -WhatIf (the plan is written as <see cref="DeploymentPlanItem"/>s).</summary>
-    public static async Task<DeploymentRecord?> InvokeAsync(DeploymentConfig config, DeploymentOptions options, IOutputSink sink,
+    public static async Task<DeploymentRecord?> InvokeAsync(ConfigModel config, DeploymentOptions options, IOutputSink sink,
         CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(options.Version))
@@ -80,7 +80,7 @@ public static class DeploymentEngine
     }
 
     /// <summary>Continues an interrupted deployment after its last completed phase.</summary>
-    public static async Task<DeploymentRecord?> ResumeAsync(DeploymentConfig config, ResumeDeploymentOptions options, IOutputSink sink,
+    public static async Task<DeploymentRecord?> ResumeAsync(ConfigModel config, ResumeDeploymentOptions options, IOutputSink sink,
         CancellationToken cancellationToken)
     {
         await using var store = DeploymentStore.Open(config);
@@ -238,10 +238,10 @@ public static class DeploymentEngine
         ["error"] = record.Error ?? "",
     };
 
-    private static ITrafficRouter? CreateRouter(DeploymentConfig config, DeploymentLog log) =>
+    private static ITrafficRouter? CreateRouter(ConfigModel config, DeploymentLog log) =>
         config.Deployment.Traffic.Provider == TrafficProvider.None ? null : TrafficSwitcher.CreateRouter(config, log.Write);
 
-    private static DeploymentTarget? Slot(DeploymentConfig config, string? name) =>
+    private static DeploymentTarget? Slot(ConfigModel config, string? name) =>
         name is null ? null : config.Deployment.Slots.FirstOrDefault(s => s.Name == name);
 
     private static async Task<string?> LastSucceededVersionAsync(IDeploymentStore store, CancellationToken ct) =>
@@ -249,7 +249,7 @@ public static class DeploymentEngine
             .FirstOrDefault()?.Version;
 
     /// <summary>Blue-green and canary deploy to the slot without traffic; a hotfix goes to the live slot.</summary>
-    private static async Task<(DeploymentTarget? Target, DeploymentTarget? Previous)> ChooseSlotsAsync(DeploymentConfig config,
+    private static async Task<(DeploymentTarget? Target, DeploymentTarget? Previous)> ChooseSlotsAsync(ConfigModel config,
         DeploymentStrategy strategy, ITrafficRouter? router, CancellationToken ct)
     {
         var slots = config.Deployment.Slots;
@@ -272,7 +272,7 @@ public static class DeploymentEngine
     }
 
     /// <summary>Approves the inconclusive canary gate a running deployment is waiting on.</summary>
-    public static async Task<DeploymentApproval?> ApproveAsync(DeploymentConfig config, string? id, string? reason, IOutputSink sink,
+    public static async Task<DeploymentApproval?> ApproveAsync(ConfigModel config, string? id, string? reason, IOutputSink sink,
         CancellationToken cancellationToken)
     {
         await using var store = DeploymentStore.Open(config);

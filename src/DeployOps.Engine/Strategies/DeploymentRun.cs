@@ -12,7 +12,7 @@ internal sealed class DeploymentRun
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
 
-    public DeploymentRun(DeploymentConfig config, string id, DeploymentStrategy strategy, string version, string? previousVersion,
+    public DeploymentRun(ConfigModel config, string id, DeploymentStrategy strategy, string version, string? previousVersion,
         IDeploymentHooks? hooks, ICanaryGate gate, bool noBackup, IOutputSink sink, ITrafficRouter? router, DeploymentLog log,
         IReadOnlyDictionary<string, string> fields)
     {
@@ -31,7 +31,7 @@ internal sealed class DeploymentRun
         Fields = new Dictionary<string, string>(fields, StringComparer.Ordinal);
     }
 
-    public DeploymentConfig Config { get; }
+    public ConfigModel Config { get; }
     public DeploymentSettings Settings => Config.Deployment;
     public string Id { get; }
     public DeploymentStrategy Strategy { get; }

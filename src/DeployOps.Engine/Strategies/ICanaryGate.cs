@@ -23,7 +23,7 @@ public interface ICanaryGate
 
 public sealed class CanaryGateContext
 {
-    public CanaryGateContext(DeploymentConfig config, string deploymentId, string version, DeploymentTarget canary,
+    public CanaryGateContext(ConfigModel config, string deploymentId, string version, DeploymentTarget canary,
         DeploymentTarget baseline, int weightPercent, TimeSpan pause, IOutputSink sink)
     {
         Config = config;
@@ -36,7 +36,7 @@ public sealed class CanaryGateContext
         Sink = sink;
     }
 
-    public DeploymentConfig Config { get; }
+    public ConfigModel Config { get; }
     public string DeploymentId { get; }
     public string Version { get; }
     /// <summary>The slot running the new version.</summary>

@@ -17,7 +17,7 @@ public interface IDeploymentHooks
 /// <summary>What a hook knows about the deployment it runs in.</summary>
 public sealed class DeploymentHookContext
 {
-    internal DeploymentHookContext(DeploymentConfig config, string deploymentId, DeploymentStrategy strategy, string version,
+    internal DeploymentHookContext(ConfigModel config, string deploymentId, DeploymentStrategy strategy, string version,
         string? previousVersion, bool noBackup, bool maintenance, bool succeeded, IOutputSink sink,
         Func<string, string, CancellationToken, Task> annotate)
     {
@@ -35,7 +35,7 @@ public sealed class DeploymentHookContext
 
     private readonly Func<string, string, CancellationToken, Task> _annotate;
 
-    public DeploymentConfig Config { get; }
+    public ConfigModel Config { get; }
     public string DeploymentId { get; }
     public DeploymentStrategy Strategy { get; }
     public string Version { get; }

@@ -23,11 +23,11 @@ public sealed class StandardDeploymentHooks : IDeploymentHooks
     public StandardDeploymentHooks(string command = "Invoke-Deployment") => _command = command;
 
     /// <summary>Whether this deployment runs migrations, as <c>deployment.backup: auto</c> decides it.</summary>
-    public static bool RunsMigrations(DeploymentConfig config) =>
+    public static bool RunsMigrations(ConfigModel config) =>
         config.Deployment.StepsFor("migrate").Count > 0 || config.Checks.Any(c => c.Kind == "migrations");
 
     /// <summary>Whether BeforeDeploy takes a backup (ignoring -NoBackup).</summary>
-    public static bool WantsBackup(DeploymentConfig config) => config.Postgres is not null && config.Deployment.Hooks.Backup switch
+    public static bool WantsBackup(ConfigModel config) => config.Postgres is not null && config.Deployment.Hooks.Backup switch
     {
         DeploymentBackupPolicy.Always => true,
         DeploymentBackupPolicy.Never => false,
@@ -142,7 +142,7 @@ public sealed class StandardDeploymentHooks : IDeploymentHooks
 /// <summary>Reads the migrations table (<c>backup.migrationsTable</c>/<c>migrationsColumn</c>) of the configured database.</summary>
 internal static class MigrationHead
 {
-    public static async Task<string?> ReadAsync(DeploymentConfig config, CancellationToken ct)
+    public static async Task<string?> ReadAsync(ConfigModel config, CancellationToken ct)
     {
         await using var connection = new NpgsqlConnection(config.Postgres!.ConnectionString);
         await connection.OpenAsync(ct).ConfigureAwait(false);
@@ -150,7 +150,7 @@ internal static class MigrationHead
     }
 
     /// <summary>The migration ids applied after <paramref name="before"/> (all of them when it is null or empty), in order.</summary>
-    public static async Task<IReadOnlyList<string>> AppliedAfterAsync(DeploymentConfig config, string? before, CancellationToken ct)
+    public static async Task<IReadOnlyList<string>> AppliedAfterAsync(ConfigModel config, string? before, CancellationToken ct)
     {
         await using var connection = new NpgsqlConnection(config.Postgres!.ConnectionString);
         await connection.OpenAsync(ct).ConfigureAwait(false);

@@ -17,7 +17,7 @@ public sealed class SwitchTrafficOptions
 /// <summary>Moves all traffic to one slot on an operator's request (the instant switch-back of blue-green).</summary>
 public static class TrafficSwitcher
 {
-    public static ITrafficRouter CreateRouter(DeploymentConfig config, Action<string>? log = null) =>
+    public static ITrafficRouter CreateRouter(ConfigModel config, Action<string>? log = null) =>
         config.Deployment.Traffic.Provider switch
         {
             TrafficProvider.Nginx => new NginxRouter(config.Deployment.Traffic, config.Redactor, log),
@@ -33,7 +33,7 @@ public static class TrafficSwitcher
     public static string? ActiveSlot(IReadOnlyList<TrafficBackend>? current) =>
         current?.Where(b => b.Weight > 0).OrderByDescending(b => b.Weight).FirstOrDefault()?.Name;
 
-    public static async Task<TrafficChange?> SwitchAsync(DeploymentConfig config, SwitchTrafficOptions options, IOutputSink sink,
+    public static async Task<TrafficChange?> SwitchAsync(ConfigModel config, SwitchTrafficOptions options, IOutputSink sink,
         CancellationToken cancellationToken)
     {
         var slots = config.Deployment.Slots;

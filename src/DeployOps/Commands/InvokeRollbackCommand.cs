@@ -59,7 +59,7 @@ public sealed class InvokeRollbackCommand : DeployOpsCmdlet
 
     protected override void ProcessRecord()
     {
-        var config = Config ?? LoadConfig(Path);
+        var config = Config is null ? LoadConfig(Path) : ConfigModel.Of(Config);
         var options = new RollbackOptions
         {
             DeploymentId = DeploymentId,

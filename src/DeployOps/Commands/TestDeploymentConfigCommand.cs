@@ -42,6 +42,6 @@ public sealed class TestDeploymentConfigCommand : DeployOpsCmdlet
         }
         foreach (var problem in inspection.Errors)
             WriteEngineError(new DeployOpsError(ErrorIds.ConfigInvalid, ErrorKind.InvalidData, problem.ToString(), problem));
-        if (inspection.Config is not null) WriteObject(inspection.Config);
+        if (inspection.Config is not null) WriteObject(inspection.Config.View);
     }
 }

@@ -21,5 +21,5 @@ public abstract class ConfiguredCmdlet : DeployOpsCmdlet
     public DeploymentConfig? Config { get; set; }
 
     /// <summary>The configuration this run acts on (validated; a problem stops the cmdlet with ConfigInvalid).</summary>
-    protected DeploymentConfig ResolveConfig() => Config ?? LoadConfig(Path);
+    protected ConfigModel ResolveConfig() => Config is null ? LoadConfig(Path) : ConfigModel.Of(Config);
 }

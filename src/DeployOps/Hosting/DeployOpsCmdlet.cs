@@ -41,7 +41,7 @@ public abstract class DeployOpsCmdlet : PSCmdlet, IDisposable
         RunEngine<bool>(async (sink, ct) => { await work(sink, ct).ConfigureAwait(false); return true; });
 
     /// <summary>Loads the configuration named by -Path (relative to the current location) or deployops.yaml here.</summary>
-    protected DeploymentConfig LoadConfig(string? path)
+    protected ConfigModel LoadConfig(string? path)
     {
         try
         {

@@ -8,14 +8,28 @@ namespace DeployOps.LoadContext;
 /// Runs when Import-Module loads DeployOps.dll: routes the one request PowerShell cannot satisfy (the engine
 /// assembly) into our own load context, so the engine's dependencies resolve there too.
 /// </summary>
+/// <remarks>
+/// PowerShell enumerates DeployOps.dll's exported types before it calls <see cref="OnImport"/>, so the layout of
+/// a public type here must never need the engine: value types (enums) users pass to or get from cmdlets live in
+/// DeployOps.Contracts, which loads in the default context. A staged-module test guards this.
+/// </remarks>
 public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
 {
     private const string EngineAssemblyName = "DeployOps.Engine";
 
-    private static readonly string DependencyDirectory =
-        Path.Combine(Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!, "Dependencies");
+    private static readonly string ModuleDirectory = Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!;
+    private static readonly string DependencyDirectory = Path.Combine(ModuleDirectory, "Dependencies");
 
-    private static readonly Lazy<DependencyLoadContext> Context = new(() => new DependencyLoadContext(DependencyDirectory));
+    /// <summary>Assemblies both sides must share: this one and the contracts the engine builds its output from.</summary>
+    private static readonly IReadOnlySet<string> Shared = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "DeployOps",
+        "DeployOps.Contracts",
+        "System.Management.Automation",
+    };
+
+    private static readonly Lazy<DependencyLoadContext> Context = new(() =>
+        new DependencyLoadContext(DependencyDirectory, Path.GetDirectoryName(typeof(PSObject).Assembly.Location)!, Shared));
 
     public void OnImport() => AssemblyLoadContext.Default.Resolving += ResolveEngine;
 

@@ -44,7 +44,7 @@ internal sealed class BackupTestContext : IDisposable
     public PostgresFixture Pg { get; }
     public string Database { get; }
     public string ConfigDirectory => _config.Directory;
-    public DeploymentConfig Config { get; }
+    public ConfigModel Config { get; }
     public BackupManager Manager { get; }
 
     /// <summary>Every row of the application's tables as text, for "nothing lost, nothing extra" comparisons.</summary>

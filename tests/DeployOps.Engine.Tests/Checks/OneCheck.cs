@@ -13,7 +13,7 @@ public static class OneCheck
     public const string Header = "application: shop\nenvironment: test\n";
 
     /// <summary>Loads <paramref name="yaml"/> (which needs no application/environment lines) and runs its checks.</summary>
-    public static async Task<(CheckResult Result, DeploymentConfig Config, RecordingSink Sink)> RunAsync(TempConfig cfg,
+    public static async Task<(CheckResult Result, ConfigModel Config, RecordingSink Sink)> RunAsync(TempConfig cfg,
         IReadOnlyDictionary<string, string>? environment = null)
     {
         var config = ConfigLoader.Load(cfg.Path, name => environment?.GetValueOrDefault(name));
@@ -22,7 +22,7 @@ public static class OneCheck
         return (Assert.Single(report.Results), config, sink);
     }
 
-    public static Task<(CheckResult Result, DeploymentConfig Config, RecordingSink Sink)> RunAsync(string yaml,
+    public static Task<(CheckResult Result, ConfigModel Config, RecordingSink Sink)> RunAsync(string yaml,
         IReadOnlyDictionary<string, string>? environment = null, Action<TempConfig>? prepare = null)
     {
         var cfg = new TempConfig(Header + yaml);
@@ -30,7 +30,7 @@ public static class OneCheck
         return RunAndDisposeAsync(cfg, environment);
     }
 
-    private static async Task<(CheckResult, DeploymentConfig, RecordingSink)> RunAndDisposeAsync(TempConfig cfg,
+    private static async Task<(CheckResult, ConfigModel, RecordingSink)> RunAndDisposeAsync(TempConfig cfg,
         IReadOnlyDictionary<string, string>? environment)
     {
         using (cfg) return await RunAsync(cfg, environment);

@@ -96,7 +96,7 @@ public sealed class ContainerStage : IDisposable
     public NginxStage Proxy { get; }
     internal DockerClient Client => _client;
 
-    public DeploymentConfig Load() => ConfigLoader.Load(ConfigPath);
+    public ConfigModel Load() => ConfigLoader.Load(ConfigPath);
 
     public Task<DeploymentRecord?> DeployAsync(string version, DeploymentStrategy strategy, RecordingSink? sink = null, ICanaryGate? gate = null) =>
         DeploymentEngine.InvokeAsync(Load(), new DeploymentOptions { Version = version, Strategy = strategy, CanaryGate = gate },

@@ -72,7 +72,7 @@ public sealed class CrashAndDatabaseWatchTests
         var described = HealthHarness.Describe(samples);
         Assert.Equal(("databaseDown", HealthVerdict.Rollback), (decision.Rule, decision.Verdict));
         var before = samples.TakeWhile(s => s.Signals["dbDown"] == 0).ToList();
-        Assert.True(before.Count > 0, described + string.Join("\n", samples.SelectMany(x => x.Observation.Notes)));
+        Assert.True(before.Count > 0, described + string.Join("\n", samples.SelectMany(x => x.Notes)));
         Assert.All(before, s => Assert.True(s.DbLatency > 0 && s.Verdict != HealthVerdict.Rollback, described));
         Assert.Equal(2, samples.Count - before.Count); // one failure is tolerated, the second decides
         Assert.DoesNotContain(PostgresFixture.Password, sink.AllText());

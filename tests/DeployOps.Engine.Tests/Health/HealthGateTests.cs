@@ -37,5 +37,5 @@ public sealed class HealthGateTests
         Assert.Contains(AuditLog(config), l => l.Contains("\"command\":\"HealthGate\"") && l.Contains("canary-7"));
     }
 
-    private static string[] AuditLog(DeploymentConfig config) => File.ReadAllLines(Path.Combine(config.State.Directory, "audit.jsonl"));
+    private static string[] AuditLog(ConfigModel config) => File.ReadAllLines(Path.Combine(config.State.Directory, "audit.jsonl"));
 }

@@ -18,7 +18,7 @@ internal sealed class MaintenanceConfig : IDisposable
         Config = ConfigLoader.Load(_file.Path);
     }
 
-    public DeploymentConfig Config { get; }
+    public ConfigModel Config { get; }
     public string Directory => _file.Directory;
     public string FlagPath => Path.Combine(_file.Directory, "MAINTENANCE_MODE");
 

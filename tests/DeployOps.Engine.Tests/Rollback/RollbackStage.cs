@@ -61,7 +61,7 @@ internal sealed class RollbackStage : IDisposable
     public string Directory => Stage.Directory;
     public string ProxyUrl => Stage.ProxyUrl;
 
-    public DeploymentConfig Load() => ConfigLoader.Load(Stage.ConfigPath, name => name == PasswordVariable ? PostgresFixture.Password : null);
+    public ConfigModel Load() => ConfigLoader.Load(Stage.ConfigPath, name => name == PasswordVariable ? PostgresFixture.Password : null);
 
     public Task<Engine.State.DeploymentRecord?> DeployAsync(string version, DeploymentStrategy strategy, RecordingSink? sink = null,
         ICanaryGate? gate = null, bool hooks = true) =>

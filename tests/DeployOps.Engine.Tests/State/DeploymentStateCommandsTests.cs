@@ -10,7 +10,7 @@ namespace DeployOps.Engine.Tests.StateStore; // not "...Tests.State": that would
 public sealed class DeploymentStateCommandsTests : IDisposable
 {
     private readonly TempConfig _cfg = new("application: shop\nenvironment: prod\nstate:\n  lockTtl: 10m\n");
-    private readonly DeploymentConfig _config;
+    private readonly ConfigModel _config;
 
     public DeploymentStateCommandsTests() => _config = ConfigLoader.Load(_cfg.Path);
 

@@ -84,7 +84,7 @@ public sealed class DeploymentStage : IDisposable
     public NginxStage Proxy { get; }
     public string ProxyUrl => Proxy.ProxyUrl;
 
-    public DeploymentConfig Load() => ConfigLoader.Load(ConfigPath);
+    public ConfigModel Load() => ConfigLoader.Load(ConfigPath);
 
     public Task<DeploymentRecord?> DeployAsync(string version, DeploymentStrategy strategy, RecordingSink? sink = null, ICanaryGate? gate = null) =>
         DeploymentEngine.InvokeAsync(Load(), new DeploymentOptions { Version = version, Strategy = strategy, CanaryGate = gate },

@@ -15,7 +15,7 @@ public sealed class StepRunnerTests
 
     public StepRunnerTests(PostgresFixture postgres) => _postgres = postgres;
 
-    private static (DeploymentConfig Config, TempConfig Temp) Load(string stepsYaml, string extra = "", Func<string, string?>? env = null)
+    private static (ConfigModel Config, TempConfig Temp) Load(string stepsYaml, string extra = "", Func<string, string?>? env = null)
     {
         var temp = new TempConfig($"""
             application: shop
@@ -31,7 +31,7 @@ public sealed class StepRunnerTests
         return (ConfigLoader.Load(temp.Path, env), temp);
     }
 
-    private static async Task RunPhaseAsync(DeploymentConfig config, string phase, StepContext context, string logPath)
+    private static async Task RunPhaseAsync(ConfigModel config, string phase, StepContext context, string logPath)
     {
         using var log = new DeploymentLog(logPath, config.Redactor);
         var runner = new StepRunner(config, log);

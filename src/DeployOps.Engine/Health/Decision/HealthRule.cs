@@ -2,25 +2,6 @@ using System.Globalization;
 
 namespace DeployOps.Engine.Health.Decision;
 
-/// <summary>The four answers a health evaluation can give.</summary>
-public enum HealthVerdict
-{
-    /// <summary>Enough evidence, and no rule breached.</summary>
-    Healthy,
-    /// <summary>A warning rule fired, or a rollback rule is breaching but not yet for its sustained duration.</summary>
-    Investigate,
-    /// <summary>A rollback rule breached for its sustained duration.</summary>
-    Rollback,
-    /// <summary>Too little evidence (low traffic, unreadable signals, repeated scrape or query errors).</summary>
-    Inconclusive,
-}
-
-public enum RuleSeverity
-{
-    Investigate,
-    Rollback,
-}
-
 public enum RuleComparison
 {
     /// <summary>value &gt; threshold</summary>
@@ -87,61 +68,3 @@ public sealed class HealthRule
         $"{Name}: {Signal} {Operator} {SignalUnits.Format(Signal, Threshold)}{(For > TimeSpan.Zero ? " for " + Configuration.ValueParsers.FormatDuration(For) : "")} → {Severity}";
 }
 
-/// <summary>The units of the built-in signals, for thresholds in yaml and for messages.</summary>
-public static class SignalUnits
-{
-    public static string Format(string signal, double value)
-    {
-        var v = value.ToString(Math.Abs(value) >= 100 ? "0" : "0.##", CultureInfo.InvariantCulture);
-        return UnitOf(signal) switch
-        {
-            Unit.Percent => v + "%",
-            Unit.Milliseconds => v + " ms",
-            Unit.MegabytesPerMinute => v + " MB/min",
-            Unit.Megabytes => v + " MB",
-            _ => v,
-        };
-    }
-
-    public enum Unit { Number, Percent, Milliseconds, Megabytes, MegabytesPerMinute }
-
-    public static Unit UnitOf(string signal) => signal switch
-    {
-        HealthSignals.ErrorRate => Unit.Percent,
-        HealthSignals.P95 or HealthSignals.P99 or HealthSignals.HealthLatency or HealthSignals.DbLatency or HealthSignals.RedisLatency => Unit.Milliseconds,
-        HealthSignals.Memory => Unit.Megabytes,
-        HealthSignals.MemoryGrowth => Unit.MegabytesPerMinute,
-        _ => Unit.Number,
-    };
-}
-
-/// <summary>Names of the signals the built-in sources produce; PromQL queries and gauges may add any others.</summary>
-public static class HealthSignals
-{
-    /// <summary>Percentage of requests in the window answered with an error status (default 5xx).</summary>
-    public const string ErrorRate = "errorRate";
-    /// <summary>95th percentile request latency in the window, milliseconds.</summary>
-    public const string P95 = "p95";
-    /// <summary>99th percentile request latency in the window, milliseconds.</summary>
-    public const string P99 = "p99";
-    /// <summary>Requests counted in the window (the evidence behind errorRate, p95 and p99).</summary>
-    public const string Requests = "requests";
-    /// <summary>Resident memory of all targets, MB.</summary>
-    public const string Memory = "memory";
-    /// <summary>Resident memory growth, MB per minute (least-squares slope over the growth window).</summary>
-    public const string MemoryGrowth = "memoryGrowth";
-    /// <summary>Counter resets seen in the window (a target restarted).</summary>
-    public const string Restarts = "restarts";
-    /// <summary>Consecutive failed health-endpoint probes (worst endpoint).</summary>
-    public const string HealthDown = "healthDown";
-    /// <summary>Slowest health-endpoint answer, milliseconds.</summary>
-    public const string HealthLatency = "healthLatency";
-    /// <summary>Consecutive failed <c>SELECT 1</c> probes of the database.</summary>
-    public const string DbDown = "dbDown";
-    /// <summary><c>SELECT 1</c> round trip, milliseconds.</summary>
-    public const string DbLatency = "dbLatency";
-    /// <summary>Consecutive failed Redis PINGs.</summary>
-    public const string RedisDown = "redisDown";
-    /// <summary>Redis PING round trip, milliseconds.</summary>
-    public const string RedisLatency = "redisLatency";
-}

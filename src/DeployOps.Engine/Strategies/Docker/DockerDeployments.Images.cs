@@ -16,7 +16,7 @@ public static partial class DockerDeployments
     /// image is gone it is loaded from its image backup, else <see cref="ErrorIds.RecordedImageMissing"/>. A version
     /// never deployed resolves the image template's tag (pulled per <c>pull</c>). Rollback and redeploy call this.
     /// </summary>
-    public static async Task<ContainerImage> ResolveImageForVersionAsync(DeploymentConfig config, string version, CancellationToken cancellationToken)
+    public static async Task<ContainerImage> ResolveImageForVersionAsync(ConfigModel config, string version, CancellationToken cancellationToken)
     {
         var settings = config.Deployment.Docker ?? throw new DeployOpsException(ErrorIds.DeploymentNotConfigured, ErrorKind.InvalidOperation,
             $"{config.FilePath} has no deployment.docker section", config.FilePath);
@@ -25,7 +25,7 @@ public static partial class DockerDeployments
     }
 
     /// <summary>The image id the newest successful deployment of <paramref name="version"/> recorded, or null.</summary>
-    public static async Task<(string DeploymentId, string ImageId, string Reference)?> FindRecordedImageAsync(DeploymentConfig config,
+    public static async Task<(string DeploymentId, string ImageId, string Reference)?> FindRecordedImageAsync(ConfigModel config,
         string version, CancellationToken cancellationToken)
     {
         await using var store = DeploymentStore.Open(config);
@@ -36,7 +36,7 @@ public static partial class DockerDeployments
         return (record.Id, record.Fields[DeploymentField.ImageId], record.Fields.GetValueOrDefault(DeploymentField.ImageReference) ?? record.Fields[DeploymentField.ImageId]);
     }
 
-    internal static async Task<ContainerImage> ResolveAsync(DeploymentConfig config, DockerDeploymentSettings settings, string version,
+    internal static async Task<ContainerImage> ResolveAsync(ConfigModel config, DockerDeploymentSettings settings, string version,
         DockerClient client, CancellationToken ct)
     {
         if (await FindRecordedImageAsync(config, version, ct).ConfigureAwait(false) is var (deploymentId, imageId, recordedReference))
@@ -124,16 +124,16 @@ public static partial class DockerDeployments
     }
 
     /// <summary>The backup of <paramref name="imageId"/> in the state directory's image-backups, if one was saved.</summary>
-    public static string? FindBackup(DeploymentConfig config, string imageId)
+    public static string? FindBackup(ConfigModel config, string imageId)
     {
         var directory = BackupDirectoryPath(config);
         if (!Directory.Exists(directory)) return null;
         return Directory.EnumerateFiles(directory, $"*-{ShortId(imageId)}.tar").OrderBy(p => p, StringComparer.Ordinal).FirstOrDefault();
     }
 
-    public static string BackupDirectoryPath(DeploymentConfig config) => Path.Combine(config.State.Directory, "image-backups");
+    public static string BackupDirectoryPath(ConfigModel config) => Path.Combine(config.State.Directory, "image-backups");
 
-    private static string BackupDirectory(DeploymentConfig config) => StateDirectory.Sub(config.State.Directory, "image-backups");
+    private static string BackupDirectory(ConfigModel config) => StateDirectory.Sub(config.State.Directory, "image-backups");
 
     private static string ShortId(string imageId) => imageId.Replace("sha256:", "", StringComparison.Ordinal)[..Math.Min(12, imageId.Replace("sha256:", "", StringComparison.Ordinal).Length)];
 

@@ -167,7 +167,7 @@ public static partial class DockerDeployments
         return image.ImageId;
     }
 
-    private static IReadOnlyDictionary<string, string> Environment(DockerDeploymentSettings settings, DeploymentConfig config, StepContext context)
+    private static IReadOnlyDictionary<string, string> Environment(DockerDeploymentSettings settings, ConfigModel config, StepContext context)
     {
         var environment = new Dictionary<string, string>(context.Variables());
         foreach (var (key, value) in settings.Environment) environment[key] = Render(value, config, context);
@@ -200,10 +200,10 @@ public static partial class DockerDeployments
     }
 
     /// <summary>{app} plus the step templates ({version}, {slot}, {instance}, {port}, {host}, {previousVersion}).</summary>
-    internal static string Render(string text, DeploymentConfig config, StepContext context) =>
+    internal static string Render(string text, ConfigModel config, StepContext context) =>
         StepTemplate.Render(text.Replace("{app}", config.Application, StringComparison.Ordinal), context);
 
-    private static string Redact(DeploymentConfig config, string text) => config.Redactor.Redact(text);
+    private static string Redact(ConfigModel config, string text) => config.Redactor.Redact(text);
 
     /// <summary>Labels every DeployOps container carries (list them with <c>docker ps --filter label=deployops.app=shop</c>).</summary>
     public static class Labels

@@ -16,10 +16,10 @@ namespace DeployOps.Engine.Strategies.Steps;
 internal sealed class StepRunner
 {
     private static readonly HttpClient Http = new() { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
-    private readonly DeploymentConfig _config;
+    private readonly ConfigModel _config;
     private readonly DeploymentLog _log;
 
-    public StepRunner(DeploymentConfig config, DeploymentLog log)
+    public StepRunner(ConfigModel config, DeploymentLog log)
     {
         _config = config;
         _log = log;

@@ -3,26 +3,29 @@ namespace DeployOps.Engine.Backup;
 /// <summary>One database backup: the dump, what it contains, and its verification verdict.</summary>
 public sealed class DeploymentBackup
 {
-    internal DeploymentBackup(BackupManifest m, string directory)
+    internal DeploymentBackup(string id, string database, string server, string serverVersion, DateTimeOffset created,
+        string createdBy, string host, string? reason, long size, string sha256, TimeSpan duration,
+        IReadOnlyDictionary<string, long> tables, string? migrationHead, bool? verified, DateTimeOffset? verifiedAt,
+        string? verificationDetails, string path, string manifestPath)
     {
-        Id = m.Id;
-        Database = m.Database;
-        Server = m.Server;
-        ServerVersion = m.ServerVersion;
-        Created = m.Created;
-        CreatedBy = m.CreatedBy;
-        Host = m.Host;
-        Reason = m.Reason;
-        Size = m.Size;
-        Sha256 = m.Sha256;
-        Duration = TimeSpan.FromSeconds(m.DurationSeconds);
-        Tables = new Dictionary<string, long>(m.Tables, StringComparer.Ordinal);
-        MigrationHead = m.MigrationHead;
-        Verified = m.Verified;
-        VerifiedAt = m.VerifiedAt;
-        VerificationDetails = m.VerificationDetails;
-        Path = System.IO.Path.Combine(directory, m.File);
-        ManifestPath = System.IO.Path.Combine(directory, m.Id + BackupStore.ManifestExtension);
+        Id = id;
+        Database = database;
+        Server = server;
+        ServerVersion = serverVersion;
+        Created = created;
+        CreatedBy = createdBy;
+        Host = host;
+        Reason = reason;
+        Size = size;
+        Sha256 = sha256;
+        Duration = duration;
+        Tables = tables;
+        MigrationHead = migrationHead;
+        Verified = verified;
+        VerifiedAt = verifiedAt;
+        VerificationDetails = verificationDetails;
+        Path = path;
+        ManifestPath = manifestPath;
     }
 
     public string Id { get; }

@@ -77,5 +77,5 @@ public sealed class HealthDecision
 
     public override string ToString() => Rule is null
         ? $"{Verdict} after {SampleCount} sample(s)"
-        : $"{Verdict}: {Rule} ({Signal} {SignalUnits.Format(Signal!, Value ?? 0)} {Comparison} {SignalUnits.Format(Signal!, Threshold ?? 0)}) since T+{Configuration.ValueParsers.FormatDuration(SinceElapsed ?? TimeSpan.Zero)}, phase {Phase}";
+        : $"{Verdict}: {Rule} ({Signal} {SignalUnits.Format(Signal!, Value ?? 0)} {Comparison} {SignalUnits.Format(Signal!, Threshold ?? 0)}) since T+{DisplayFormat.Duration(SinceElapsed ?? TimeSpan.Zero)}, phase {Phase}";
 }

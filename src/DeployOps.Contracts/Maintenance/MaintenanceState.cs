@@ -47,7 +47,7 @@ public sealed class MechanismState
 public sealed class MaintenanceState
 {
     internal MaintenanceState(string application, string environment, IReadOnlyList<MechanismState> mechanisms,
-        MaintenanceInfo? info, DrainResult? drain, Func<string, string> redact)
+        MaintenanceWindowFacts? window, DrainResult? drain)
     {
         Application = application;
         Environment = environment;
@@ -66,14 +66,14 @@ public sealed class MaintenanceState
                 string.Join("; ", off.Select(m => $"{m.Name} {m.Detail}"));
         else if (Status == MaintenanceStatus.Unknown)
             Disagreement = "cannot read " + string.Join("; ", unknown.Select(m => $"{m.Name}: {m.Detail}"));
-        if (info is not null && IsOn)
+        if (window is not null && IsOn)
         {
-            Since = info.Since;
-            Reason = redact(info.Reason);
-            By = redact(info.By);
-            Host = info.Host;
-            DeploymentId = info.DeploymentId;
-            ExpectedEnd = info.ExpectedEnd;
+            Since = window.Since;
+            Reason = window.Reason;
+            By = window.By;
+            Host = window.Host;
+            DeploymentId = window.DeploymentId;
+            ExpectedEnd = window.ExpectedEnd;
         }
     }
 
@@ -100,3 +100,7 @@ public sealed class MaintenanceState
 
     public override string ToString() => $"{Application}/{Environment}: {Status}" + (Disagreement is null ? "" : $" ({Disagreement})");
 }
+
+/// <summary>Who opened the maintenance window, when, why and until when (already redacted by the engine).</summary>
+internal sealed record MaintenanceWindowFacts(DateTimeOffset Since, string Reason, string By, string Host, string? DeploymentId,
+    DateTimeOffset? ExpectedEnd);

@@ -1,5 +1,3 @@
-using DeployOps.Engine.Hosting;
-
 namespace DeployOps.Engine.Backup;
 
 /// <summary>The verdict of Test-DeploymentBackup: the dump restored into a scratch database and matched its manifest.</summary>
@@ -34,10 +32,4 @@ public sealed class BackupVerification
     public string Summary => Passed
         ? $"restored and matched {TablesCompared} table(s)" + (QueryResult is null ? "" : $"; {QueryResult}")
         : string.Join("; ", Problems);
-
-    /// <summary>The non-terminating error a failed verification is reported with; null when it passed.</summary>
-    public DeployOpsError? ToError() => Passed ? null
-        : new DeployOpsError(ChecksumMatched ? ErrorIds.BackupVerificationFailed : ErrorIds.BackupCorrupt,
-            ChecksumMatched ? ErrorKind.InvalidResult : ErrorKind.InvalidData,
-            $"Backup {BackupId} failed verification: {Summary}", BackupId);
 }

@@ -13,9 +13,9 @@ namespace DeployOps.Engine.Configuration;
 /// One application in one environment, as described by its deployops.yaml. Loaded and validated whole by
 /// <see cref="ConfigLoader"/>; carries the redactor that knows every secret it resolved.
 /// </summary>
-public sealed class DeploymentConfig
+public sealed class ConfigModel
 {
-    internal DeploymentConfig(string filePath, string application, string environment, StateSettings state,
+    internal ConfigModel(string filePath, string application, string environment, StateSettings state,
         PostgresSettings? postgres, RedisSettings? redis, IReadOnlyDictionary<string, string> endpoints,
         IReadOnlyList<CheckDefinition> checks, MaintenanceSettings maintenance, DeploymentSettings deployment,
         HealthSettings health, BackupSettings backup, Redactor redactor)
@@ -53,6 +53,14 @@ public sealed class DeploymentConfig
 
     /// <summary>Masks every secret this configuration resolved; used by every writer of output.</summary>
     public Redactor Redactor { get; }
+
+    private DeploymentConfig? _view;
+
+    /// <summary>What PowerShell users see and pipe: the configuration in words, with this model behind it.</summary>
+    public DeploymentConfig View => _view ??= ConfigView.Build(this);
+
+    /// <summary>The model behind a view that came back from the pipeline.</summary>
+    public static ConfigModel Of(DeploymentConfig view) => (ConfigModel)view.Model;
 
     public override string ToString() => $"{Application}/{Environment} ({FilePath})";
 }

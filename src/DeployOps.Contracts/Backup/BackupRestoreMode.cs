@@ -1,0 +1,9 @@
+namespace DeployOps.Engine.Backup;
+
+public enum BackupRestoreMode
+{
+    /// <summary><c>pg_restore --clean --if-exists</c> into the live database, in one transaction.</summary>
+    Clean,
+    /// <summary>Restore into a fresh database, verify it, then swap the names with ALTER DATABASE RENAME.</summary>
+    Swap,
+}
