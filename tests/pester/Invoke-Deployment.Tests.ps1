@@ -19,7 +19,7 @@ Describe 'Invoke-Deployment' -Skip:([bool]$script:skipReason) {
         $script:demoDll = $env:DEPLOYOPS_DEMOAPP_DLL
         if (-not $script:demoDll -or -not (Test-Path $script:demoDll)) {
             $out = Join-Path ([IO.Path]::GetTempPath()) "deployops-demo-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
-            & dotnet build (Join-Path $script:root 'examples/DemoApp/DemoApp.csproj') -c Release -o (Join-Path $out 'bin') ``
+            & dotnet build (Join-Path $script:root 'examples/DemoApp/DemoApp.csproj') -c Release -o (Join-Path $out 'bin') `
                 --artifacts-path (Join-Path $out 'artifacts') --nologo -v quiet | Out-Null
             $script:demoDll = Join-Path $out 'bin/DemoApp.dll'
         }

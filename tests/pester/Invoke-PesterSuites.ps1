@@ -81,15 +81,21 @@ if ($PSCmdlet.ParameterSetName -eq 'Child') {
         # with no failed test (discovery error, AfterAll failure) counts as one failure so it cannot go unnoticed.
         $failed = $run.FailedCount
         foreach ($container in $run.Containers) {
-            if ($container.Result -eq 'Failed' -and $container.FailedCount -eq 0) { $failed++ }
+            if ($container.Result -eq 'Failed' -and $container.FailedCount -eq 0) {
+                $failed++
+                $counts.message = 'the suite failed outside its tests (discovery, BeforeAll/AfterAll or a parse error)'
+            }
         }
-        if ($run.Result -eq 'Failed' -and $failed -eq 0) { $failed = 1 }
+        if ($run.Result -eq 'Failed' -and $failed -eq 0) { $failed = 1; $counts.message = "Pester reported the run as failed" }
         $counts.passed = $run.PassedCount
         $counts.failed = $failed
         $counts.skipped = $run.SkippedCount
         $counts.notRun = $run.NotRunCount
         $counts.result = if ($failed -gt 0) { 'Failed' } else { 'Passed' }
         if ($run.PassedCount + $failed + $run.SkippedCount -eq 0) { $counts.message = 'no tests found' }
+        if ($failed -gt 0 -and -not $counts.message) {
+            $counts.message = 'failed: ' + (@($run.Failed | Select-Object -First 3 | ForEach-Object ExpandedPath) -join '; ')
+        }
     }
     catch {
         $counts.failed = [Math]::Max(1, $counts.failed)

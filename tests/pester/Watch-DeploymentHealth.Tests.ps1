@@ -12,7 +12,7 @@ BeforeAll {
         $script:demoDll = $env:DEPLOYOPS_DEMOAPP_DLL
         if (-not $script:demoDll -or -not (Test-Path $script:demoDll)) {
             $out = Join-Path $TestDrive 'demo'
-            & dotnet build (Join-Path $script:root 'examples/DemoApp/DemoApp.csproj') -c Release -o (Join-Path $out 'bin') ``
+            & dotnet build (Join-Path $script:root 'examples/DemoApp/DemoApp.csproj') -c Release -o (Join-Path $out 'bin') `
                 --artifacts-path (Join-Path $out 'artifacts') --nologo -v quiet | Out-Null
             $script:demoDll = Join-Path $out 'bin/DemoApp.dll'
         }
