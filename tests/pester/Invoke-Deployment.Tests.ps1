@@ -14,12 +14,14 @@ Describe 'Invoke-Deployment' -Skip:([bool]$script:skipReason) {
         Import-Module $env:DEPLOYOPS_MODULE_PATH -Force
         $script:nginx = @('/usr/sbin/nginx', (Get-Command nginx -ErrorAction SilentlyContinue)?.Source) | Where-Object { $_ -and (Test-Path $_) } | Select-Object -First 1
         $script:root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-        $script:demoDll = Get-ChildItem (Join-Path $script:root 'examples/DemoApp/bin') -Recurse -Filter DemoApp.dll -ErrorAction SilentlyContinue |
-            Select-Object -First 1 -ExpandProperty FullName
-        if (-not $script:demoDll) {
+        # Built once by Invoke-PesterSuites.ps1 / the build scripts (DEPLOYOPS_DEMOAPP_DLL); run on its own, the suite
+        # builds it into a temporary folder (--artifacts-path keeps obj/ out of examples/).
+        $script:demoDll = $env:DEPLOYOPS_DEMOAPP_DLL
+        if (-not $script:demoDll -or -not (Test-Path $script:demoDll)) {
             $out = Join-Path ([IO.Path]::GetTempPath()) "deployops-demo-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
-            & dotnet build (Join-Path $script:root 'examples/DemoApp/DemoApp.csproj') -c Release -o $out --nologo -v quiet | Out-Null
-            $script:demoDll = Join-Path $out 'DemoApp.dll'
+            & dotnet build (Join-Path $script:root 'examples/DemoApp/DemoApp.csproj') -c Release -o (Join-Path $out 'bin') `
+                --artifacts-path (Join-Path $out 'artifacts') --nologo -v quiet | Out-Null
+            $script:demoDll = Join-Path $out 'bin/DemoApp.dll'
         }
         function Get-FreePort {
             $l = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0); $l.Start()

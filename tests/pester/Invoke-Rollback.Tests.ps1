@@ -6,12 +6,16 @@ BeforeAll {
     New-Item -ItemType Directory -Path $script:dir | Out-Null
     $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
     $listener.Start(); $script:port = $listener.LocalEndpoint.Port; $listener.Stop()
-    $script:app = Start-ThreadJob -ArgumentList $script:port -ScriptBlock {
-        param($port)
-        $http = [System.Net.HttpListener]::new()
-        $http.Prefixes.Add("http://127.0.0.1:$port/")
-        $http.Start()
-        while ($true) { $context = $http.GetContext(); $context.Response.StatusCode = 200; $context.Response.Close() }
+    # The listener is created here so AfterAll can close it: Stop-Job cannot interrupt a thread blocked in
+    # GetContext(), and waiting for it kept this suite from ever finishing.
+    $script:http = [System.Net.HttpListener]::new()
+    $script:http.Prefixes.Add("http://127.0.0.1:$($script:port)/")
+    $script:http.Start()
+    $script:app = Start-ThreadJob -ArgumentList $script:http -ScriptBlock {
+        param($http)
+        while ($http.IsListening) {
+            try { $context = $http.GetContext(); $context.Response.StatusCode = 200; $context.Response.Close() } catch { }
+        }
     }
     Start-Sleep -Milliseconds 500
     $script:config = Join-Path $script:dir 'deployops.yaml'
@@ -33,7 +37,8 @@ rollback:
 }
 
 AfterAll {
-    if ($script:app) { Stop-Job $script:app; Remove-Job $script:app -Force }
+    if ($script:http) { $script:http.Close() }
+    if ($script:app) { $script:app | Wait-Job -Timeout 10 | Out-Null; Remove-Job $script:app -Force }
     Remove-Item -Recurse -Force $script:dir -ErrorAction SilentlyContinue
 }
 

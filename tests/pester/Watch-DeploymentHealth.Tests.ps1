@@ -7,12 +7,14 @@ BeforeAll {
     $script:dotnet = Get-Command dotnet -ErrorAction SilentlyContinue
     $script:demoDll = $null
     if ($script:dotnet) {
-        $script:demoDll = Get-ChildItem (Join-Path $script:root 'examples/DemoApp/bin') -Recurse -Filter DemoApp.dll -ErrorAction SilentlyContinue |
-            Select-Object -First 1 -ExpandProperty FullName
-        if (-not $script:demoDll) {
+        # Built once by Invoke-PesterSuites.ps1 / the build scripts (DEPLOYOPS_DEMOAPP_DLL); run on its own, the suite
+        # builds it into a temporary folder (--artifacts-path keeps obj/ out of examples/).
+        $script:demoDll = $env:DEPLOYOPS_DEMOAPP_DLL
+        if (-not $script:demoDll -or -not (Test-Path $script:demoDll)) {
             $out = Join-Path $TestDrive 'demo'
-            & dotnet build (Join-Path $script:root 'examples/DemoApp/DemoApp.csproj') -c Release -o $out --nologo -v quiet | Out-Null
-            $script:demoDll = Join-Path $out 'DemoApp.dll'
+            & dotnet build (Join-Path $script:root 'examples/DemoApp/DemoApp.csproj') -c Release -o (Join-Path $out 'bin') `
+                --artifacts-path (Join-Path $out 'artifacts') --nologo -v quiet | Out-Null
+            $script:demoDll = Join-Path $out 'bin/DemoApp.dll'
         }
     }
 
