@@ -281,13 +281,13 @@ function Invoke-PostgresTool($Cluster, [string] $Tool, [string[]] $Arguments) {
 }
 
 function Invoke-TestSql($Cluster, [string] $Sql, [string] $Database = 'postgres') {
-    $env:PGPASSWORD = $Cluster.Password
+    $env:PGPASSWORD = $Cluster.Password; $env:PGOPTIONS = '-c client_min_messages=warning'
     try {
         $out = & (Join-Path $Cluster.Bin 'psql') -X -q -t -A -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $Cluster.Port -U $Cluster.User -d $Database -c $Sql
         if ($LASTEXITCODE -ne 0) { throw "psql exited $LASTEXITCODE for: $Sql" }
         $out
     }
-    finally { Remove-Item Env:PGPASSWORD -ErrorAction SilentlyContinue }
+    finally { Remove-Item Env:PGPASSWORD, Env:PGOPTIONS -ErrorAction SilentlyContinue }
 }
 
 # ---------------------------------------------------------------------------------------------------- Redis
