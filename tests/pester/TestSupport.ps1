@@ -14,7 +14,7 @@ if (-not (Get-Variable -Name DeployOpsTestResources -Scope Script -ErrorAction S
     $script:DeployOpsTestResources = [pscustomobject]@{
         Directories = [System.Collections.Generic.List[string]]::new()
         Processes   = [System.Collections.Generic.List[object]]::new()   # @{ Id; Name; Stop = optional scriptblock }
-        Cleanups    = [System.Collections.Generic.List[scriptblock]]::new()
+        Cleanups    = [System.Collections.Generic.List[object]]::new()      # @{ Block; Arguments }
     }
 }
 
@@ -39,13 +39,15 @@ function Register-TestProcess {
     $script:DeployOpsTestResources.Processes.Add([pscustomobject]@{ Id = $Id; Name = $Name; Stop = $Stop })
 }
 
-function Register-TestCleanup([Parameter(Mandatory)] [scriptblock] $Cleanup) {
-    $script:DeployOpsTestResources.Cleanups.Add($Cleanup)
+function Register-TestCleanup {
+    <# $Cleanup runs in Remove-TestResources with $ArgumentList (no closures: they would not see these helpers). #>
+    param([Parameter(Mandatory)] [scriptblock] $Cleanup, [object[]] $ArgumentList = @())
+    $script:DeployOpsTestResources.Cleanups.Add([pscustomobject]@{ Block = $Cleanup; Arguments = $ArgumentList })
 }
 
 function Stop-TestProcess {
     <# Stops one process (and its children) by PID: SIGTERM, then SIGKILL after $GraceSeconds. Never waits unbounded. #>
-    param([Parameter(Mandatory)] [int] $Id, [int] $GraceSeconds = 5)
+    param([Parameter(Mandatory)] [int] $Id, [int] $GraceSeconds = 10)
     $process = Get-Process -Id $Id -ErrorAction SilentlyContinue
     if (-not $process) { return }
     try {
@@ -59,7 +61,8 @@ function Remove-TestResources {
     <# Call from AfterAll. Runs registered cleanups, stops registered processes (last started first), deletes folders. #>
     $r = $script:DeployOpsTestResources
     for ($i = $r.Cleanups.Count - 1; $i -ge 0; $i--) {
-        try { & $r.Cleanups[$i] } catch { Write-Warning "cleanup failed: $_" }
+        $c = $r.Cleanups[$i]
+        try { & $c.Block @($c.Arguments) } catch { Write-Warning "cleanup failed: $_" }
     }
     $r.Cleanups.Clear()
     for ($i = $r.Processes.Count - 1; $i -ge 0; $i--) {
@@ -68,6 +71,11 @@ function Remove-TestResources {
         Stop-TestProcess -Id $p.Id
     }
     $r.Processes.Clear()
+    # Whatever a stopped daemon left mounted under our folders (dockerd's exec root) is unmounted before deleting.
+    $mounts = @(Get-Content /proc/mounts -ErrorAction SilentlyContinue | ForEach-Object { ($_ -split ' ')[1] })
+    foreach ($dir in $r.Directories) {
+        $mounts | Where-Object { $_ -like "$dir/*" } | Sort-Object Length -Descending | ForEach-Object { & umount -l $_ 2>$null }
+    }
     foreach ($dir in $r.Directories) { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue }
     $r.Directories.Clear()
 }
@@ -186,10 +194,11 @@ case "`$1" in
           kill -9 "`$pid" 2>/dev/null; rm -f "`$dir/`$2.pid"; fi ;;
 esac
 "@ | Set-Content (Join-Path $Directory 'app.sh')
-    Register-TestCleanup ({
+    Register-TestCleanup -ArgumentList $Directory -Cleanup {
+        param($Directory)
         Get-ChildItem $Directory -Filter *.pid -ErrorAction SilentlyContinue |
             ForEach-Object { Stop-TestProcess -Id ([int](Get-Content $_ -TotalCount 1)) }
-    }.GetNewClosure())
+    }
     Join-Path $Directory 'app.sh'
 }
 
@@ -263,13 +272,14 @@ unix_socket_directories = '$($pg.Root)'
 fsync = off
 "@
     # Registered before the start so a half-started cluster is stopped too: pg_ctl stop, then the postmaster's PID.
-    Register-TestCleanup ({
+    Register-TestCleanup -ArgumentList $pg -Cleanup {
+        param($pg)
         $pidFile = Join-Path $pg.Data 'postmaster.pid'
         if (-not (Test-Path $pidFile)) { return }
         $postmaster = [int](Get-Content $pidFile -TotalCount 1)
         try { Invoke-PostgresTool $pg pg_ctl @('-D', $pg.Data, '-m', 'immediate', '-t', '20', '-w', 'stop') | Out-Null } catch { Write-Warning $_ }
         Stop-TestProcess -Id $postmaster
-    }.GetNewClosure())
+    }
     Invoke-PostgresTool $pg pg_ctl @('-D', $pg.Data, '-l', (Join-Path $pg.Root 'server.log'), '-t', '60', '-w', 'start') | Out-Null
     $pg
 }
@@ -319,17 +329,14 @@ function Start-TestDockerd {
     $dir = Join-Path '/tmp' ('deployops-pester-dk-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
     New-Item -ItemType Directory -Path $dir | Out-Null
     $script:DeployOpsTestResources.Directories.Add($dir)
-    # Containers and their shims outlive a killed dockerd; remove every container first, then unmount what is left.
-    Register-TestCleanup ({
+    # Containers and their shims outlive a killed dockerd: remove every container while the daemon still runs.
+    Register-TestCleanup -ArgumentList $dir, $docker -Cleanup {
+        param($dir, $docker)
         if (Test-Path "$dir/d.sock") {
             $ids = & $docker -H "unix://$dir/d.sock" ps -aq 2>$null
             if ($ids) { & $docker -H "unix://$dir/d.sock" rm -f @ids 2>$null | Out-Null }
         }
-    }.GetNewClosure())
-    Register-TestCleanup ({
-        Get-Content /proc/mounts | ForEach-Object { ($_ -split ' ')[1] } | Where-Object { $_ -like "$dir/*" } |
-            Sort-Object Length -Descending | ForEach-Object { & umount -l $_ 2>$null }
-    }.GetNewClosure())
+    }
     Set-Content (Join-Path $dir 'containerd.toml') @"
 version = 2
 root = "$dir/containerd"
