@@ -44,7 +44,15 @@ deployment:
     start: [ { name: start, command: "bash ./app.sh start {slot} {port} {version}" } ]
     smoke: [ { name: version, http: { url: "http://{host}:{port}/version", expectJson: { version: "{version}" } } } ]
 "@ | Set-Content $script:config
-        function script:Get-LiveVersion { (Invoke-RestMethod "http://127.0.0.1:$($script:proxyPort)/version" -TimeoutSec 10).version }
+        # What nginx serves. A transport error is retried (bounded, 60s): on a loaded machine a freshly started slot
+        # can take that long to answer its first request.
+        function script:Get-LiveVersion {
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            while ($true) {
+                try { return (Invoke-RestMethod "http://127.0.0.1:$($script:proxyPort)/version" -TimeoutSec 20).version }
+                catch { if ([DateTime]::UtcNow -gt $deadline) { throw }; Start-Sleep -Milliseconds 500 }
+            }
+        }
     }
 
     AfterAll {
