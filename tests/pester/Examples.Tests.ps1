@@ -24,7 +24,7 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSupport.ps1')
     Import-DeployOpsUnderTest
     $script:examples = (Resolve-Path (Join-Path $PSScriptRoot '../../examples')).Path
-    $script:pwsh = (Get-Process -Id $PID).Path
+    $script:pwsh = Get-PwshPath
     $script:modules = Split-Path (Split-Path $env:DEPLOYOPS_MODULE_PATH)
 
     # Every file under $Dir with its hash: what "changed no file" is compared on.

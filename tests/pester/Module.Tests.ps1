@@ -7,8 +7,7 @@ BeforeAll {
     Import-DeployOpsUnderTest
     $script:manifestPath = $env:DEPLOYOPS_MODULE_PATH
     $script:manifest = Import-PowerShellDataFile $script:manifestPath
-    $script:pwsh = (Get-Process -Id $PID).Path
-    if ($script:pwsh -notmatch 'pwsh$') { $script:pwsh = Get-RequiredProgram -Candidates pwsh -Install 'PowerShell 7 (dotnet tool install -g powershell)' }
+    $script:pwsh = Get-PwshPath
 
     # Runs $Script in a fresh pwsh with $manifest set; returns stdout lines, stderr text and the exit code. Bounded.
     function script:Invoke-FreshPwsh([string] $Script, [int] $TimeoutSeconds = 180) {

@@ -25,6 +25,13 @@ function Import-DeployOpsUnderTest {
     Import-Module $env:DEPLOYOPS_MODULE_PATH -Force -ErrorAction Stop
 }
 
+function Get-PwshPath {
+    <# The pwsh executable for child processes (this process may be `dotnet pwsh.dll` when pwsh is a dotnet tool). #>
+    $candidate = Join-Path $PSHOME 'pwsh'
+    if (Test-Path $candidate -PathType Leaf) { return $candidate }
+    Get-RequiredProgram -Candidates pwsh -Install 'PowerShell 7 (dotnet tool install -g powershell, or the powershell package)'
+}
+
 function Get-RepositoryRoot { (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path }
 
 function New-TestDirectory([string] $Name = 'suite') {
