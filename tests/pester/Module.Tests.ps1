@@ -9,30 +9,37 @@ BeforeAll {
     $script:manifest = Import-PowerShellDataFile $script:manifestPath
     $script:pwsh = Get-PwshPath
 
-    # Runs $Script in a fresh pwsh with $manifest set; returns stdout lines, stderr text and the exit code. Bounded.
-    function script:Invoke-FreshPwsh([string] $Script, [int] $TimeoutSeconds = 180) {
+    # Starts $Script in a fresh pwsh with $manifest set (not waited for: the fresh processes of this suite start together
+    # in BeforeAll, each pwsh start-up is slow); Receive-FreshPwsh waits, bounded, for stdout, stderr and the exit code.
+    function script:Start-FreshPwsh([string] $Script) {
         $dir = New-TestDirectory 'module'
         $file = Join-Path $dir 'run.ps1'
         Set-Content -Path $file -Value ("`$ErrorActionPreference = 'Stop'`n`$manifest = '$($script:manifestPath)'`n" + $Script)
         $p = Start-Process -FilePath $script:pwsh -ArgumentList '-NoProfile', '-NonInteractive', '-File', $file -PassThru `
             -RedirectStandardOutput (Join-Path $dir 'out') -RedirectStandardError (Join-Path $dir 'err') -WorkingDirectory $dir
         Register-TestProcess -Id $p.Id -Name 'pwsh (module import)'
-        if (-not $p.WaitForExit($TimeoutSeconds * 1000)) { Stop-TestProcess -Id $p.Id; throw "pwsh did not finish within ${TimeoutSeconds}s" }
+        [pscustomobject]@{ Process = $p; Dir = $dir }
+    }
+    function script:Receive-FreshPwsh($Run, [int] $TimeoutSeconds = 240) {
+        if (-not $Run.Process.WaitForExit($TimeoutSeconds * 1000)) { Stop-TestProcess -Id $Run.Process.Id; throw "pwsh did not finish within ${TimeoutSeconds}s" }
+        $Run.Process.WaitForExit()
         [pscustomobject]@{
-            ExitCode = $p.ExitCode
-            Out      = @(Get-Content (Join-Path $dir 'out'))
-            Err      = (Get-Content (Join-Path $dir 'err') -Raw)
+            ExitCode = $Run.Process.ExitCode
+            Out      = @(Get-Content (Join-Path $Run.Dir 'out'))
+            Err      = (Get-Content (Join-Path $Run.Dir 'err') -Raw)
         }
     }
-}
 
-AfterAll {
-    Remove-TestResources
-}
-
-Describe 'Importing DeployOps' {
-    It 'imports in a fresh process, again with -Force, and again after Remove-Module' {
-        $run = Invoke-FreshPwsh @'
+    $script:typeNames = @(
+        'DeployOps.Engine.Health.HealthDecision'
+        'DeployOps.Engine.Health.HealthSample'
+        'DeployOps.Engine.Health.Decision.HealthVerdict'
+        'DeployOps.Engine.Strategies.DeploymentStrategy'
+        'DeployOps.Engine.State.DeploymentRecord'
+        'DeployOps.Engine.Checks.CheckResult'
+        'DeployOps.Engine.Backup.DeploymentBackup'
+    )
+    $script:importRun = Start-FreshPwsh @'
 Import-Module $manifest
 "first:" + (Get-Command -Module DeployOps).Count
 Import-Module $manifest -Force
@@ -46,22 +53,32 @@ $cfg = Join-Path ([IO.Path]::GetTempPath()) ('deployops-pester-module-' + [guid]
 try { "application: a`nenvironment: b`n" | Set-Content $cfg; "valid:" + (Test-DeploymentConfig -Path $cfg -Quiet) }
 finally { Remove-Item $cfg -ErrorAction SilentlyContinue }
 '@
+    $script:byNameRun = Start-FreshPwsh (@"
+`$env:PSModulePath = '$(Split-Path (Split-Path $script:manifestPath))' + [IO.Path]::PathSeparator + `$env:PSModulePath
+Import-Module DeployOps
+(Get-Module DeployOps).Version.ToString()
+"@ + "`n" + (($script:typeNames | ForEach-Object { "[$_].FullName" }) -join "`n") +
+        "`n[DeployOps.Engine.Strategies.DeploymentStrategy]::Canary.ToString()")
+}
+
+AfterAll {
+    Remove-TestResources
+}
+
+Describe 'Importing DeployOps' {
+    It 'imports in a fresh process, again with -Force, and again after Remove-Module' {
+        $run = Receive-FreshPwsh $script:importRun
         $expected = $script:manifest.CmdletsToExport.Count
         $run.Err | Should -BeNullOrEmpty
         $run.ExitCode | Should -Be 0
         $run.Out | Should -Be @("first:$expected", "force:$expected", 'removed:0', "again:$expected", 'valid:True')
     }
 
-    It 'imports by name from PSModulePath' {
-        $modules = Split-Path (Split-Path $script:manifestPath)
-        $run = Invoke-FreshPwsh @"
-`$env:PSModulePath = '$modules' + [IO.Path]::PathSeparator + `$env:PSModulePath
-Import-Module DeployOps
-(Get-Module DeployOps).Version.ToString()
-"@
+    It 'imports by name from PSModulePath, and its types resolve as type literals there' {
+        $run = Receive-FreshPwsh $script:byNameRun
         $run.Err | Should -BeNullOrEmpty
         $run.ExitCode | Should -Be 0
-        $run.Out | Should -Be $script:manifest.ModuleVersion
+        $run.Out | Should -Be (@($script:manifest.ModuleVersion) + $script:typeNames + 'Canary')
     }
 }
 
@@ -91,30 +108,13 @@ Describe 'Exported commands' {
 }
 
 Describe 'Types at the prompt' {
-    It 'resolves the documented type literals after import in a fresh process' {
-        $names = @(
-            'DeployOps.Engine.Health.HealthDecision'
-            'DeployOps.Engine.Health.HealthSample'
-            'DeployOps.Engine.Health.Decision.HealthVerdict'
-            'DeployOps.Engine.Strategies.DeploymentStrategy'
-            'DeployOps.Engine.State.DeploymentRecord'
-            'DeployOps.Engine.Checks.CheckResult'
-            'DeployOps.Engine.Backup.DeploymentBackup'
-        )
-        $run = Invoke-FreshPwsh ("Import-Module `$manifest`n" + (($names | ForEach-Object { "[$_].FullName" }) -join "`n") +
-            "`n[DeployOps.Engine.Strategies.DeploymentStrategy]::Canary.ToString()")
-        $run.Err | Should -BeNullOrEmpty
-        $run.ExitCode | Should -Be 0
-        $run.Out | Should -Be ($names + 'Canary')
-    }
-
     It 'enum literals work: [DeployOps.Engine.Strategies.DeploymentStrategy]::Canary' {
         [DeployOps.Engine.Strategies.DeploymentStrategy]::Canary.ToString() | Should -Be 'Canary'
         [DeployOps.Engine.Strategies.DeploymentStrategy]'BlueGreen' | Should -Be ([DeployOps.Engine.Strategies.DeploymentStrategy]::BlueGreen)
         [DeployOps.Engine.Health.Decision.HealthVerdict]::Rollback.ToString() | Should -Be 'Rollback'
     }
 
-    It 'an output type check such as -is [DeployOps.Engine.Health.HealthDecision] is true for what the cmdlet returns' {
+    It '-is [DeployOps.Engine.State.DeploymentStatus] is true for what Get-Deployment returns' {
         $dir = New-TestDirectory 'module-types'
         $config = Join-Path $dir 'deployops.yaml'
         "application: a`nenvironment: b`n" | Set-Content $config
