@@ -94,6 +94,7 @@ Describe 'runbooks under -WhatIf against a copy of examples/deployops.yaml' {
         $run.Process.ExitCode | Should -Be 0 -Because "stdout:`n$out`nstderr:`n$err"
         $err | Should -BeNullOrEmpty
         Get-Snapshot $run.Work | Should -Be $run.Before
+        if ($Name -eq 'maintenance-runbook.ps1') { $out | Should -Not -Match 'doing the maintenance work' -Because 'the work must not run under -WhatIf' }
     }
 }
 
