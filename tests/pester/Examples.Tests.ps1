@@ -57,12 +57,16 @@ BeforeAll {
         New-Item -ItemType Directory -Path $work | Out-Null
         Copy-Item (Join-Path $script:examples 'deployops.yaml') $work
         Copy-Item (Join-Path $script:examples 'shop') $work -Recurse
-        $arguments = @('-Path', (Join-Path $work 'deployops.yaml'), '-WhatIf')
+        Copy-Item (Join-Path $script:examples 'deployment') $work -Recurse
+        # The deploy runbooks' own examples use deployment/deployops.yaml (slots and three instances); the others the
+        # full reference configuration.
+        $config = if ($rb.Name -like 'deploy-*') { Join-Path $work 'deployment/deployops.yaml' } else { Join-Path $work 'deployops.yaml' }
+        $arguments = @('-Path', $config, '-WhatIf')
         if ($rb.Mandatory -contains 'Version') { $arguments += '-Version', '9.9.9' }
         $before = Get-Snapshot $work
         $script:runs[$rb.Name] = [pscustomobject]@{
             Process = (Start-Runbook -Script $rb.Path -Arguments $arguments -Dir $work -Logs $dir)
-            Work = $work; Logs = $dir; Before = $before
+            Work = $work; Logs = $dir; Before = $before; Config = $config
         }
     }
 }
@@ -93,7 +97,17 @@ Describe 'runbooks under -WhatIf against a copy of examples/deployops.yaml' {
         $err = Get-Content (Join-Path $run.Logs 'err') -Raw
         $run.Process.ExitCode | Should -Be 0 -Because "stdout:`n$out`nstderr:`n$err"
         $err | Should -BeNullOrEmpty
-        Get-Snapshot $run.Work | Should -Be $run.Before
+        # The audit log is the one documented write: every attempt, also one declined by -WhatIf, is audited (as
+        # Skipped, or as a no-op such as AlreadyOff). Nothing else may change, and nothing audited may be a change.
+        $audit = Join-Path (Split-Path $run.Config) '.deployops/audit.jsonl'
+        $auditEntry = [regex]::Escape($audit.Substring($run.Work.Length))
+        @(Get-Snapshot $run.Work | Where-Object { $_ -notmatch "^$auditEntry " -and $_ -notmatch "^$([regex]::Escape((Split-Path $audit).Substring($run.Work.Length))) dir$" }) |
+            Should -Be $run.Before
+        if (Test-Path $audit) {
+            $entries = @(Get-Content $audit | ConvertFrom-Json)
+            $entries.outcome | Should -Not -Contain 'Succeeded'
+            $entries.outcome | Should -Not -Contain 'Failed'
+        }
         if ($Name -eq 'maintenance-runbook.ps1') { $out | Should -Not -Match 'doing the maintenance work' -Because 'the work must not run under -WhatIf' }
     }
 }
