@@ -49,6 +49,24 @@ BeforeAll {
         $p
     }
 
+    # The health-gate example run by Pester in a child process against an application that is not there, for so short
+    # a window that no sample is taken: started here with the runbooks, judged in its It.
+    $dir = New-TestDirectory 'examples-gate'
+    $config = Join-Path $dir 'deployops.yaml'
+    $port = Get-FreePort
+    "application: gate`nenvironment: pester`nendpoints:`n  app: http://127.0.0.1:$port`nhealth:`n  probes: [app]`n" | Set-Content $config
+    $runner = Join-Path $dir 'gate.ps1'
+    @"
+`$env:DEPLOYOPS_MODULE_PATH = '$($env:DEPLOYOPS_MODULE_PATH)'
+`$c = New-PesterContainer -Path '$(Join-Path $script:examples 'verify-deployment-health.Tests.ps1')' -Data @{ ConfigPath = '$config'; Minutes = 0.0005 }
+`$r = Invoke-Pester -Container `$c -PassThru -Output None
+"passed=`$(`$r.PassedCount) failed=`$(`$r.FailedCount) result=`$(`$r.Result)"
+"@ | Set-Content $runner
+    $p = Start-Process -FilePath $script:pwsh -ArgumentList '-NoProfile', '-NonInteractive', '-File', $runner -PassThru -WorkingDirectory $dir `
+        -RedirectStandardOutput (Join-Path $dir 'out') -RedirectStandardError (Join-Path $dir 'err')
+    Register-TestProcess -Id $p.Id -Name 'gate'
+    $script:gate = [pscustomobject]@{ Dir = $dir; Process = $p }
+
     # All runbooks start at once (each is a pwsh start-up), then each It waits for its own, bounded.
     $script:runs = @{}
     foreach ($rb in $runbooks | Where-Object SupportsWhatIf) {
@@ -114,20 +132,7 @@ Describe 'runbooks under -WhatIf against a copy of examples/deployops.yaml' {
 
 Describe 'examples/verify-deployment-health.Tests.ps1 as a gate' {
     It 'fails when the watch saw nothing' {
-        $dir = New-TestDirectory 'examples-gate'
-        $config = Join-Path $dir 'deployops.yaml'
-        $port = Get-FreePort
-        "application: gate`nenvironment: pester`nendpoints:`n  app: http://127.0.0.1:$port`nhealth:`n  probes: [app]`n" | Set-Content $config
-        $runner = Join-Path $dir 'gate.ps1'
-        @"
-`$env:DEPLOYOPS_MODULE_PATH = '$($env:DEPLOYOPS_MODULE_PATH)'
-`$c = New-PesterContainer -Path '$(Join-Path $script:examples 'verify-deployment-health.Tests.ps1')' -Data @{ ConfigPath = '$config'; Minutes = 0.0005 }
-`$r = Invoke-Pester -Container `$c -PassThru -Output None
-"passed=`$(`$r.PassedCount) failed=`$(`$r.FailedCount) result=`$(`$r.Result)"
-"@ | Set-Content $runner
-        $p = Start-Process -FilePath $script:pwsh -ArgumentList '-NoProfile', '-NonInteractive', '-File', $runner -PassThru -WorkingDirectory $dir `
-            -RedirectStandardOutput (Join-Path $dir 'out') -RedirectStandardError (Join-Path $dir 'err')
-        Register-TestProcess -Id $p.Id -Name 'gate'
+        $dir = $script:gate.Dir; $p = $script:gate.Process
         if (-not $p.WaitForExit(240000)) { Stop-TestProcess -Id $p.Id; throw 'the gate did not finish within 240s' }
         $summary = Get-Content (Join-Path $dir 'out') | Select-Object -Last 1
         $summary | Should -Match 'passed=0 failed=5 result=Failed' -Because (Get-Content (Join-Path $dir 'err') -Raw)
