@@ -45,7 +45,7 @@ BeforeAll {
                 -WorkingDirectory $Dir -PassThru -RedirectStandardOutput (Join-Path $Logs 'out') -RedirectStandardError (Join-Path $Logs 'err')
         }
         finally { $env:PSModulePath, $env:SHOP_DB_PASSWORD = $saved }
-        Register-TestProcess -Id $p.Id -Name (Split-Path $Script -Leaf)
+        Register-TestProcess -Process $p -Name (Split-Path $Script -Leaf)
         $p
     }
 
@@ -64,7 +64,7 @@ BeforeAll {
 "@ | Set-Content $runner
     $p = Start-Process -FilePath $script:pwsh -ArgumentList '-NoProfile', '-NonInteractive', '-File', $runner -PassThru -WorkingDirectory $dir `
         -RedirectStandardOutput (Join-Path $dir 'out') -RedirectStandardError (Join-Path $dir 'err')
-    Register-TestProcess -Id $p.Id -Name 'gate'
+    Register-TestProcess -Process $p -Name 'gate'
     $script:gate = [pscustomobject]@{ Dir = $dir; Process = $p }
 
     # All runbooks start at once (each is a pwsh start-up), then each It waits for its own, bounded.
@@ -109,7 +109,7 @@ Describe 'runbooks under -WhatIf against a copy of examples/deployops.yaml' {
 
     It '<Name> exits 0 and changes no file' -ForEach ($runbooks | Where-Object SupportsWhatIf) {
         $run = $script:runs[$Name]
-        if (-not $run.Process.WaitForExit(240000)) { Stop-TestProcess -Id $run.Process.Id; throw "$Name did not finish within 240s" }
+        if (-not $run.Process.WaitForExit(240000)) { Stop-TestProcess -Process $run.Process; throw "$Name did not finish within 240s" }
         $run.Process.WaitForExit()
         $out = Get-Content (Join-Path $run.Logs 'out') -Raw
         $err = Get-Content (Join-Path $run.Logs 'err') -Raw
@@ -133,7 +133,7 @@ Describe 'runbooks under -WhatIf against a copy of examples/deployops.yaml' {
 Describe 'examples/verify-deployment-health.Tests.ps1 as a gate' {
     It 'fails when the watch saw nothing' {
         $dir = $script:gate.Dir; $p = $script:gate.Process
-        if (-not $p.WaitForExit(240000)) { Stop-TestProcess -Id $p.Id; throw 'the gate did not finish within 240s' }
+        if (-not $p.WaitForExit(240000)) { Stop-TestProcess -Process $p; throw 'the gate did not finish within 240s' }
         $summary = Get-Content (Join-Path $dir 'out') | Select-Object -Last 1
         $summary | Should -Match 'passed=0 failed=5 result=Failed' -Because (Get-Content (Join-Path $dir 'err') -Raw)
     }

@@ -17,11 +17,11 @@ BeforeAll {
         Set-Content -Path $file -Value ("`$ErrorActionPreference = 'Stop'`n`$manifest = '$($script:manifestPath)'`n" + $Script)
         $p = Start-Process -FilePath $script:pwsh -ArgumentList '-NoProfile', '-NonInteractive', '-File', $file -PassThru `
             -RedirectStandardOutput (Join-Path $dir 'out') -RedirectStandardError (Join-Path $dir 'err') -WorkingDirectory $dir
-        Register-TestProcess -Id $p.Id -Name 'pwsh (module import)'
+        Register-TestProcess -Process $p -Name 'pwsh (module import)'
         [pscustomobject]@{ Process = $p; Dir = $dir }
     }
     function script:Receive-FreshPwsh($Run, [int] $TimeoutSeconds = 240) {
-        if (-not $Run.Process.WaitForExit($TimeoutSeconds * 1000)) { Stop-TestProcess -Id $Run.Process.Id; throw "pwsh did not finish within ${TimeoutSeconds}s" }
+        if (-not $Run.Process.WaitForExit($TimeoutSeconds * 1000)) { Stop-TestProcess -Process $Run.Process; throw "pwsh did not finish within ${TimeoutSeconds}s" }
         $Run.Process.WaitForExit()
         [pscustomobject]@{
             ExitCode = $Run.Process.ExitCode

@@ -42,8 +42,9 @@ function New-TestDirectory([string] $Name = 'suite') {
 }
 
 function Register-TestProcess {
-    param([Parameter(Mandatory)] [int] $Id, [string] $Name = "pid $Id", [scriptblock] $Stop)
-    $script:DeployOpsTestResources.Processes.Add([pscustomobject]@{ Id = $Id; Name = $Name; Stop = $Stop })
+    <# Registers a process this suite started (the Process object: a PID alone could be reused by the time we stop it). #>
+    param([Parameter(Mandatory)] [System.Diagnostics.Process] $Process, [string] $Name = "pid $($Process.Id)")
+    $script:DeployOpsTestResources.Processes.Add([pscustomobject]@{ Process = $Process; Name = $Name })
 }
 
 function Register-TestCleanup {
@@ -53,15 +54,25 @@ function Register-TestCleanup {
 }
 
 function Stop-TestProcess {
-    <# Stops one process (and its children) by PID: SIGTERM, then SIGKILL after $GraceSeconds. Never waits unbounded. #>
-    param([Parameter(Mandatory)] [int] $Id, [int] $GraceSeconds = 10)
-    $process = Get-Process -Id $Id -ErrorAction SilentlyContinue
-    if (-not $process) { return }
-    try {
-        & kill -TERM $Id 2>$null
-        if (-not $process.WaitForExit($GraceSeconds * 1000)) { $process.Kill($true); [void]$process.WaitForExit(5000) }
+    <#
+      Stops one process this suite started (and its children): SIGTERM, then SIGKILL after $GraceSeconds; bounded.
+      -Process: a Process object we hold. -Id with -CommandLike: a PID from a pid file, stopped only while its command
+      line still matches (a PID can be reused by an unrelated process once ours has exited).
+    #>
+    param([System.Diagnostics.Process] $Process, [int] $Id, [string] $CommandLike, [int] $GraceSeconds = 10)
+    if (-not $Process) {
+        if (-not $Id) { return }
+        $cmdline = try { (Get-Content "/proc/$Id/cmdline" -Raw -ErrorAction Stop) -replace "`0", ' ' } catch { $null }
+        if (-not $cmdline -or ($CommandLike -and $cmdline -notlike $CommandLike)) { return }
+        $Process = Get-Process -Id $Id -ErrorAction SilentlyContinue
+        if (-not $Process) { return }
     }
-    catch { Write-Warning "could not stop pid ${Id}: $_" }
+    try {
+        if ($Process.HasExited) { return }
+        & kill -TERM $Process.Id 2>$null
+        if (-not $Process.WaitForExit($GraceSeconds * 1000)) { $Process.Kill($true); [void]$Process.WaitForExit(5000) }
+    }
+    catch { Write-Warning "could not stop pid $($Process.Id): $_" }
 }
 
 function Remove-TestResources {
@@ -73,9 +84,7 @@ function Remove-TestResources {
     }
     $r.Cleanups.Clear()
     for ($i = $r.Processes.Count - 1; $i -ge 0; $i--) {
-        $p = $r.Processes[$i]
-        try { if ($p.Stop) { & $p.Stop } } catch { Write-Warning "stopping $($p.Name) failed: $_" }
-        Stop-TestProcess -Id $p.Id
+        Stop-TestProcess -Process $r.Processes[$i].Process
     }
     $r.Processes.Clear()
     # Whatever a stopped daemon left mounted under our folders (dockerd's exec root) is unmounted before deleting.
@@ -142,7 +151,7 @@ function Start-TestProcess {
             -RedirectStandardOutput (Join-Path $Directory "$Name.out") -RedirectStandardError (Join-Path $Directory "$Name.err")
     }
     finally { foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) } }
-    Register-TestProcess -Id $process.Id -Name $Name
+    Register-TestProcess -Process $process -Name $Name
     $process
 }
 
@@ -204,7 +213,7 @@ esac
     Register-TestCleanup -ArgumentList $Directory -Cleanup {
         param($Directory)
         Get-ChildItem $Directory -Filter *.pid -ErrorAction SilentlyContinue |
-            ForEach-Object { Stop-TestProcess -Id ([int](Get-Content $_ -TotalCount 1)) }
+            ForEach-Object { Stop-TestProcess -Id ([int](Get-Content $_ -TotalCount 1)) -CommandLike '*DemoApp.dll*' }
     }
     Join-Path $Directory 'app.sh'
 }
@@ -285,7 +294,7 @@ fsync = off
         if (-not (Test-Path $pidFile)) { return }
         $postmaster = [int](Get-Content $pidFile -TotalCount 1)
         try { Invoke-PostgresTool $pg pg_ctl @('-D', $pg.Data, '-m', 'immediate', '-t', '20', '-w', 'stop') | Out-Null } catch { Write-Warning $_ }
-        Stop-TestProcess -Id $postmaster
+        Stop-TestProcess -Id $postmaster -CommandLike "*postgres*$($pg.Data)*"
     }
     Invoke-PostgresTool $pg pg_ctl @('-D', $pg.Data, '-l', (Join-Path $pg.Root 'server.log'), '-t', '60', '-w', 'start') | Out-Null
     $pg

@@ -58,7 +58,7 @@ Describe 'Watch-DeploymentHealth' {
 
     AfterEach {
         Stop-Load $script:load
-        Stop-TestProcess -Id $script:app.Process.Id
+        Stop-TestProcess -Process $script:app.Process
     }
 
     It 'emits a HealthSample per interval and a Healthy decision for a healthy application' {
@@ -81,7 +81,7 @@ Describe 'Watch-DeploymentHealth' {
     }
 
     It 'stops on a Rollback verdict when the application crashes and returns it without -AutoRollback' {
-        Stop-TestProcess -Id $script:app.Process.Id
+        Stop-TestProcess -Process $script:app.Process
         $out = Watch-DeploymentHealth -Path $script:config -DeploymentId 'pester-2' -Interval ([timespan]::FromMilliseconds(300)) -WarningVariable warnings
         $decision = $out | Where-Object { $_ -is [DeployOps.Engine.Health.HealthDecision] }
 
@@ -138,7 +138,7 @@ deployment:
 
     It 'rolls the watched deployment back on a Rollback verdict and says so' {
         (Invoke-RestMethod "$($script:url)/version" -TimeoutSec 10).version | Should -Be '2.0.0'
-        Stop-TestProcess -Id ([int](Get-Content (Join-Path $script:dir 'web1.pid')))
+        Stop-TestProcess -Id ([int](Get-Content (Join-Path $script:dir "web1.pid"))) -CommandLike "*DemoApp.dll*"
 
         $out = Watch-DeploymentHealth -Path $script:config -DeploymentId $script:bad.Id -Interval ([timespan]::FromMilliseconds(300)) `
             -AutoRollback -Confirm:$false -WarningVariable warnings -WarningAction SilentlyContinue
