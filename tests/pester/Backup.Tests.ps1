@@ -33,6 +33,7 @@ postgres:
   port: $($script:pg.Port)
   database: app
   username: $($script:pg.User)
+  connectTimeout: 30s           # the first connection on a loaded 2-core machine can take longer than the 5s default
   password: `${env:DEPLOYOPS_PESTER_PG_PASSWORD}
 backup:
   retention:
