@@ -36,7 +36,8 @@ try {
         Write-Host ("Drained: {0} in flight (threshold {1}) after {2:N0}s" -f $state.Drain.LastCount, $state.Drain.Threshold, $state.Drain.Elapsed.TotalSeconds)
     }
 
-    & $Work
+    # -WhatIf shows what would happen; the work itself (any command) must not run then.
+    if ($PSCmdlet.ShouldProcess($Path, 'Run the maintenance work')) { & $Work }
 }
 finally {
     # Always runs — also after Ctrl+C or a failed step. Exit switches off everything that is on and reports each failure.

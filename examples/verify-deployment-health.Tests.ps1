@@ -25,11 +25,19 @@ BeforeAll {
 }
 
 Describe "Deployment health over $Minutes minute(s)" {
+    # A gate passes only on evidence: every It below fails when the watch produced no samples or no decision.
     It 'took samples' {
-        $script:samples.Count | Should -BeGreaterThan 0
+        $script:samples.Count | Should -BeGreaterThan 0 -Because 'a watch that saw nothing proves nothing'
+    }
+
+    It 'reached a decision based on those samples' {
+        $script:decision | Should -Not -BeNullOrEmpty -Because 'Watch-DeploymentHealth returns a HealthDecision at the end of the window'
+        $script:decision.SampleCount | Should -BeGreaterThan 0 -Because 'the decision must rest on at least one sample'
     }
 
     It 'never reached a Rollback verdict' {
+        $script:samples.Count | Should -BeGreaterThan 0 -Because 'a watch that saw nothing proves nothing'
+        $script:decision | Should -Not -BeNullOrEmpty
         foreach ($sample in $script:samples) {
             $sample.Verdict | Should -Not -Be Rollback -Because "at T+$($sample.Elapsed): $($sample.Reasons -join '; ')"
         }
@@ -37,10 +45,15 @@ Describe "Deployment health over $Minutes minute(s)" {
     }
 
     It 'had enough evidence at the end of the window' {
+        $script:samples.Count | Should -BeGreaterThan 0 -Because 'a watch that saw nothing proves nothing'
+        $script:decision | Should -Not -BeNullOrEmpty
+        $script:decision.SampleCount | Should -BeGreaterThan 0
         $script:samples[-1].Verdict | Should -Not -Be Inconclusive -Because ($script:samples[-1].Reasons -join '; ')
+        $script:decision.Verdict | Should -Not -Be Inconclusive -Because ($script:decision.Reasons -join '; ')
     }
 
     It 'needs no investigation' {
+        $script:decision | Should -Not -BeNullOrEmpty
         $script:decision.Verdict | Should -Be Healthy -Because "decision record: $($script:decision.RecordPath)"
     }
 }

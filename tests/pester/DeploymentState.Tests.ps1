@@ -1,19 +1,23 @@
-# Get-Deployment, Get-DeploymentHistory and Unlock-Deployment against the embedded file store.
+# Get-Deployment, Get-DeploymentHistory and Unlock-Deployment against the embedded file store. Needs nothing installed.
+# Every It gets its own application folder (BeforeEach), so none depends on what another left behind.
 BeforeAll {
-    Import-Module $env:DEPLOYOPS_MODULE_PATH -Force
-    $script:dir = Join-Path ([System.IO.Path]::GetTempPath()) ("deployops-state-" + [guid]::NewGuid().ToString('N').Substring(0, 12))
-    New-Item -ItemType Directory -Path $script:dir | Out-Null
-    $script:config = Join-Path $script:dir 'deployops.yaml'
-    Set-Content -Path $script:config -Value "application: shop`nenvironment: prod`n"
-    $script:locks = Join-Path $script:dir '.deployops/locks'
-    $script:lockFile = Join-Path $script:locks 'shop-prod.lock'
+    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
+    Import-DeployOpsUnderTest
 }
 
 AfterAll {
-    Remove-Item -Recurse -Force $script:dir -ErrorAction SilentlyContinue
+    Remove-TestResources
 }
 
 Describe 'Deployment state' {
+    BeforeEach {
+        $script:dir = New-TestDirectory 'state'
+        $script:config = Join-Path $script:dir 'deployops.yaml'
+        Set-Content -Path $script:config -Value "application: shop`nenvironment: prod`n"
+        $script:locks = Join-Path $script:dir '.deployops/locks'
+        $script:lockFile = Join-Path $script:locks 'shop-prod.lock'
+    }
+
     It 'reports an idle application with an empty history' {
         $status = Get-Deployment -Path $script:config
         $status.Activity | Should -Be 'Idle'
@@ -36,9 +40,10 @@ Describe 'Deployment state' {
         # An exclusive FileStream is a real flock on Linux: the lock is held as a deployment would hold it.
         $held = [System.IO.File]::Open($script:lockFile, 'OpenOrCreate', 'ReadWrite', 'None')
         try {
+            # The pid of a process that has certainly exited: the lock's holder is gone.
             $sleeper = Start-Process -FilePath 'sleep' -ArgumentList '60' -PassThru
             Stop-Process -Id $sleeper.Id -Force
-            $sleeper.WaitForExit()
+            $sleeper.WaitForExit(10000) | Should -BeTrue
             $holder = @{
                 application = 'shop'; environment = 'prod'; deploymentId = 'ghost-1'; owner = 'alice'
                 host = [System.Environment]::MachineName; pid = $sleeper.Id; acquired = [DateTimeOffset]::UtcNow.ToString('O')

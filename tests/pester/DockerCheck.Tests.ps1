@@ -1,15 +1,13 @@
 #Requires -Version 7.4
-# The docker check kind through Test-PreDeployment. The unreachable case needs nothing; the passing case needs a
-# daemon at DOCKER_HOST or /var/run/docker.sock and is skipped with the reason when there is none.
-BeforeDiscovery {
-    $script:dockerHost = if ($env:DOCKER_HOST) { $env:DOCKER_HOST } else { 'unix:///var/run/docker.sock' }
-    $script:noDaemon = -not ($script:dockerHost -like 'tcp://*' -or (Test-Path ($script:dockerHost -replace '^unix://', '')))
-}
-
+# The docker check kind through Test-PreDeployment. The unreachable case needs nothing; the passing case runs against a
+# private containerd + dockerd started here (as the engine tests' DockerDaemonFixture does: no iptables, no bridge,
+# vfs storage, own sockets under /tmp). Needs root and docker.io + containerd (apt-get install -y docker.io); without
+# them the suite fails with that command.
 BeforeAll {
-    Import-Module $env:DEPLOYOPS_MODULE_PATH -Force
-    $script:root = Join-Path ([IO.Path]::GetTempPath()) ("deployops-pester-docker-" + [guid]::NewGuid().ToString('N'))
-    New-Item -ItemType Directory -Path $script:root | Out-Null
+    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
+    Import-DeployOpsUnderTest
+    $script:root = New-TestDirectory 'docker'
+    $script:docker = Start-TestDockerd
     $script:missingSocket = Join-Path $script:root 'no-daemon.sock'
     $script:config = Join-Path $script:root 'deployops.yaml'
     @"
@@ -21,13 +19,14 @@ checks:
     host: unix://$($script:missingSocket)
   - name: docker-local
     kind: docker
+    host: $($script:docker.Host)
     minFree: 1MB
     timeout: 10s
 "@ | Set-Content -Path $script:config
 }
 
 AfterAll {
-    Remove-Item $script:root -Recurse -Force -ErrorAction SilentlyContinue
+    Remove-TestResources
 }
 
 Describe 'docker check kind' {
@@ -38,10 +37,21 @@ Describe 'docker check kind' {
         $result.Message | Should -BeLike "*$($script:missingSocket)*DOCKER_HOST*"
     }
 
-    It 'passes against the local daemon' -Skip:$script:noDaemon {
+    It 'passes against a running daemon' {
         $result = Test-PreDeployment -Path $script:config -Name docker-local
         $result.Status | Should -Be 'Passed'
         $result.Data['apiVersion'] | Should -Not -BeNullOrEmpty
+    }
+
+    It 'uses DOCKER_HOST when the check names no host' {
+        $config = Join-Path (New-TestDirectory 'docker-env') 'deployops.yaml'
+        "application: x`nenvironment: y`nchecks:`n  - name: d`n    kind: docker`n    timeout: 10s`n" | Set-Content $config
+        $saved = $env:DOCKER_HOST
+        try {
+            $env:DOCKER_HOST = $script:docker.Host
+            (Test-PreDeployment -Path $config -Name d).Status | Should -Be 'Passed'
+        }
+        finally { $env:DOCKER_HOST = $saved }
     }
 
     It 'rejects a remote tcp host when the file is validated' {

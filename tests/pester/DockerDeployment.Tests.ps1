@@ -4,9 +4,9 @@
 # there stops in the deploy phase with DockerUnreachable and a Failed record, traffic untouched. Real containers
 # behind real nginx are covered by the engine tests (tests/DeployOps.Engine.Tests/DockerDeploy).
 BeforeAll {
-    Import-Module $env:DEPLOYOPS_MODULE_PATH -Force
-    $script:root = Join-Path ([IO.Path]::GetTempPath()) ("deployops-pester-dockerdeploy-" + [guid]::NewGuid().ToString('N'))
-    New-Item -ItemType Directory -Path $script:root | Out-Null
+    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
+    Import-DeployOpsUnderTest
+    $script:root = New-TestDirectory 'dockerdeploy'
     $script:socket = Join-Path $script:root 'no-daemon.sock'
     $script:upstream = Join-Path $script:root 'shop-upstream.conf'
     $script:config = Join-Path $script:root 'deployops.yaml'
@@ -32,7 +32,7 @@ deployment:
 }
 
 AfterAll {
-    Remove-Item $script:root -Recurse -Force -ErrorAction SilentlyContinue
+    Remove-TestResources
 }
 
 Describe 'Container deployments' {
@@ -48,6 +48,7 @@ Describe 'Container deployments' {
 
     It 'shows the container step in the -WhatIf plan and changes nothing' {
         $plan = @(Invoke-Deployment -Path $script:config -Version 2.0.0 -Strategy BlueGreen -WhatIf)
+        $plan.Phase | Should -Be @('before-deploy', 'deploy:blue', 'verify:blue', 'traffic:blue', 'post-verify', 'image-tags', 'after-deploy')
         $deploy = @($plan | Where-Object Phase -like 'deploy:*')
         $deploy.Count | Should -Be 1
         ($deploy[0].Details -join "`n") | Should -BeLike '*start: container -> run shop:2.0.0 as the * container on 127.0.0.1:1808? (host network)*'

@@ -1,31 +1,26 @@
-# Invoke-Rollback end to end through the staged module: an in-place (hotfix) deployment on one instance whose
-# steps write the deployed version to a file; a tiny HttpListener job stands in for the application's /health.
+#Requires -Version 7.4
+# Invoke-Rollback end to end through the staged module: an in-place (hotfix) deployment on one instance whose steps
+# write the deployed version to a file. A busybox httpd (a separate process, stopped by PID in AfterAll) stands in for
+# the application's /health. Needs busybox (apt-get install -y busybox-static); fails with that command without it.
 BeforeAll {
-    Import-Module $env:DEPLOYOPS_MODULE_PATH -Force
-    $script:dir = Join-Path ([System.IO.Path]::GetTempPath()) ("deployops-rollback-" + [guid]::NewGuid().ToString('N').Substring(0, 12))
-    New-Item -ItemType Directory -Path $script:dir | Out-Null
-    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-    $listener.Start(); $script:port = $listener.LocalEndpoint.Port; $listener.Stop()
-    # The listener is created here so AfterAll can close it: Stop-Job cannot interrupt a thread blocked in
-    # GetContext(), and waiting for it kept this suite from ever finishing.
-    $script:http = [System.Net.HttpListener]::new()
-    $script:http.Prefixes.Add("http://127.0.0.1:$($script:port)/")
-    $script:http.Start()
-    $script:app = Start-ThreadJob -ArgumentList $script:http -ScriptBlock {
-        param($http)
-        while ($http.IsListening) {
-            try { $context = $http.GetContext(); $context.Response.StatusCode = 200; $context.Response.Close() } catch { }
-        }
-    }
-    Start-Sleep -Milliseconds 500
-    $script:config = Join-Path $script:dir 'deployops.yaml'
-    $script:versionFile = Join-Path $script:dir 'current-version'
-    Set-Content -Path $script:config -Value @"
+    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
+    Import-DeployOpsUnderTest
+    $www = Join-Path (New-TestDirectory 'rollback-www') 'www'
+    New-Item -ItemType Directory -Path $www | Out-Null
+    Set-Content -Path (Join-Path $www 'health') -Value 'ok'
+    # Read-only fixture: no test stops or changes it.
+    $script:app = Start-StaticHttpServer -Root $www
+
+    # A fresh application folder; -Deploy runs the given versions through Invoke-Deployment -Strategy Hotfix in order.
+    function script:New-RollbackApp([string[]] $Deploy = @()) {
+        $dir = New-TestDirectory 'rollback'
+        $config = Join-Path $dir 'deployops.yaml'
+        Set-Content -Path $config -Value @"
 application: shop
 environment: pester
 deployment:
   instances:
-    - { name: web1, host: 127.0.0.1, port: $($script:port) }
+    - { name: web1, host: 127.0.0.1, port: $($script:app.Port) }
   readiness: { timeout: 10s, interval: 100ms }
   steps:
     start:
@@ -34,39 +29,45 @@ deployment:
 rollback:
   logPaths: [current-version]
 "@
+        $records = foreach ($version in $Deploy) {
+            $record = Invoke-Deployment -Path $config -Version $version -Strategy Hotfix -Confirm:$false
+            $record.Outcome | Should -Be 'Succeeded' -Because "deploying $version is the test's precondition"
+            $record
+        }
+        [pscustomobject]@{ Config = $config; VersionFile = (Join-Path $dir 'current-version'); Records = @($records) }
+    }
 }
 
 AfterAll {
-    if ($script:http) { $script:http.Close() }
-    if ($script:app) { $script:app | Wait-Job -Timeout 10 | Out-Null; Remove-Job $script:app -Force }
-    Remove-Item -Recurse -Force $script:dir -ErrorAction SilentlyContinue
+    Remove-TestResources
 }
 
 Describe 'Invoke-Rollback' {
     It 'says there is nothing to undo before the first deployment' {
-        { Invoke-Rollback -Path $script:config -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'RollbackNothingToUndo*'
+        $app = New-RollbackApp
+        { Invoke-Rollback -Path $app.Config -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'RollbackNothingToUndo*'
     }
 
     It 'shows the plan under -WhatIf and changes nothing' {
-        Invoke-Deployment -Path $script:config -Version 1.0.0 -Strategy Hotfix -Confirm:$false | Out-Null
-        $bad = Invoke-Deployment -Path $script:config -Version 2.0.0 -Strategy Hotfix -Confirm:$false
-        $bad.Outcome | Should -Be 'Succeeded'
-        (Get-Content $script:versionFile).Trim() | Should -Be '2.0.0'
+        $app = New-RollbackApp -Deploy 1.0.0, 2.0.0
+        (Get-Content $app.VersionFile).Trim() | Should -Be '2.0.0'
 
-        $plan = @(Invoke-Rollback -Path $script:config -WhatIf)
+        $plan = @(Invoke-Rollback -Path $app.Config -WhatIf)
         $plan.Phase | Should -Contain 'rollback:redeploy:web1'
-        (Get-Content $script:versionFile).Trim() | Should -Be '2.0.0'
-        (Get-Deployment -Path $script:config -Id $bad.Id).Outcome | Should -Be 'Succeeded'
+        (Get-Content $app.VersionFile).Trim() | Should -Be '2.0.0'
+        (Get-Deployment -Path $app.Config -Id $app.Records[-1].Id).Outcome | Should -Be 'Succeeded'
     }
 
     It 'redeploys the previous version, marks the deployment RolledBack and exits 0' {
-        $result = Invoke-Rollback -Path $script:config -Reason 'pester' -Confirm:$false
+        $app = New-RollbackApp -Deploy 1.0.0, 2.0.0
+        $result = Invoke-Rollback -Path $app.Config -Reason 'pester' -Confirm:$false
         $result.Status | Should -Be 'Succeeded'
         $result.ExitCode | Should -Be 0
+        $result.DeploymentId | Should -Be $app.Records[-1].Id
         $result.FromVersion | Should -Be '2.0.0'
         $result.ToVersion | Should -Be '1.0.0'
-        (Get-Content $script:versionFile).Trim() | Should -Be '1.0.0'
-        (Get-Deployment -Path $script:config -Id $result.DeploymentId).Outcome | Should -Be 'RolledBack'
+        (Get-Content $app.VersionFile).Trim() | Should -Be '1.0.0'
+        (Get-Deployment -Path $app.Config -Id $result.DeploymentId).Outcome | Should -Be 'RolledBack'
         Test-Path (Join-Path $result.IncidentDirectory 'incident.md') | Should -BeTrue
         $incident = Get-Content (Join-Path $result.IncidentDirectory 'incident.json') -Raw | ConvertFrom-Json
         $incident.toVersion | Should -Be '1.0.0'
@@ -75,7 +76,8 @@ Describe 'Invoke-Rollback' {
     }
 
     It 'refuses -DeploymentId and -ToVersion together' {
-        { Invoke-Rollback -Path $script:config -DeploymentId x -ToVersion 1.0.0 -Confirm:$false -ErrorAction Stop } |
+        $app = New-RollbackApp
+        { Invoke-Rollback -Path $app.Config -DeploymentId x -ToVersion 1.0.0 -Confirm:$false -ErrorAction Stop } |
             Should -Throw -ErrorId 'AmbiguousParameterSet*'
     }
 }

@@ -1,13 +1,13 @@
 #Requires -Version 7.4
 # Maintenance mode through the staged module: the flag-file mechanism needs nothing installed; the Redis part
-# starts its own redis-server on a free loopback port and is skipped (with the reason) when none is installed.
+# starts its own redis-server on a free loopback port and fails with the install command when none is installed.
 
 BeforeAll {
-    Import-Module $env:DEPLOYOPS_MODULE_PATH -Force
+    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
+    Import-DeployOpsUnderTest
 
     function New-MaintenanceConfig([string] $Extra = '') {
-        $dir = Join-Path ([IO.Path]::GetTempPath()) ("deployops-pester-maint-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
-        New-Item -ItemType Directory -Path $dir | Out-Null
+        $dir = New-TestDirectory 'maint'
         Set-Content -Path (Join-Path $dir 'deployops.yaml') -Value @"
 application: shop
 environment: pester
@@ -18,12 +18,10 @@ maintenance:
 "@
         $dir
     }
+}
 
-    function Get-FreePort {
-        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $listener.Start()
-        try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
-    }
+AfterAll {
+    Remove-TestResources
 }
 
 Describe 'Enter-/Exit-/Get-MaintenanceMode with a flag file' {
@@ -32,7 +30,6 @@ Describe 'Enter-/Exit-/Get-MaintenanceMode with a flag file' {
         $script:config = Join-Path $script:dir 'deployops.yaml'
         $script:flag = Join-Path $script:dir 'MAINTENANCE_MODE'
     }
-    AfterEach { Remove-Item -Recurse -Force $script:dir -ErrorAction SilentlyContinue }
 
     It 'is Off before anything happens' {
         $state = Get-MaintenanceMode -Path $script:config
@@ -98,35 +95,18 @@ Describe 'Enter-/Exit-/Get-MaintenanceMode with a flag file' {
 
 Describe 'Redis flag and Inconsistent detection' {
     BeforeAll {
-        $script:redisServer = (Get-Command redis-server -ErrorAction SilentlyContinue).Source
-        $script:redisCli = (Get-Command redis-cli -ErrorAction SilentlyContinue).Source
-        if ($script:redisServer -and $script:redisCli) {
-            $script:port = Get-FreePort
-            $script:redisDir = Join-Path ([IO.Path]::GetTempPath()) ("deployops-pester-redis-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
-            New-Item -ItemType Directory -Path $script:redisDir | Out-Null
-            $script:redis = Start-Process -FilePath $script:redisServer -PassThru -NoNewWindow `
-                -ArgumentList '--port', $script:port, '--bind', '127.0.0.1', '--dir', $script:redisDir, '--appendonly', 'no'
-            $deadline = (Get-Date).AddSeconds(10)
-            while ((& $script:redisCli -p $script:port ping 2>$null) -ne 'PONG' -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
-        }
-    }
-    AfterAll {
-        if ($script:redis) { Stop-Process -Id $script:redis.Id -ErrorAction SilentlyContinue }
-        if ($script:redisDir) { Remove-Item -Recurse -Force $script:redisDir -ErrorAction SilentlyContinue }
+        $script:redis = Start-TestRedis
     }
 
-    It 'names the mechanism that disagrees' -Skip:(-not (Get-Command redis-server -ErrorAction SilentlyContinue) -or -not (Get-Command redis-cli -ErrorAction SilentlyContinue)) {
-        $dir = New-MaintenanceConfig -Extra "redis:`n  endpoint: 127.0.0.1:$($script:port)"
-        try {
-            Add-Content -Path (Join-Path $dir 'deployops.yaml') -Value "  redis:`n    key: pester:maint"
-            $config = Join-Path $dir 'deployops.yaml'
-            (Enter-MaintenanceMode -Path $config -PassThru).Status | Should -Be 'On'
-            & $script:redisCli -p $script:port del pester:maint | Out-Null
-            $state = Get-MaintenanceMode -Path $config
-            $state.Status | Should -Be 'Inconsistent'
-            $state.Disagreement | Should -Match 'FlagFile is on but Redis is off'
-            (Exit-MaintenanceMode -Path $config -PassThru).Status | Should -Be 'Off'
-        }
-        finally { Remove-Item -Recurse -Force $dir -ErrorAction SilentlyContinue }
+    It 'names the mechanism that disagrees' {
+        $dir = New-MaintenanceConfig -Extra "redis:`n  endpoint: 127.0.0.1:$($script:redis.Port)"
+        Add-Content -Path (Join-Path $dir 'deployops.yaml') -Value "  redis:`n    key: pester:maint"
+        $config = Join-Path $dir 'deployops.yaml'
+        (Enter-MaintenanceMode -Path $config -PassThru).Status | Should -Be 'On'
+        & $script:redis.Cli -p $script:redis.Port del pester:maint | Out-Null
+        $state = Get-MaintenanceMode -Path $config
+        $state.Status | Should -Be 'Inconsistent'
+        $state.Disagreement | Should -Match 'FlagFile is on but Redis is off'
+        (Exit-MaintenanceMode -Path $config -PassThru).Status | Should -Be 'Off'
     }
 }

@@ -1,16 +1,15 @@
 #Requires -Version 7.4
 # Drives the staged module as an admin would. Run by build.ps1 -Test / build.sh test where pwsh and Pester 5 exist.
 BeforeAll {
-    Import-Module $env:DEPLOYOPS_MODULE_PATH -Force
-    $script:root = Join-Path ([IO.Path]::GetTempPath()) ("deployops-pester-" + [guid]::NewGuid().ToString('N'))
-    New-Item -ItemType Directory -Path $script:root | Out-Null
+    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
+    Import-DeployOpsUnderTest
+    $script:root = New-TestDirectory 'precheck'
 
     # A port that is listening (this process) and one that is not.
     $script:listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
     $script:listener.Start()
     $script:openPort = $script:listener.LocalEndpoint.Port
-    $probe = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-    $probe.Start(); $script:closedPort = $probe.LocalEndpoint.Port; $probe.Stop()
+    $script:closedPort = Get-FreePort
 
     $env:DEPLOYOPS_PESTER_SECRET = 'pester-planted-secret-value-0123456789-abcdefghijklmnopqrstuvwxyz'
     $script:config = Join-Path $script:root 'deployops.yaml'
@@ -50,7 +49,7 @@ checks:
 
 AfterAll {
     $script:listener.Stop()
-    Remove-Item $script:root -Recurse -Force -ErrorAction SilentlyContinue
+    Remove-TestResources
     Remove-Item Env:DEPLOYOPS_PESTER_SECRET -ErrorAction SilentlyContinue
 }
 

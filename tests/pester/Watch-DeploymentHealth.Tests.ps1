@@ -1,47 +1,12 @@
 #Requires -Version 7.4
-# Watch-DeploymentHealth against the demo application started as a real process (needs the dotnet SDK or runtime).
+# Watch-DeploymentHealth against the demo application started as a real process (needs the dotnet runtime; the demo
+# app comes from DEPLOYOPS_DEMOAPP_DLL or is built into a temp folder, never into the source tree).
 BeforeAll {
-    Import-Module $env:DEPLOYOPS_MODULE_PATH -Force
+    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
+    Import-DeployOpsUnderTest
+    Get-DemoAppDll | Out-Null
 
-    $script:root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-    $script:dotnet = Get-Command dotnet -ErrorAction SilentlyContinue
-    $script:demoDll = $null
-    if ($script:dotnet) {
-        # Built once by Invoke-PesterSuites.ps1 / the build scripts (DEPLOYOPS_DEMOAPP_DLL); run on its own, the suite
-        # builds it into a temporary folder (--artifacts-path keeps obj/ out of examples/).
-        $script:demoDll = $env:DEPLOYOPS_DEMOAPP_DLL
-        if (-not $script:demoDll -or -not (Test-Path $script:demoDll)) {
-            $out = Join-Path $TestDrive 'demo'
-            & dotnet build (Join-Path $script:root 'examples/DemoApp/DemoApp.csproj') -c Release -o (Join-Path $out 'bin') `
-                --artifacts-path (Join-Path $out 'artifacts') --nologo -v quiet | Out-Null
-            $script:demoDll = Join-Path $out 'bin/DemoApp.dll'
-        }
-    }
-
-    function Get-FreePort {
-        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $listener.Start()
-        try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
-    }
-
-    function Start-DemoApp {
-        $port = Get-FreePort
-        $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet', "`"$script:demoDll`" --urls http://127.0.0.1:$port")
-        $psi.UseShellExecute = $false
-        $psi.RedirectStandardOutput = $true
-        $psi.RedirectStandardError = $true
-        $psi.Environment['DEMO_VERSION'] = 'pester'
-        $process = [System.Diagnostics.Process]::Start($psi)
-        $deadline = (Get-Date).AddSeconds(30)
-        while ((Get-Date) -lt $deadline) {
-            try { Invoke-RestMethod "http://127.0.0.1:$port/health" -TimeoutSec 2 | Out-Null; break } catch { Start-Sleep -Milliseconds 200 }
-        }
-        [pscustomobject]@{ Process = $process; Url = "http://127.0.0.1:$port" }
-    }
-
-    function New-HealthConfig([string] $Url) {
-        $dir = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
-        New-Item -ItemType Directory $dir | Out-Null
+    function script:New-HealthConfig([string] $Url, [string] $Directory = (New-TestDirectory 'health'), [string] $Extra = '') {
         @"
 application: demo
 environment: pester
@@ -53,61 +18,78 @@ health:
   scrape:
     targets: [app]
   probes: [app]
-"@ | Set-Content (Join-Path $dir 'deployops.yaml')
-        Join-Path $dir 'deployops.yaml'
+$Extra
+"@ | Set-Content (Join-Path $Directory 'deployops.yaml')
+        Join-Path $Directory 'deployops.yaml'
     }
-}
 
-Describe 'Watch-DeploymentHealth' {
-    BeforeEach {
-        if (-not $script:demoDll -or -not (Test-Path $script:demoDll)) {
-            Set-ItResult -Skipped -Because 'the dotnet SDK is needed to build and run examples/DemoApp'
-            return
-        }
-        $script:app = Start-DemoApp
-        $script:config = New-HealthConfig $script:app.Url
-        # Steady real traffic, the evidence the error-rate and latency rules need.
-        $script:load = Start-ThreadJob -ArgumentList $script:app.Url -ScriptBlock {
-            param($url)
-            while ($true) {
+    # Steady real traffic (the evidence the error-rate and latency rules need) from a thread job that stops on a flag;
+    # every request is bounded by -TimeoutSec, so stopping it is bounded too.
+    function script:Start-Load([string] $Url) {
+        $flag = [hashtable]::Synchronized(@{ Stop = $false })
+        $job = Start-ThreadJob -ArgumentList $Url, $flag -ScriptBlock {
+            param($url, $flag)
+            while (-not $flag.Stop) {
                 try { Invoke-WebRequest "$url/api/work" -TimeoutSec 2 | Out-Null } catch { Start-Sleep -Milliseconds 100 }
                 Start-Sleep -Milliseconds 20
             }
         }
+        [pscustomobject]@{ Job = $job; Flag = $flag }
+    }
+    function script:Stop-Load($Load) {
+        if (-not $Load) { return }
+        $Load.Flag.Stop = $true
+        Wait-Job $Load.Job -Timeout 15 | Out-Null
+        Remove-Job $Load.Job -Force
+    }
+}
+
+AfterAll {
+    Remove-TestResources
+}
+
+Describe 'Watch-DeploymentHealth' {
+    BeforeEach {
+        $script:app = Start-DemoApp
+        $script:config = New-HealthConfig $script:app.Url
+        $script:load = Start-Load $script:app.Url
         Start-Sleep -Milliseconds 500
     }
 
     AfterEach {
-        if ($script:load) { Stop-Job $script:load; Remove-Job $script:load -Force }
-        if ($script:app -and -not $script:app.Process.HasExited) { $script:app.Process.Kill(); $script:app.Process.WaitForExit(10000) | Out-Null }
+        Stop-Load $script:load
+        Stop-TestProcess -Process $script:app.Process
     }
 
     It 'emits a HealthSample per interval and a Healthy decision for a healthy application' {
-        $out = Watch-DeploymentHealth -Path $script:config -DeploymentId 'pester-1' -Duration ([timespan]::FromSeconds(3)) -Interval ([timespan]::FromMilliseconds(500))
+        $out = Watch-DeploymentHealth -Path $script:config -DeploymentId 'pester-1' -Duration ([timespan]::FromSeconds(4)) -Interval ([timespan]::FromMilliseconds(500))
         $samples = @($out | Where-Object { $_ -is [DeployOps.Engine.Health.HealthSample] })
         $decision = $out | Where-Object { $_ -is [DeployOps.Engine.Health.HealthDecision] }
 
-        $samples.Count | Should -BeGreaterOrEqual 4
+        # One sample per interval; a collection that overruns its interval (a loaded machine) restarts the schedule,
+        # so the count is at most Duration/Interval and at least 2 in 4 seconds.
+        $samples.Count | Should -BeGreaterOrEqual 2
+        $samples.Count | Should -BeLessOrEqual 8
+        $samples.Sequence | Should -Be (1..$samples.Count)
         $samples.Verdict | Should -Not -Contain 'Rollback'
         $samples[-1].Verdict | Should -Be 'Healthy'
         $decision.Verdict | Should -Be 'Healthy'
+        $decision.SampleCount | Should -Be $samples.Count
+        $decision.RollbackTriggered | Should -BeFalse
         $samples[-1].Phase | Should -Be 'early'
         Join-Path (Split-Path $script:config) '.deployops/deployments/pester-1/health-samples.jsonl' | Should -Exist
     }
 
-    It 'stops on a Rollback verdict when the application crashes, and says automatic rollback is not available yet' {
-        $watch = {
-            Watch-DeploymentHealth -Path $script:config -DeploymentId 'pester-2' -Interval ([timespan]::FromMilliseconds(300)) -AutoRollback -WarningVariable warnings -WarningAction SilentlyContinue
-            $script:warnings = $warnings
-        }
-        $script:app.Process.Kill(); $script:app.Process.WaitForExit(10000) | Out-Null
-        $out = & $watch
+    It 'stops on a Rollback verdict when the application crashes and returns it without -AutoRollback' {
+        Stop-TestProcess -Process $script:app.Process
+        $out = Watch-DeploymentHealth -Path $script:config -DeploymentId 'pester-2' -Interval ([timespan]::FromMilliseconds(300)) -WarningVariable warnings
         $decision = $out | Where-Object { $_ -is [DeployOps.Engine.Health.HealthDecision] }
 
         $decision.Verdict | Should -Be 'Rollback'
         $decision.Rule | Should -Be 'crash'
         $decision.RecordPath | Should -Exist
-        ($script:warnings -join "`n") | Should -Match 'not yet available'
+        $decision.RollbackTriggered | Should -BeFalse
+        $warnings | Should -BeNullOrEmpty
     }
 
     It 'replays a recording to the same verdicts' {
@@ -125,5 +107,50 @@ Describe 'Watch-DeploymentHealth' {
     It 'rejects a deployment id that is not a folder name' {
         { Watch-DeploymentHealth -Path $script:config -DeploymentId '../escape' -Duration ([timespan]::FromSeconds(1)) } |
             Should -Throw -ErrorId 'HealthDeploymentIdInvalid*'
+    }
+}
+
+Describe 'Watch-DeploymentHealth -AutoRollback' {
+    BeforeAll {
+        # An in-place (hotfix) deployment whose steps run the demo app at the deployed version on one port:
+        # 1.0.0, then 2.0.0, which then crashes.
+        $script:dir = New-TestDirectory 'autorollback'
+        New-DemoAppScript -Directory $script:dir | Out-Null
+        $script:port = Get-FreePort
+        $script:url = "http://127.0.0.1:$($script:port)"
+        $script:config = New-HealthConfig -Url $script:url -Directory $script:dir -Extra @"
+deployment:
+  instances:
+    - { name: web1, host: 127.0.0.1, port: $($script:port) }
+  readiness: { timeout: 90s, interval: 200ms }
+  steps:
+    stop:
+      - { name: stop, command: "bash ./app.sh stop web1" }
+    start:
+      - { name: start, command: "bash ./app.sh start web1 {port} {version}" }
+"@
+        foreach ($version in '1.0.0', '2.0.0') {
+            $record = Invoke-Deployment -Path $script:config -Version $version -Strategy Hotfix -Confirm:$false
+            $record.Outcome | Should -Be 'Succeeded' -Because "deploying $version is the precondition"
+        }
+        $script:bad = $record
+    }
+
+    It 'rolls the watched deployment back on a Rollback verdict and says so' {
+        (Invoke-RestMethod "$($script:url)/version" -TimeoutSec 10).version | Should -Be '2.0.0'
+        Stop-TestProcess -Id ([int](Get-Content (Join-Path $script:dir "web1.pid"))) -CommandLike "*DemoApp.dll*"
+
+        $out = Watch-DeploymentHealth -Path $script:config -DeploymentId $script:bad.Id -Interval ([timespan]::FromMilliseconds(300)) `
+            -AutoRollback -Confirm:$false -WarningVariable warnings -WarningAction SilentlyContinue
+        $decision = $out | Where-Object { $_ -is [DeployOps.Engine.Health.HealthDecision] }
+
+        $decision.Verdict | Should -Be 'Rollback'
+        $decision.Rule | Should -Be 'crash'
+        $decision.DeploymentId | Should -Be $script:bad.Id
+        $decision.RollbackTriggered | Should -BeTrue
+        ($warnings -join "`n") | Should -Match "Automatic rollback of $($script:bad.Id): Succeeded \(2\.0\.0 -> 1\.0\.0\)"
+        ($warnings -join "`n") | Should -Not -Match 'not yet available'
+        (Get-Deployment -Path $script:config -Id $script:bad.Id).Outcome | Should -Be 'RolledBack'
+        (Invoke-RestMethod "$($script:url)/version" -TimeoutSec 10).version | Should -Be '1.0.0'
     }
 }
