@@ -24,6 +24,10 @@ public sealed class StepContext
     public string? Instance { get; }
     public string? Host { get; }
     public int? Port { get; }
+    /// <summary>The application name for {app} (deployment.docker texts only; elsewhere {app} is left as it is).</summary>
+    public string? App { get; private init; }
+
+    internal StepContext WithApp(string application) => new(Version, PreviousVersion, Slot, Instance, Host, Port) { App = application };
 
     /// <summary>The same values as environment variables for command steps (DEPLOYOPS_VERSION, …).</summary>
     internal IReadOnlyDictionary<string, string> Variables() => new Dictionary<string, string>
@@ -40,8 +44,14 @@ public sealed class StepContext
     /// The placeholder values exactly as {name} renders them, as the variables bash/sh commands read them through
     /// (DEPLOYOPS_TEMPLATE_VERSION, …). Set after the step's own env, so a step cannot redirect a placeholder.
     /// </summary>
-    internal IReadOnlyDictionary<string, string> TemplateVariables() =>
-        StepTemplate.Names.ToDictionary(StepTemplate.VariableFor, Value, StringComparer.Ordinal);
+    internal IReadOnlyDictionary<string, string> TemplateVariables()
+    {
+        var variables = StepTemplate.Names.ToDictionary(StepTemplate.VariableFor, Value, StringComparer.Ordinal);
+        if (App is not null) variables[StepTemplate.VariableFor("app")] = App;
+        return variables;
+    }
+
+    internal bool Knows(string name) => name != "app" || App is not null;
 
     /// <summary>The value a placeholder stands for ({instance} falls back to the slot).</summary>
     internal string Value(string name) => name switch
@@ -52,6 +62,7 @@ public sealed class StepContext
         "instance" => Instance ?? Slot ?? "",
         "port" => Port?.ToString(CultureInfo.InvariantCulture) ?? "",
         "host" => Host ?? "",
+        "app" => App ?? "{app}",
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown placeholder"),
     };
 }
@@ -82,12 +93,14 @@ public static partial class StepTemplate
 {
     public static readonly IReadOnlyList<string> Names = new[] { "version", "previousVersion", "slot", "instance", "port", "host" };
 
+    // {app} (the application name) is a placeholder of deployment.docker texts only (see StepContext.App).
+
     public const string RawPrefix = "raw:";
 
-    [GeneratedRegex(@"\{(raw:)?(version|previousVersion|slot|instance|port|host)\}")]
+    [GeneratedRegex(@"\{(raw:)?(version|previousVersion|slot|instance|port|host|app)\}")]
     private static partial Regex Placeholder();
 
-    [GeneratedRegex(@"\{raw:(version|previousVersion|slot|instance|port|host)\}")]
+    [GeneratedRegex(@"\{raw:(version|previousVersion|slot|instance|port|host|app)\}")]
     private static partial Regex RawPlaceholder();
 
     /// <summary>The environment variable a bash/sh command reads a placeholder's value from.</summary>
@@ -115,9 +128,11 @@ public static partial class StepTemplate
         if (matches.Count == 0) return text;
         return syntax switch
         {
-            TemplateSyntax.Text => Placeholder().Replace(text, m => context.Value(m.Groups[2].Value)),
-            TemplateSyntax.Path => Placeholder().Replace(text, m => m.Groups[1].Success ? context.Value(m.Groups[2].Value) : PathSegment(m.Groups[2].Value, context)),
-            TemplateSyntax.Url => Placeholder().Replace(text, m => m.Groups[1].Success ? context.Value(m.Groups[2].Value) : UrlValue(m.Groups[2].Value, context)),
+            TemplateSyntax.Text => Placeholder().Replace(text, m => !context.Knows(m.Groups[2].Value) ? m.Value : context.Value(m.Groups[2].Value)),
+            TemplateSyntax.Path => Placeholder().Replace(text, m => !context.Knows(m.Groups[2].Value) ? m.Value
+                : m.Groups[1].Success ? context.Value(m.Groups[2].Value) : PathSegment(m.Groups[2].Value, context)),
+            TemplateSyntax.Url => Placeholder().Replace(text, m => !context.Knows(m.Groups[2].Value) ? m.Value
+                : m.Groups[1].Success ? context.Value(m.Groups[2].Value) : UrlValue(m.Groups[2].Value, context)),
             TemplateSyntax.PosixShell => Quoted(text, matches, context, PosixQuoting.Instance),
             TemplateSyntax.PowerShell => Quoted(text, matches, context, PowerShellQuoting.Instance),
             TemplateSyntax.Sql => Quoted(text, matches, context, SqlQuoting.Instance),
@@ -162,7 +177,8 @@ public static partial class StepTemplate
             for (; position < m.Index; position++) lexer.Advance(text, position);
             var name = m.Groups[2].Value;
             position = m.Index + m.Length;
-            lexer.Emitted.Append(m.Groups[1].Success ? context.Value(name) : quoting.Quote(name, context.Value(name), lexer));
+            if (!context.Knows(name)) lexer.Emitted.Append(m.Value);
+            else lexer.Emitted.Append(m.Groups[1].Success ? context.Value(name) : quoting.Quote(name, context.Value(name), lexer));
         }
         return lexer.Finish(text, position);
     }
