@@ -226,7 +226,7 @@ public sealed class CommandInjectionTests : IDisposable
 
         var error = Assert.Single(errors);
         Assert.Equal("deployment.slots.blue.host", error.Path);
-        Assert.Equal(7, error.Line);
+        Assert.Equal(6, error.Line);
         Assert.Equal(temp.Path, error.File);
         Assert.True(error.Column > 1);
         Assert.Contains("host", error.Message);

@@ -60,7 +60,7 @@ public sealed class TemplateQuotingTests : IDisposable
                 Command = Pwsh,
                 Arguments = new[] { "-NoProfile", "-NonInteractive", "-Command", command },
                 WorkingDirectory = _tmp,
-                Timeout = TimeSpan.FromSeconds(60),
+                Timeout = TimeSpan.FromSeconds(180),
             }, null, CancellationToken.None);
 
             Assert.True(result.Succeeded, $"{value}: {command}\n{result.Output}");
@@ -235,7 +235,7 @@ public sealed class TemplateQuotingTests : IDisposable
     public async Task Git_runs_with_an_argument_list_so_paths_and_arguments_with_spaces_and_quotes_work()
     {
         using var git = new GitSandbox();
-        var hostile = Path.Combine(git.Root, $"it's a \"repo\" $(touch {Pwned}) `x`");
+        var hostile = Path.Combine(git.Root, "it's a \"repo\" $(touch PWNED) `touch PWNED` ;touch PWNED");
         Directory.Move(git.Clone, hostile);
         var cli = new GitCli(hostile);
 
@@ -246,6 +246,7 @@ public sealed class TemplateQuotingTests : IDisposable
         Assert.Matches("^[0-9a-f]{40}$", head);
         Assert.Equal("subject: initial | it's \"quoted\" $(touch x) ;", format);
         Assert.Equal(hostile, top);
-        Assert.False(File.Exists(Pwned));
+        Assert.False(File.Exists(Path.Combine(hostile, "PWNED")));
+        Assert.False(File.Exists(Path.Combine(git.Root, "PWNED")));
     }
 }

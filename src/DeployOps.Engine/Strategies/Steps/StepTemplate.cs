@@ -74,7 +74,7 @@ public enum TemplateSyntax
     Text,
     /// <summary>A bash or sh command line: the value is read from a DEPLOYOPS_TEMPLATE_* variable, never parsed as code.</summary>
     PosixShell,
-    /// <summary>A pwsh command line: the value as a PowerShell string literal ('…' with quotes doubled, or escaped inside "…").</summary>
+    /// <summary>A pwsh command line: the value as a PowerShell string literal ('…' with quotes doubled; $('…') inside "…").</summary>
     PowerShell,
     /// <summary>A file or folder path: every value must stay one path segment (no separator, not . or ..).</summary>
     Path,
@@ -302,7 +302,7 @@ public static partial class StepTemplate
         }
     }
 
-    /// <summary>pwsh: the value as a literal string; ' and the typographic single quotes are doubled.</summary>
+    /// <summary>pwsh: the value as a literal string; ' and the typographic single quotes are doubled. Inside "…" it is $('…').</summary>
     private sealed class PowerShellQuoting : Quoting
     {
         public static readonly PowerShellQuoting Instance = new();
@@ -316,13 +316,8 @@ public static partial class StepTemplate
             switch (lexer.State)
             {
                 case QuoteState.Double:
-                    var escaped = new StringBuilder();
-                    foreach (var c in value)
-                    {
-                        if (c is '`' or '$' || DoubleQuotes.Contains(c)) escaped.Append('`');
-                        escaped.Append(c);
-                    }
-                    return escaped.ToString();
+                    // A subexpression holding a single-quoted literal: nothing in it is expanded or escaped.
+                    return "$('" + DoubleSingleQuotes(value) + "')";
                 case QuoteState.Single:
                     return DoubleSingleQuotes(value);
                 case QuoteState.LineComment or QuoteState.BlockComment:
