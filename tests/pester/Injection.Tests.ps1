@@ -35,13 +35,16 @@ deployment:
     ) {
         $before = Test-Path -LiteralPath '/tmp/x'
         $err = $null
-        $result = Invoke-Deployment -Path $script:config -Version $Version -WhatIf -ErrorAction SilentlyContinue -ErrorVariable err
+        $result = $null
+        try { $result = Invoke-Deployment -Path $script:config -Version $Version -WhatIf -ErrorAction Stop }
+        catch { $err = $_ }
 
         $result | Should -BeNullOrEmpty
         $err | Should -Not -BeNullOrEmpty
-        $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidVersion*'
-        $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
-        $err[0].TargetObject | Should -Be $Version
+        $err.FullyQualifiedErrorId | Should -BeLike 'InvalidVersion*'
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err.TargetObject | Should -Be $Version
+        "$err" | Should -BeLike "Invalid -Version*"
         (Test-Path -LiteralPath '/tmp/x') | Should -Be $before
         Test-Path -LiteralPath (Join-Path ([IO.Path]::GetTempPath()) 'deployops-pester-pwned') | Should -BeFalse
         Test-Path -LiteralPath $script:log | Should -BeFalse
@@ -49,9 +52,8 @@ deployment:
     }
 
     It 'Invoke-Rollback -ToVersion with a hostile version fails with InvalidVersion under -WhatIf' {
-        $err = $null
-        Invoke-Rollback -Path $script:config -ToVersion '1.0;touch /tmp/x' -WhatIf -ErrorAction SilentlyContinue -ErrorVariable err
-        $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidVersion*'
+        { Invoke-Rollback -Path $script:config -ToVersion '1.0;touch /tmp/x' -WhatIf -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidVersion*'
         Get-ChildItem -Path $script:root -Recurse -Force | Where-Object Name -ne 'deployops.yaml' | Should -BeNullOrEmpty
     }
 

@@ -33,14 +33,12 @@ public static partial class Identifiers
     {
         if (string.IsNullOrEmpty(version)) return "a version is required";
         if (version.Length > MaxVersionLength) return $"it is {version.Length} characters long (at most {MaxVersionLength})";
-        if (version.IndexOfAny(new[] { '\n', '\r' }) >= 0) return "it contains a line break";
-        if (version.IndexOfAny(new[] { '/', '\\' }) >= 0) return "it contains a path separator";
+        var bad = version.FirstOrDefault(c => !(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '+' or '-'));
+        if (bad is '\n' or '\r') return "it contains a line break";
+        if (bad is '/' or '\\') return $"it contains a path separator ('{bad}')";
+        if (bad != default) return $"it contains '{Printable(bad)}'";
         if (version[0] is '-' or '.') return $"it starts with '{version[0]}'";
-        if (!VersionPattern().IsMatch(version))
-        {
-            var bad = version.First(c => !(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '+' or '-'));
-            return $"it contains '{Printable(bad)}'";
-        }
+        if (!VersionPattern().IsMatch(version)) return "it is not of the form [A-Za-z0-9_+][A-Za-z0-9._+-]*";
         return null;
     }
 
