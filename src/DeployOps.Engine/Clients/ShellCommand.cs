@@ -7,6 +7,11 @@ namespace DeployOps.Engine.Clients;
 internal sealed class ShellCommandSpec
 {
     public required string Command { get; init; }
+    /// <summary>
+    /// When set, <see cref="Command"/> is a program started directly with these arguments (ProcessStartInfo.ArgumentList):
+    /// no shell parses anything, so arguments need no quoting. <see cref="Shell"/> is ignored.
+    /// </summary>
+    public IReadOnlyList<string>? Arguments { get; init; }
     /// <summary>bash (default), sh or pwsh.</summary>
     public string Shell { get; init; } = "bash";
     public string? WorkingDirectory { get; init; }
@@ -100,7 +105,9 @@ internal static class ShellCommand
             return new ShellCommandResult(timedOut ? null : process.ExitCode, timedOut, clock.Elapsed, output.ToString(), tail.ToList());
     }
 
-    private static (string File, string[] Args) ShellArguments(ShellCommandSpec spec) => spec.Shell.ToLowerInvariant() switch
+    private static (string File, IReadOnlyList<string> Args) ShellArguments(ShellCommandSpec spec) => spec.Arguments is { } direct
+        ? (spec.Command, direct)
+        : spec.Shell.ToLowerInvariant() switch
     {
         "pwsh" => ("pwsh", new[] { "-NoProfile", "-NonInteractive", "-Command", spec.Command }),
         "sh" => ("/bin/sh", new[] { "-c", spec.Command }),

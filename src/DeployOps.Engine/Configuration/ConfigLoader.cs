@@ -45,7 +45,52 @@ public static class ConfigLoader
     public static ConfigInspection Inspect(string path, Func<string, string?>? environment = null)
     {
         var (config, errors) = Read(path, environment);
-        return new ConfigInspection(Path.GetFullPath(path), errors.Count == 0 ? config : null, errors);
+        return new ConfigInspection(Path.GetFullPath(path), errors.Count == 0 ? config : null, errors, RawPlaceholderWarnings(Path.GetFullPath(path)));
+    }
+
+    /// <summary>
+    /// One warning per {raw:name} placeholder under deployment: (steps, docker): the value goes into a command, path,
+    /// URL or SQL statement without quoting, which is an injection risk the author must have meant.
+    /// </summary>
+    public static IReadOnlyList<ConfigError> RawPlaceholderWarnings(string path)
+    {
+        var warnings = new List<ConfigError>();
+        var stream = new YamlStream();
+        try
+        {
+            using var reader = new StreamReader(path);
+            stream.Load(reader);
+        }
+        catch (Exception ex) when (ex is YamlException or ArgumentException or InvalidOperationException or IOException)
+        {
+            return warnings;
+        }
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root) return warnings;
+        void Walk(YamlNode node, string keyPath)
+        {
+            switch (node)
+            {
+                case YamlScalarNode scalar:
+                    foreach (var raw in Strategies.Steps.StepTemplate.RawPlaceholders(scalar.Value))
+                        warnings.Add(new ConfigError(path, (int)scalar.Start.Line, (int)scalar.Start.Column, keyPath,
+                            $"{raw} inserts the value without quoting or validation for its context (shell, path, URL, SQL); " +
+                            "use the quoted placeholder unless the raw text is really intended"));
+                    break;
+                case YamlMappingNode mapping:
+                    foreach (var (key, value) in mapping.Children)
+                    {
+                        var name = key is YamlScalarNode k ? k.Value ?? "" : key.ToString();
+                        Walk(value, keyPath.Length == 0 ? name : $"{keyPath}.{name}");
+                    }
+                    break;
+                case YamlSequenceNode sequence:
+                    for (var i = 0; i < sequence.Children.Count; i++) Walk(sequence.Children[i], $"{keyPath}[{i}]");
+                    break;
+            }
+        }
+        foreach (var (key, value) in root.Children)
+            if (key is YamlScalarNode { Value: "deployment" }) Walk(value, "deployment");
+        return warnings;
     }
 
     private static (ConfigModel? Config, IReadOnlyList<ConfigError> Errors) Read(string path, Func<string, string?>? environment)

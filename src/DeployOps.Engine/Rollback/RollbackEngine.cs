@@ -28,6 +28,8 @@ public static class RollbackEngine
     public static async Task<RollbackResult?> RollbackAsync(ConfigModel config, RollbackOptions options, IOutputSink sink,
         CancellationToken cancellationToken)
     {
+        // Before anything is opened or planned (also under -WhatIf): the version becomes paths, tags and names.
+        if (options.ToVersion is not null) Security.Identifiers.ValidateVersion(options.ToVersion, "-ToVersion");
         var clock = Stopwatch.StartNew();
         var start = DateTimeOffset.UtcNow;
         var redactor = config.Redactor;
@@ -35,7 +37,8 @@ public static class RollbackEngine
         var subject = $"{config.Application}/{config.Environment}";
         await using var store = DeploymentStore.Open(config);
         var record = await FindTargetAsync(store, options, cancellationToken).ConfigureAwait(false);
-        var toVersion = await VersionToRestoreAsync(store, record, options, cancellationToken).ConfigureAwait(false);
+        var toVersion = Security.Identifiers.ValidateVersion(
+            await VersionToRestoreAsync(store, record, options, cancellationToken).ConfigureAwait(false), "version to restore");
         var strategy = Enum.Parse<DeploymentStrategy>(record.Strategy, ignoreCase: true);
         var decisionPath = options.DecisionRecordPath ?? record.DecisionRecordPath;
 

@@ -34,6 +34,8 @@ public static class DeploymentEngine
     {
         if (string.IsNullOrWhiteSpace(options.Version))
             throw new DeployOpsException(ErrorIds.DeploymentNotConfigured, ErrorKind.InvalidArgument, "a version is required", null);
+        // Before anything is opened, planned or run (also under -WhatIf): the version becomes paths, tags and names.
+        Security.Identifiers.ValidateVersion(options.Version, "-Version");
         var strategy = options.Strategy ?? config.Deployment.Strategy;
         var log = new DeploymentLog(null, config.Redactor);
         using var _ = log;
@@ -89,6 +91,10 @@ public static class DeploymentEngine
                 $"No interrupted deployment of {config.Application}/{config.Environment} to resume", null);
         var record = await store.GetAsync(id, cancellationToken).ConfigureAwait(false)
             ?? throw new DeployOpsException(ErrorIds.DeploymentNotFound, ErrorKind.ObjectNotFound, $"No deployment {id} in {store.Location}", id);
+        // A journal written before versions were validated (or edited by hand) must not smuggle a version in.
+        Security.Identifiers.ValidateVersion(record.Version, $"version of deployment {id}");
+        if (record.PreviousVersion is { Length: > 0 } recordedPrevious)
+            Security.Identifiers.ValidateVersion(recordedPrevious, $"previous version of deployment {id}");
         var subject = $"{config.Application}/{config.Environment}";
         var what = $"Resume deployment {id} ({record.Version}, {record.Strategy}) after phase {record.LastCompletedPhase ?? "(none)"}";
         var audit = AuditLog.For(config);

@@ -99,7 +99,15 @@ public sealed class DeploymentSettings
 
     private static DeploymentTarget ReadTarget(string name, ConfigMap map)
     {
+        // Hosts and names go into nginx server directives, URLs, container names and paths: only their documented
+        // character sets are accepted, so no value can end a directive or a URL authority.
         var host = map.String("host", "127.0.0.1");
+        if (Security.Identifiers.HostProblem(host) is { } hostProblem) map.Error("host", hostProblem);
+        if (Security.Identifiers.NameProblem(name) is { } nameProblem)
+        {
+            if (map.Has("name")) map.Error("name", $"'{Security.Identifiers.Printable(name)}': {nameProblem}");
+            else map.ErrorHere($"slot name '{Security.Identifiers.Printable(name)}': {nameProblem}");
+        }
         var port = map.Int("port", 0, 1, 65535);
         if (!map.Has("port")) map.ErrorHere($"'{name}' needs a port");
         map.Finish();

@@ -101,6 +101,21 @@ public sealed class NginxRouter : ITrafficRouter
         if (backends.Count == 0 || backends.All(b => b.Weight <= 0))
             throw new DeployOpsException(ErrorIds.TrafficConfigInvalid, ErrorKind.InvalidArgument,
                 "refusing to write an upstream where no backend takes traffic", Target);
+        // Every value written into the file must stay inside its server directive (and its trailing comment).
+        foreach (var b in backends)
+        {
+            var problem = Security.Identifiers.HostProblem(b.Host) is { } hostProblem ? $"host {hostProblem}"
+                : b.Port is < 1 or > 65535 ? $"port {b.Port} is outside 1-65535"
+                : b.Weight < 0 ? $"weight {b.Weight} is negative"
+                : Security.Identifiers.NameProblem(b.Name) is { } nameProblem ? $"name '{Security.Identifiers.Printable(b.Name)}': {nameProblem}"
+                : null;
+            if (problem is not null)
+                throw new DeployOpsException(ErrorIds.TrafficConfigInvalid, ErrorKind.InvalidArgument,
+                    $"refusing to write backend {Security.Identifiers.Printable(b.Name)} into {Target}: {problem}", Target);
+        }
+        if (!System.Text.RegularExpressions.Regex.IsMatch(_settings.UpstreamName, "^[A-Za-z0-9_.-]+$"))
+            throw new DeployOpsException(ErrorIds.TrafficConfigInvalid, ErrorKind.InvalidArgument,
+                $"refusing to write upstream name '{Security.Identifiers.Printable(_settings.UpstreamName)}' into {Target}", Target);
     }
 
     private async Task RestoreAsync(string? previousText, Exception failure)

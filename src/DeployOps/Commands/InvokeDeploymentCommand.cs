@@ -31,6 +31,9 @@ public sealed class InvokeDeploymentCommand : ConfiguredCmdlet
 
     protected override void ProcessInput()
     {
+        // InvalidVersion before the configuration is even read (also under -WhatIf).
+        try { Engine.Security.Identifiers.ValidateVersion(Version, "-Version"); }
+        catch (Engine.Hosting.DeployOpsException ex) { ThrowTerminatingError(ErrorRecords.From(ex)); }
         var config = ResolveConfig();
         var options = new DeploymentOptions
         {

@@ -59,6 +59,12 @@ public sealed class InvokeRollbackCommand : DeployOpsCmdlet
 
     protected override void ProcessInput()
     {
+        // InvalidVersion before the configuration is even read (also under -WhatIf).
+        if (ToVersion is not null)
+        {
+            try { Engine.Security.Identifiers.ValidateVersion(ToVersion, "-ToVersion"); }
+            catch (Engine.Hosting.DeployOpsException ex) { ThrowTerminatingError(ErrorRecords.From(ex)); }
+        }
         var config = Config is null ? LoadConfig(Path) : ConfigModel.Of(Config);
         var options = new RollbackOptions
         {

@@ -6,8 +6,9 @@ using DeployOps.Hosting;
 namespace DeployOps.Commands;
 
 /// <summary>
-/// Validates a deployops.yaml. Writes one ConfigInvalid error per problem (with file, line, column and key path)
-/// and the loaded configuration when it is valid; -Quiet returns only $true or $false.
+/// Validates a deployops.yaml. Writes one ConfigInvalid error per problem (with file, line, column and key path),
+/// one warning per risky setting such as a {raw:…} placeholder (located the same way) and the loaded configuration
+/// when it is valid; -Quiet returns only $true or $false.
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "DeploymentConfig")]
 [OutputType(typeof(DeploymentConfig), typeof(bool))]
@@ -45,6 +46,7 @@ public sealed class TestDeploymentConfigCommand : DeployOpsCmdlet
             WriteObject(inspection.IsValid);
             return;
         }
+        foreach (var warning in inspection.Warnings) WriteWarning(warning.ToString());
         foreach (var problem in inspection.Errors)
             WriteEngineError(new DeployOpsError(ErrorIds.ConfigInvalid, ErrorKind.InvalidData, problem.ToString(), problem));
         if (inspection.Config is not null) WriteObject(inspection.Config.View);

@@ -67,7 +67,7 @@ internal sealed class GitCheck : ICheck
         if (_s.ExpectedRef is { } expectedRef)
         {
             data["expectedRef"] = expectedRef;
-            var (found, commit) = await git.RunAsync(ct, "rev-parse", "--verify", "--quiet", expectedRef + "^{commit}").ConfigureAwait(false);
+            var (found, commit) = await git.RunAsync(ct, "rev-parse", "--verify", "--quiet", "--end-of-options", expectedRef + "^{commit}").ConfigureAwait(false);
             if (found != 0) problems.Add($"expected ref '{expectedRef}' does not exist in the repository");
             else
             {

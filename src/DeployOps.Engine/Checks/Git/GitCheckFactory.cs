@@ -19,6 +19,11 @@ internal sealed class GitCheckFactory : ICheckFactory
             ExpectRemoteTracking: options.Bool("expectRemoteTracking", false),
             CheckUnpushed: options.Bool("checkUnpushed", true),
             Fetch: options.Bool("fetch", false));
+        // Refs reach git as arguments: one starting with '-' would be read as an option.
+        if (settings.ExpectedRef is { } expectedRef && (expectedRef.StartsWith('-') || expectedRef.IndexOfAny(new[] { '\n', '\r', '\0' }) >= 0))
+            options.Error("expectedRef", "a ref cannot start with '-' or hold a line break");
+        if (settings.Branch is { } branch && (branch.StartsWith('-') || branch.IndexOfAny(new[] { '\n', '\r', '\0' }) >= 0))
+            options.Error("branch", "a branch name cannot start with '-' or hold a line break");
         if (settings.ExpectedRef is not null && settings.ExpectRemoteTracking)
             options.Error("expectRemoteTracking", "give either 'expectedRef' or 'expectRemoteTracking: true', not both");
         return new GitCheck(settings);

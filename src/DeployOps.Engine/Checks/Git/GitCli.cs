@@ -2,7 +2,10 @@ using DeployOps.Engine.Clients;
 
 namespace DeployOps.Engine.Checks.Git;
 
-/// <summary>Runs git against one repository through <see cref="ShellCommand"/>, in the C locale and never prompting.</summary>
+/// <summary>
+/// Runs git against one repository through <see cref="ShellCommand"/>, in the C locale and never prompting. git is
+/// started directly with an argument list (no shell), so repository paths and refs with spaces or quotes are data.
+/// </summary>
 internal sealed class GitCli
 {
     private static readonly IReadOnlyDictionary<string, string> Environment = new Dictionary<string, string>
@@ -19,16 +22,25 @@ internal sealed class GitCli
 
     public async Task<(int ExitCode, string Output)> RunAsync(CancellationToken ct, params string[] args)
     {
-        var command = "git -C " + Quote(_repository) + " " + string.Join(" ", args.Select(Quote));
-        var result = await ShellCommand.RunAsync(new ShellCommandSpec
+        var arguments = new List<string> { "-C", _repository };
+        arguments.AddRange(args);
+        ShellCommandResult result;
+        try
         {
-            Command = command,
-            Shell = "bash",
-            WorkingDirectory = Directory.Exists(_repository) ? _repository : null,
-            Environment = Environment,
-            Timeout = Timeout.InfiniteTimeSpan,
-            TailLines = 5,
-        }, null, ct).ConfigureAwait(false);
+            result = await ShellCommand.RunAsync(new ShellCommandSpec
+            {
+                Command = "git",
+                Arguments = arguments,
+                WorkingDirectory = Directory.Exists(_repository) ? _repository : null,
+                Environment = Environment,
+                Timeout = Timeout.InfiniteTimeSpan,
+                TailLines = 5,
+            }, null, ct).ConfigureAwait(false);
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return (127, "git: command not found");
+        }
         return (result.ExitCode ?? -1, result.Output.TrimEnd('\r', '\n'));
     }
 
@@ -45,8 +57,6 @@ internal sealed class GitCli
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         return lines.Length == 0 ? "(no output)" : lines[^1].Trim();
     }
-
-    private static string Quote(string arg) => "'" + arg.Replace("'", "'\\''") + "'";
 }
 
 internal sealed class GitFailedException : Exception

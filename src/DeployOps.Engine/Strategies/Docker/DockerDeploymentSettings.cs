@@ -31,6 +31,8 @@ public sealed class DockerDeploymentSettings
     public string ContainerName { get; private init; } = DefaultContainerName;
     /// <summary>Overrides the image's CMD when set.</summary>
     public IReadOnlyList<string>? Command { get; private init; }
+    /// <summary>The command was one string, run as <c>/bin/sh -c</c> (its placeholders are quoted for sh).</summary>
+    public bool CommandIsShell { get; private init; }
     public IReadOnlyDictionary<string, string> Environment { get; private init; } = new Dictionary<string, string>();
     public IReadOnlyDictionary<string, string> Labels { get; private init; } = new Dictionary<string, string>();
     /// <summary>Shell command run inside the container (CMD-SHELL); null keeps the image's own healthcheck, if any.</summary>
@@ -90,6 +92,7 @@ public sealed class DockerDeploymentSettings
             Pull = map.Enum("pull", ImagePullPolicy.Missing),
             ContainerName = map.String("containerName", DefaultContainerName),
             Command = command,
+            CommandIsShell = map.Node("command") is YamlScalarNode,
             Environment = map.StringMap("env"),
             Labels = map.StringMap("labels"),
             HealthCommand = healthCommand,

@@ -56,7 +56,7 @@ public static partial class DockerDeployments
                 $"Load it (docker load) or remove that history to deploy whatever {recordedReference} points to now."), imageId);
         }
 
-        var reference = Render(settings.Image, config, new StepContext(version, null, null, null, null, null));
+        var reference = Render(settings.Image, config, new StepContext(version, null, null, null, null, null), TemplateSyntax.Path);
         if (settings.Pull != ImagePullPolicy.Always && await client.TryInspectImageAsync(reference, ct).ConfigureAwait(false) is { } local)
             return new ContainerImage(version, reference, local.Id, ContainerImageSource.Tag, null);
         if (settings.Pull == ImagePullPolicy.Never)

@@ -46,7 +46,7 @@ public static partial class DockerDeployments
         var imageId = await ImageForRunAsync(run, settings, client, ct).ConfigureAwait(false);
         if (settings.ImageBackup) await BackupLiveImageAsync(run, client, ct).ConfigureAwait(false);
 
-        var name = Render(settings.ContainerName, config, context);
+        var name = ContainerName(settings, config, context);
         var target = context.Instance ?? context.Slot ?? name;
         var audit = AuditLog.For(config);
         var existing = await client.TryInspectContainerAsync(name, ct).ConfigureAwait(false);
@@ -65,9 +65,12 @@ public static partial class DockerDeployments
             Name = name,
             Environment = Environment(settings, config, context),
             Labels = LabelsFor(settings, run, context),
-            Command = settings.Command?.Select(a => Render(a, config, context)).ToList(),
+            // A scalar command runs as /bin/sh -c and a healthcheck as CMD-SHELL: their placeholders read the container's
+            // DEPLOYOPS_TEMPLATE_* variables; a list command is an argument vector and gets the values as they are.
+            Command = settings.Command?.Select((a, i) => Render(a, config, context,
+                settings.CommandIsShell && i == settings.Command.Count - 1 ? TemplateSyntax.PosixShell : TemplateSyntax.Text)).ToList(),
             Healthcheck = settings.HealthCommand is { } health
-                ? DockerHealthcheck.Shell(Render(health, config, context), settings.HealthInterval, settings.HealthProbeTimeout,
+                ? DockerHealthcheck.Shell(Render(health, config, context, TemplateSyntax.PosixShell), settings.HealthInterval, settings.HealthProbeTimeout,
                     settings.HealthRetries, settings.HealthStartPeriod)
                 : null,
             RestartPolicy = settings.RestartPolicy,
@@ -118,7 +121,7 @@ public static partial class DockerDeployments
     internal static PlannedPhase? OperatorTagsPhase(DeploymentRun run)
     {
         if (run.Settings.Docker is not { OperatorTags: true } settings) return null;
-        var repository = DockerClient.SplitReference(Render(settings.Image, run.Config, run.ContextFor(null, false))).Repository;
+        var repository = DockerClient.SplitReference(Render(settings.Image, run.Config, run.ContextFor(null, false), TemplateSyntax.Path)).Repository;
         if (repository.Contains('@')) return null;
         return new PlannedPhase
         {
@@ -171,6 +174,7 @@ public static partial class DockerDeployments
     {
         var environment = new Dictionary<string, string>(context.Variables());
         foreach (var (key, value) in settings.Environment) environment[key] = Render(value, config, context);
+        foreach (var (key, value) in context.WithApp(config.Application).TemplateVariables()) environment[key] = value;
         return environment;
     }
 
@@ -199,9 +203,26 @@ public static partial class DockerDeployments
         }
     }
 
-    /// <summary>{app} plus the step templates ({version}, {slot}, {instance}, {port}, {host}, {previousVersion}).</summary>
-    internal static string Render(string text, ConfigModel config, StepContext context) =>
-        StepTemplate.Render(text.Replace("{app}", config.Application, StringComparison.Ordinal), context);
+    /// <summary>{app} plus the step templates ({version}, {slot}, {instance}, {port}, {host}, {previousVersion}), as plain text.</summary>
+    internal static string Render(string text, ConfigModel config, StepContext context) => Render(text, config, context, TemplateSyntax.Text);
+
+    /// <summary>{app} plus the step templates, each value substituted with the rules of <paramref name="syntax"/>.</summary>
+    internal static string Render(string text, ConfigModel config, StepContext context, TemplateSyntax syntax) =>
+        StepTemplate.Render(text, context.WithApp(config.Application), syntax);
+
+    /// <summary>The target's container name: every value stays one segment and the result is a name Docker accepts.</summary>
+    internal static string ContainerName(DockerDeploymentSettings settings, ConfigModel config, StepContext context)
+    {
+        var name = Render(settings.ContainerName, config, context, TemplateSyntax.Path);
+        if (!ContainerNamePattern().IsMatch(name))
+            throw new DeployOpsException(ErrorIds.InvalidTemplateValue, ErrorKind.InvalidArgument, Redact(config,
+                $"deployment.docker.containerName renders to '{Security.Identifiers.Printable(name)}', which is not a container name " +
+                "([a-zA-Z0-9][a-zA-Z0-9_.-]*)"), name);
+        return name;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")]
+    private static partial System.Text.RegularExpressions.Regex ContainerNamePattern();
 
     private static string Redact(ConfigModel config, string text) => config.Redactor.Redact(text);
 

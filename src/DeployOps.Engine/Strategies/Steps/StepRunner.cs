@@ -55,17 +55,15 @@ internal sealed class StepRunner
     private async Task<DeployOpsException?> RunCommandAsync(string phase, StepDefinition step, StepContext context, string target,
         CancellationToken cancellationToken)
     {
-        var environment = new Dictionary<string, string>(context.Variables());
-        foreach (var (k, v) in step.Environment) environment[k] = StepTemplate.Render(v, context);
-        var spec = new ShellCommandSpec
+        ShellCommandSpec spec;
+        try
         {
-            Command = StepTemplate.Render(step.Command!, context),
-            Shell = step.Shell,
-            WorkingDirectory = StepTemplate.RenderOrNull(step.WorkingDirectory, context) is { } wd
-                ? Path.GetFullPath(Path.Combine(_config.Directory, wd)) : _config.Directory,
-            Environment = environment,
-            Timeout = step.Timeout,
-        };
+            spec = CommandSpec(step, context, _config.Directory);
+        }
+        catch (DeployOpsException ex) when (ex.ErrorId is ErrorIds.InvalidVersion or ErrorIds.InvalidTemplateValue)
+        {
+            return Fail(ex.ErrorId, phase, step, target, ex.Message, "");
+        }
         ShellCommandResult result;
         try
         {
@@ -80,10 +78,38 @@ internal sealed class StepRunner
         return Fail(ErrorIds.DeploymentStepFailed, phase, step, target, why, result.TailText);
     }
 
+    /// <summary>
+    /// The process a command step starts: the command with every placeholder quoted for its shell (bash/sh read the
+    /// values from DEPLOYOPS_TEMPLATE_* variables), the working directory with each value kept to one path segment.
+    /// </summary>
+    internal static ShellCommandSpec CommandSpec(StepDefinition step, StepContext context, string configDirectory)
+    {
+        var environment = new Dictionary<string, string>(context.Variables());
+        foreach (var (k, v) in step.Environment) environment[k] = StepTemplate.Render(v, context);
+        foreach (var (k, v) in context.TemplateVariables()) environment[k] = v;
+        return new ShellCommandSpec
+        {
+            Command = StepTemplate.Render(step.Command!, context, StepTemplate.ShellSyntax(step.Shell)),
+            Shell = step.Shell,
+            WorkingDirectory = StepTemplate.RenderOrNull(step.WorkingDirectory, context, TemplateSyntax.Path) is { } wd
+                ? Path.GetFullPath(Path.Combine(configDirectory, wd)) : configDirectory,
+            Environment = environment,
+            Timeout = step.Timeout,
+        };
+    }
+
     private async Task<DeployOpsException?> RunHttpAsync(string phase, StepDefinition step, StepContext context, string target,
         CancellationToken cancellationToken)
     {
-        var url = StepTemplate.Render(step.Url!, context);
+        string url;
+        try
+        {
+            url = StepTemplate.Render(step.Url!, context, TemplateSyntax.Url);
+        }
+        catch (DeployOpsException ex) when (ex.ErrorId is ErrorIds.InvalidVersion or ErrorIds.InvalidTemplateValue)
+        {
+            return Fail(ex.ErrorId, phase, step, target, ex.Message, "");
+        }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(step.Timeout);
         try
@@ -132,13 +158,17 @@ internal sealed class StepRunner
         {
             await using var connection = new NpgsqlConnection(postgres.ConnectionString);
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var command = new NpgsqlCommand(StepTemplate.Render(step.Sql!, context), connection)
+            await using var command = new NpgsqlCommand(StepTemplate.Render(step.Sql!, context, TemplateSyntax.Sql), connection)
             {
                 CommandTimeout = Math.Max(1, (int)Math.Ceiling(step.Timeout.TotalSeconds)),
             };
             var rows = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             _log.Write($"  | {rows} row(s) affected on {postgres.Display}");
             return null;
+        }
+        catch (DeployOpsException ex) when (ex.ErrorId is ErrorIds.InvalidVersion or ErrorIds.InvalidTemplateValue)
+        {
+            return Fail(ex.ErrorId, phase, step, target, ex.Message, "");
         }
         catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
         {
