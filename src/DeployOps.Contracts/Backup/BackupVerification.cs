@@ -17,6 +17,10 @@ public sealed class BackupVerification
         ScratchDatabase = scratchDatabase;
     }
 
+    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
+    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
+    public string? ConfigPath { get; internal set; }
+
     public string BackupId { get; }
     public bool Passed { get; }
     public bool ChecksumMatched { get; }

@@ -19,6 +19,10 @@ public sealed class DatabaseRestoreResult
         Duration = duration;
     }
 
+    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
+    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
+    public string? ConfigPath { get; internal set; }
+
     public string BackupId { get; }
     public string Database { get; }
     public BackupRestoreMode Mode { get; }

@@ -28,6 +28,10 @@ public sealed class DeploymentBackup
         ManifestPath = manifestPath;
     }
 
+    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
+    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
+    public string? ConfigPath { get; internal set; }
+
     public string Id { get; }
     public string Database { get; }
     public string Server { get; }

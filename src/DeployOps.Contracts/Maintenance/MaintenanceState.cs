@@ -77,6 +77,10 @@ public sealed class MaintenanceState
         }
     }
 
+    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
+    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
+    public string? ConfigPath { get; internal set; }
+
     public string Application { get; }
     public string Environment { get; }
     /// <summary>True when at least one mechanism is on (users may be affected).</summary>

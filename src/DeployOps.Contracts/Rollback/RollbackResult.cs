@@ -39,6 +39,10 @@ public sealed class RollbackResult
         Duration = duration;
     }
 
+    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
+    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
+    public string? ConfigPath { get; internal set; }
+
     public string DeploymentId { get; }
     public string Application { get; }
     public string Environment { get; }

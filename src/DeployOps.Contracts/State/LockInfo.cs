@@ -17,6 +17,10 @@ public sealed class LockInfo
         StaleReason = staleReason;
     }
 
+    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
+    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
+    public string? ConfigPath { get; internal set; }
+
     public string Application { get; }
     public string Environment { get; }
     public string DeploymentId { get; }

@@ -28,6 +28,7 @@ public static class RollbackEngine
     public static async Task<RollbackResult?> RollbackAsync(ConfigModel config, RollbackOptions options, IOutputSink sink,
         CancellationToken cancellationToken)
     {
+        sink = ConfigBoundSink.For(sink, config);
         var clock = Stopwatch.StartNew();
         var start = DateTimeOffset.UtcNow;
         var redactor = config.Redactor;

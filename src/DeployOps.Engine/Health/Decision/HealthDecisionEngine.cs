@@ -58,7 +58,6 @@ public sealed class HealthDecisionEngine
         _consecutiveSourceErrors = observation.SourceErrors.Count > 0 ? _consecutiveSourceErrors + 1 : 0;
         var verdict = Decide(findings, unreadableRules, observation, reasons);
         _previous = verdict;
-        foreach (var note in observation.Notes) reasons.Add(note);
         return new HealthEvaluation(verdict, phase.Name, reasons, findings, _consecutiveSourceErrors);
     }
 
