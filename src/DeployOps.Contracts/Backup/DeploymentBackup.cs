@@ -28,10 +28,6 @@ public sealed class DeploymentBackup
         ManifestPath = manifestPath;
     }
 
-    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
-    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
-    public string? ConfigPath { get; internal set; }
-
     public string Id { get; }
     public string Database { get; }
     public string Server { get; }
@@ -57,6 +53,10 @@ public sealed class DeploymentBackup
     /// <summary>The dump file (pg_dump custom format).</summary>
     public string Path { get; }
     public string ManifestPath { get; }
+
+    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
+    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
+    public string? ConfigPath { get; internal set; }
 
     public override string ToString() => $"{Id} ({Database}, {Size:N0} bytes)";
 }

@@ -40,10 +40,6 @@ public sealed class HealthDecision
         RollbackTriggered = rollbackTriggered;
     }
 
-    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
-    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
-    public string? ConfigPath { get; internal set; }
-
     public string WatchId { get; }
     public string? DeploymentId { get; }
     /// <summary>Number of the decision record (1, 2, …); 0 for a final Healthy/Inconclusive decision without a record.</summary>
@@ -73,6 +69,10 @@ public sealed class HealthDecision
     public int SampleCount { get; }
     public string? RecordPath { get; }
     public bool RollbackTriggered { get; }
+
+    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
+    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
+    public string? ConfigPath { get; internal set; }
 
     internal HealthDecision With(int? sampleCount = null, string? recordPath = null, bool? rollbackTriggered = null) =>
         new(WatchId, DeploymentId, Number, Verdict, Rule, Signal, Comparison, Threshold, Value, Phase, Since, SinceElapsed, DecidedAt,

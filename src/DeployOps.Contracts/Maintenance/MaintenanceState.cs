@@ -77,10 +77,6 @@ public sealed class MaintenanceState
         }
     }
 
-    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
-    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
-    public string? ConfigPath { get; internal set; }
-
     public string Application { get; }
     public string Environment { get; }
     /// <summary>True when at least one mechanism is on (users may be affected).</summary>
@@ -101,6 +97,10 @@ public sealed class MaintenanceState
     public MechanismState? this[string name] => Mechanisms.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
 
     private static string Names(IEnumerable<MechanismState> ms) => string.Join(" and ", ms.Select(m => m.Name));
+
+    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
+    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
+    public string? ConfigPath { get; internal set; }
 
     public override string ToString() => $"{Application}/{Environment}: {Status}" + (Disagreement is null ? "" : $" ({Disagreement})");
 }

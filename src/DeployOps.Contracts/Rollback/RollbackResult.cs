@@ -39,10 +39,6 @@ public sealed class RollbackResult
         Duration = duration;
     }
 
-    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
-    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
-    public string? ConfigPath { get; internal set; }
-
     public string DeploymentId { get; }
     public string Application { get; }
     public string Environment { get; }
@@ -72,6 +68,10 @@ public sealed class RollbackResult
     public string? ReportPath { get; }
     public DateTimeOffset Start { get; }
     public TimeSpan Duration { get; }
+
+    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
+    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
+    public string? ConfigPath { get; internal set; }
 
     public override string ToString() => $"{DeploymentId} {FromVersion} -> {ToVersion}: {Status}";
 }

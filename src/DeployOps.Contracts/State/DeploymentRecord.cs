@@ -29,10 +29,6 @@ public sealed class DeploymentRecord
         Fields = fields;
     }
 
-    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
-    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
-    public string? ConfigPath { get; internal set; }
-
     public string Id { get; }
     public string Application { get; }
     public string Environment { get; }
@@ -61,6 +57,10 @@ public sealed class DeploymentRecord
     public IReadOnlyDictionary<string, string> Fields { get; }
 
     private string? Field(string name) => Fields.TryGetValue(name, out var value) ? value : null;
+
+    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
+    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
+    public string? ConfigPath { get; internal set; }
 
     public override string ToString() => $"{Id} {Application}/{Environment} {Version} {Outcome}";
 }

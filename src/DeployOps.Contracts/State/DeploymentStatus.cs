@@ -27,10 +27,6 @@ public sealed class DeploymentStatus
         Interrupted = interrupted;
     }
 
-    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
-    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
-    public string? ConfigPath { get; internal set; }
-
     public string Application { get; }
     public string Environment { get; }
     /// <summary>The state directory or PostgreSQL database the state was read from.</summary>
@@ -42,6 +38,10 @@ public sealed class DeploymentStatus
     public DeploymentRecord? Current { get; }
     /// <summary>Every deployment still waiting to be resumed or rolled back, newest first.</summary>
     public IReadOnlyList<DeploymentRecord> Interrupted { get; }
+
+    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
+    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
+    public string? ConfigPath { get; internal set; }
 
     public override string ToString() => $"{Application}/{Environment}: {Activity}" + (Current is null ? "" : $" ({Current.Id})");
 }

@@ -17,10 +17,6 @@ public sealed class LockInfo
         StaleReason = staleReason;
     }
 
-    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
-    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
-    public string? ConfigPath { get; internal set; }
-
     public string Application { get; }
     public string Environment { get; }
     public string DeploymentId { get; }
@@ -43,6 +39,10 @@ public sealed class LockInfo
 
     internal LockInfo WithStaleReason(string? reason) =>
         new(Application, Environment, DeploymentId, Owner, Host, ProcessId, Acquired, Location, reason);
+
+    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
+    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
+    public string? ConfigPath { get; internal set; }
 
     public override string ToString() => Describe();
 }

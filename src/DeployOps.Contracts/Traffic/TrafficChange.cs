@@ -12,10 +12,6 @@ public sealed class TrafficChange
         Duration = duration;
     }
 
-    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
-    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
-    public string? ConfigPath { get; internal set; }
-
     /// <summary>The routing definition that changed (the upstream include file).</summary>
     public string Target { get; }
     /// <summary>The previous assignment, e.g. "blue 127.0.0.1:5001 weight=100; green 127.0.0.1:5002 down".</summary>
@@ -24,6 +20,10 @@ public sealed class TrafficChange
     /// <summary>How many probes through the router it took to confirm the new assignment.</summary>
     public int Probes { get; }
     public TimeSpan Duration { get; }
+
+    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
+    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
+    public string? ConfigPath { get; internal set; }
 
     public override string ToString() => $"{Target}: {From} -> {To}";
 }
