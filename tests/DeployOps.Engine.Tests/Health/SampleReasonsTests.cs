@@ -46,3 +46,22 @@ public sealed class SampleReasonsTests
         Assert.True(text.Length <= 8);
     }
 }
+
+public sealed class UnreadableReasonsTests
+{
+    [Fact]
+    public void An_unreadable_signal_is_one_reason_naming_every_rule_it_feeds()
+    {
+        var engine = new HealthDecisionEngine(HealthPolicy.Default);
+        var t0 = new DateTimeOffset(2024, 5, 1, 12, 0, 0, TimeSpan.Zero);
+        var evaluation = engine.Evaluate(new HealthObservation(1, t0, TimeSpan.FromMinutes(1),
+            new Dictionary<string, double> { ["requests"] = 3, ["errorRate"] = 10, ["p95"] = 100 }));
+
+        Assert.Equal(HealthVerdict.Inconclusive, evaluation.Verdict);
+        var errorRate = Assert.Single(evaluation.Reasons, r => r.StartsWith("errorRate unreadable", StringComparison.Ordinal));
+        Assert.Contains("too little traffic: 3 requests", errorRate);
+        Assert.EndsWith("rules errorRate, errorRateWarning", errorRate);
+        Assert.Single(evaluation.Reasons, r => r.StartsWith("p95 unreadable", StringComparison.Ordinal));
+        Assert.Equal(evaluation.Reasons.Count, evaluation.Reasons.Distinct().Count());
+    }
+}
