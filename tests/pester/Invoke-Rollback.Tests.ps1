@@ -11,7 +11,12 @@ BeforeAll {
         $http = [System.Net.HttpListener]::new()
         $http.Prefixes.Add("http://127.0.0.1:$port/")
         $http.Start()
-        while ($true) { $context = $http.GetContext(); $context.Response.StatusCode = 200; $context.Response.Close() }
+        # Short waits so Stop-Job can end the job (a blocking GetContext never returns and Stop-Job hangs on it).
+        while ($true) {
+            $next = $http.GetContextAsync()
+            while (-not $next.Wait(200)) { }
+            $next.Result.Response.StatusCode = 200; $next.Result.Response.Close()
+        }
     }
     Start-Sleep -Milliseconds 500
     $script:config = Join-Path $script:dir 'deployops.yaml'
