@@ -32,4 +32,8 @@ public sealed class BackupVerification
     public string Summary => Passed
         ? $"restored and matched {TablesCompared} table(s)" + (QueryResult is null ? "" : $"; {QueryResult}")
         : string.Join("; ", Problems);
+
+    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
+    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
+    public string? ConfigPath { get; internal set; }
 }

@@ -33,4 +33,8 @@ public sealed class DatabaseRestoreResult
     /// <summary>Swap mode: the name the replaced database now has (kept; drop it when satisfied).</summary>
     public string? PreviousDatabase { get; }
     public TimeSpan Duration { get; }
+
+    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
+    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
+    public string? ConfigPath { get; internal set; }
 }

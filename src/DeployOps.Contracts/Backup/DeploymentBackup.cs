@@ -54,5 +54,9 @@ public sealed class DeploymentBackup
     public string Path { get; }
     public string ManifestPath { get; }
 
+    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
+    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
+    public string? ConfigPath { get; internal set; }
+
     public override string ToString() => $"{Id} ({Database}, {Size:N0} bytes)";
 }

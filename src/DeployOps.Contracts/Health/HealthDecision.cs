@@ -70,6 +70,10 @@ public sealed class HealthDecision
     public string? RecordPath { get; }
     public bool RollbackTriggered { get; }
 
+    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
+    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
+    public string? ConfigPath { get; internal set; }
+
     internal HealthDecision With(int? sampleCount = null, string? recordPath = null, bool? rollbackTriggered = null) =>
         new(WatchId, DeploymentId, Number, Verdict, Rule, Signal, Comparison, Threshold, Value, Phase, Since, SinceElapsed, DecidedAt,
             Elapsed, Sequence, Findings, BreachingSamples, Reasons, sampleCount ?? SampleCount, recordPath ?? RecordPath,

@@ -53,6 +53,10 @@ public sealed class HealthSample
 
     private double? Signal(string name) => Signals.TryGetValue(name, out var v) ? v : null;
 
+    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
+    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
+    public string? ConfigPath { get; internal set; }
+
     public override string ToString() =>
         $"T+{DisplayFormat.Duration(Elapsed)} {Verdict}" + (Reasons.Count > 0 ? ": " + string.Join("; ", Reasons) : "");
 }

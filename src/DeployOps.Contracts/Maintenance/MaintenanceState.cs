@@ -98,6 +98,10 @@ public sealed class MaintenanceState
 
     private static string Names(IEnumerable<MechanismState> ms) => string.Join(" and ", ms.Select(m => m.Name));
 
+    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
+    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
+    public string? ConfigPath { get; internal set; }
+
     public override string ToString() => $"{Application}/{Environment}: {Status}" + (Disagreement is null ? "" : $" ({Disagreement})");
 }
 

@@ -39,6 +39,14 @@ public sealed class RollbackResult
         Duration = duration;
     }
 
+    /// <summary>
+    /// A rollback that never started (nothing to undo, no backup, a bad configuration or version): status Failed,
+    /// exit code 1, so <c>exit (Invoke-Rollback).ExitCode</c> never reports success for a rollback that did not happen.
+    /// </summary>
+    internal static RollbackResult NotStarted(string? deploymentId, string? toVersion, string message, DateTimeOffset start) =>
+        new(deploymentId ?? "", "", "", "", "", toVersion ?? "", RollbackStatus.Failed, message, Array.Empty<string>(),
+            Array.Empty<string>(), null, null, null, null, null, null, start, DateTimeOffset.UtcNow - start);
+
     public string DeploymentId { get; }
     public string Application { get; }
     public string Environment { get; }
@@ -68,6 +76,10 @@ public sealed class RollbackResult
     public string? ReportPath { get; }
     public DateTimeOffset Start { get; }
     public TimeSpan Duration { get; }
+
+    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
+    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
+    public string? ConfigPath { get; internal set; }
 
     public override string ToString() => $"{DeploymentId} {FromVersion} -> {ToVersion}: {Status}";
 }

@@ -58,6 +58,10 @@ public sealed class DeploymentRecord
 
     private string? Field(string name) => Fields.TryGetValue(name, out var value) ? value : null;
 
+    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
+    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
+    public string? ConfigPath { get; internal set; }
+
     public override string ToString() => $"{Id} {Application}/{Environment} {Version} {Outcome}";
 }
 

@@ -39,5 +39,9 @@ public sealed class DeploymentStatus
     /// <summary>Every deployment still waiting to be resumed or rolled back, newest first.</summary>
     public IReadOnlyList<DeploymentRecord> Interrupted { get; }
 
+    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
+    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
+    public string? ConfigPath { get; internal set; }
+
     public override string ToString() => $"{Application}/{Environment}: {Activity}" + (Current is null ? "" : $" ({Current.Id})");
 }

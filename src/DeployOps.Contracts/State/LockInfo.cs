@@ -40,5 +40,9 @@ public sealed class LockInfo
     internal LockInfo WithStaleReason(string? reason) =>
         new(Application, Environment, DeploymentId, Owner, Host, ProcessId, Acquired, Location, reason);
 
+    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
+    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
+    public string? ConfigPath { get; internal set; }
+
     public override string ToString() => Describe();
 }

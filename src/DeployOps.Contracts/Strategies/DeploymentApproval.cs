@@ -20,4 +20,8 @@ public sealed class DeploymentApproval
     public DateTimeOffset Time { get; }
     /// <summary>Why the gate was inconclusive.</summary>
     public string? Reason { get; }
+
+    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
+    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
+    public string? ConfigPath { get; internal set; }
 }

@@ -21,5 +21,9 @@ public sealed class TrafficChange
     public int Probes { get; }
     public TimeSpan Duration { get; }
 
+    /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
+    /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
+    public string? ConfigPath { get; internal set; }
+
     public override string ToString() => $"{Target}: {From} -> {To}";
 }

@@ -24,6 +24,7 @@ public sealed partial class BackupManager
     /// </summary>
     public async Task<DatabaseRestoreResult?> RestoreAsync(RestoreOptions options, IOutputSink sink, CancellationToken cancellationToken)
     {
+        sink = ConfigBoundSink.For(sink, _config);
         var pg = RequirePostgres();
         var manifest = Resolve(options.Id, pg.Database, excludeSafetyBackups: true);
         var pgRestore = PgTools.Locate("pg_restore", _settings.PgRestore, "pgRestore");
@@ -150,8 +151,8 @@ public sealed partial class BackupManager
         details["migrationHead"] = head ?? "";
         Audit(cmd, "restore database", pg.Display, "Succeeded", details, dep);
         Progress(sink, "Done", 100, completed: true);
-        return new DatabaseRestoreResult(manifest.Id, target, mode, safetyId, terminated, verifiedTables,
-            extra.Select(_redactor.Redact).ToList(), head, previous, clock.Elapsed);
+        return ConfigBinding.Bind(new DatabaseRestoreResult(manifest.Id, target, mode, safetyId, terminated, verifiedTables,
+            extra.Select(_redactor.Redact).ToList(), head, previous, clock.Elapsed), _config.FilePath);
     }
 
     private async Task<int> RestoreCleanAsync(NpgsqlConnection maintenance, PgCredentials credentials, string pgRestore,

@@ -16,6 +16,7 @@ public sealed partial class BackupManager
     public async Task<BackupVerification?> VerifyAsync(string? id, IOutputSink sink, CancellationToken cancellationToken,
         string command = "Test-DeploymentBackup", string? deploymentId = null)
     {
+        sink = ConfigBoundSink.For(sink, _config);
         var pg = RequirePostgres();
         var manifest = Resolve(id, pg.Database);
         if (!sink.ShouldProcess(pg.Display, $"Verify backup {manifest.Id} by restoring it into a scratch database"))
@@ -82,8 +83,8 @@ public sealed partial class BackupManager
         var passedAll = problems.Count == 0;
         var now = DateTimeOffset.UtcNow;
         var safeProblems = problems.Select(_redactor.Redact).ToList();
-        var verification = new BackupVerification(manifest.Id, passedAll, checksumOk, manifest.Tables.Count, safeProblems,
-            queryResult is null ? null : _redactor.Redact(queryResult), clock.Elapsed, now, scratch);
+        var verification = ConfigBinding.Bind(new BackupVerification(manifest.Id, passedAll, checksumOk, manifest.Tables.Count, safeProblems,
+            queryResult is null ? null : _redactor.Redact(queryResult), clock.Elapsed, now, scratch), _config.FilePath);
         RecordVerdict(manifest, verification);
         Audit(command, "verify backup", manifest.Id, passedAll ? "Succeeded" : "Failed",
             new Dictionary<string, string> { ["verified"] = passedAll ? "true" : "false", ["details"] = verification.Summary }, deploymentId);

@@ -60,6 +60,7 @@ public sealed partial class BackupManager
     /// </summary>
     public async Task<DeploymentBackup?> BackupAsync(BackupOptions options, IOutputSink sink, CancellationToken cancellationToken)
     {
+        sink = ConfigBoundSink.For(sink, _config);
         var pg = RequirePostgres();
         var pgDump = PgTools.Locate("pg_dump", _settings.PgDump, "pgDump");
         if (!sink.ShouldProcess(pg.Display, $"Back up database '{pg.Database}' into {_store.Directory}"))
@@ -224,11 +225,11 @@ public sealed partial class BackupManager
         return result.Succeeded ? output.FirstOrDefault()?.Trim() : null;
     }
 
-    private DeploymentBackup ToBackup(BackupManifest m) => new(m.Id, m.Database, m.Server, m.ServerVersion, m.Created,
+    private DeploymentBackup ToBackup(BackupManifest m) => ConfigBinding.Bind(new DeploymentBackup(m.Id, m.Database, m.Server, m.ServerVersion, m.Created,
         m.CreatedBy, m.Host, m.Reason, m.Size, m.Sha256, TimeSpan.FromSeconds(m.DurationSeconds),
         new Dictionary<string, long>(m.Tables, StringComparer.Ordinal), m.MigrationHead, m.Verified, m.VerifiedAt,
         m.VerificationDetails, Path.Combine(_store.Directory, m.File),
-        Path.Combine(_store.Directory, m.Id + BackupStore.ManifestExtension));
+        Path.Combine(_store.Directory, m.Id + BackupStore.ManifestExtension)), _config.FilePath);
 
     private DeployOpsException Fail(string id, ErrorKind kind, string message, object? target, Exception? inner = null) =>
         new(id, kind, _redactor.Redact(message), target is string s ? _redactor.Redact(s) : target, inner);

@@ -60,6 +60,7 @@ public static class HealthReplay
     public static Task<HealthDecision> RunAsync(ConfigModel config, string samplesFile, IOutputSink sink, double? timeScale = null,
         CancellationToken cancellationToken = default)
     {
+        sink = ConfigBoundSink.For(sink, config);
         var result = Run(samplesFile, config.Health.Policy, timeScale, config.Redactor);
         foreach (var sample in result.Samples)
         {
@@ -71,7 +72,7 @@ public static class HealthReplay
         sink.WriteVerbose(result.ReproducesRecording
             ? $"Replay of {result.Samples.Count} sample(s) reproduces the recorded verdicts."
             : $"Replay differs from the recording in {result.Differences.Count} of {result.Samples.Count} sample(s).");
-        return Task.FromResult(result.Decision);
+        return Task.FromResult(ConfigBinding.Bind(result.Decision, config.FilePath));
     }
 
     internal static IReadOnlyList<RecordedSample> Read(string samplesFile)

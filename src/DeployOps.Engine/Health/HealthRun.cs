@@ -29,7 +29,10 @@ internal sealed class HealthRun
         var sample = new HealthSample(observation.Sequence, observation.Time, observation.Elapsed, evaluation.Phase,
             evaluation.Verdict, observation.Signals, observation.Unreadable, observation.SourceErrors, observation.Notes, reasons,
             WatchId, DeploymentId);
-        var decision = Tracker.Observe(observation, evaluation, reasons);
+        // A sample keeps the verdict's reasons and the sources' notes apart (Reasons, Notes); a decision record has no
+        // Notes, so its reasons carry them as evidence (why the endpoint failed, a counter reset, …).
+        var decision = Tracker.Observe(observation, evaluation,
+            reasons.Concat(observation.Notes.Select(_redactor.Redact)).Distinct(StringComparer.Ordinal).ToList());
         return (sample, decision);
     }
 }

@@ -36,6 +36,7 @@ public static partial class HealthWatcher
     public static async Task<HealthDecision> WatchAsync(ConfigModel config, WatchOptions options, IOutputSink sink,
         CancellationToken cancellationToken)
     {
+        sink = ConfigBoundSink.For(sink, config);
         var settings = config.Health;
         var id = ResolveId(options.DeploymentId);
         var scale = options.TimeScale > 0 ? options.TimeScale : 1;
@@ -121,7 +122,7 @@ public static partial class HealthWatcher
                 ["record"] = final.RecordPath ?? "",
                 ["samplesFile"] = recorder?.SamplesPath ?? "",
             }, options.DeploymentId);
-        return final;
+        return ConfigBinding.Bind(final, config.FilePath);
     }
 
     private static async Task<bool> TriggerRollbackAsync(ConfigModel config, WatchOptions options, HealthDecision decision,

@@ -19,6 +19,7 @@ public static class MaintenanceMode
 
     public static async Task<MaintenanceState> GetStateAsync(ConfigModel config, IOutputSink sink, CancellationToken cancellationToken)
     {
+        sink = ConfigBoundSink.For(sink, config);
         var mechanisms = Mechanisms(config);
         var readings = await ReadAllAsync(config, mechanisms, sink, cancellationToken).ConfigureAwait(false);
         return State(config, readings, null);
@@ -26,11 +27,11 @@ public static class MaintenanceMode
 
     public static async Task<MaintenanceState> EnterAsync(ConfigModel config, EnterMaintenanceOptions options, IOutputSink sink,
         CancellationToken cancellationToken) =>
-        (await EnterCoreAsync(config, options, sink, reportDrainTimeout: true, cancellationToken).ConfigureAwait(false)).State;
+        (await EnterCoreAsync(config, options, ConfigBoundSink.For(sink, config), reportDrainTimeout: true, cancellationToken).ConfigureAwait(false)).State;
 
     public static async Task<MaintenanceState> ExitAsync(ConfigModel config, ExitMaintenanceOptions options, IOutputSink sink,
         CancellationToken cancellationToken) =>
-        await ExitCoreAsync(config, options, sink, askFirst: true, cancellationToken).ConfigureAwait(false);
+        await ExitCoreAsync(config, options, ConfigBoundSink.For(sink, config), askFirst: true, cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// Enters maintenance (draining as configured) for work that must leave it again: dispose the scope in a
@@ -273,7 +274,7 @@ public static class MaintenanceMode
         var info = readings.Where(x => x.Reading.Status == MechanismStatus.On).Select(x => x.Reading.Info).FirstOrDefault(i => i is not null);
         var window = info is null ? null
             : new MaintenanceWindowFacts(info.Since, r.Redact(info.Reason), r.Redact(info.By), info.Host, info.DeploymentId, info.ExpectedEnd);
-        return new MaintenanceState(config.Application, config.Environment, states, window, drain);
+        return ConfigBinding.Bind(new MaintenanceState(config.Application, config.Environment, states, window, drain), config.FilePath);
     }
 
     /// <summary>The window to record: an existing one keeps its start and author; reason/expected end change only when given.</summary>

@@ -30,6 +30,7 @@ public static class RollbackEngine
     {
         // Before anything is opened or planned (also under -WhatIf): the version becomes paths, tags and names.
         if (options.ToVersion is not null) Security.Identifiers.ValidateVersion(options.ToVersion, "-ToVersion");
+        sink = ConfigBoundSink.For(sink, config);
         var clock = Stopwatch.StartNew();
         var start = DateTimeOffset.UtcNow;
         var redactor = config.Redactor;

@@ -18,6 +18,7 @@ public static class DeploymentStateCommands
     public static async Task<IReadOnlyList<DeploymentRecord>> GetHistoryAsync(ConfigModel config, HistoryQuery query,
         IOutputSink sink, CancellationToken ct)
     {
+        sink = ConfigBoundSink.For(sink, config);
         await using var store = DeploymentStore.Open(config);
         var records = await store.ListAsync(query, ct).ConfigureAwait(false);
         foreach (var record in records) sink.WriteRecord(record);
@@ -27,6 +28,7 @@ public static class DeploymentStateCommands
     /// <summary>One deployment by id; DeploymentNotFound when this application/environment has no such deployment.</summary>
     public static async Task<DeploymentRecord> GetDeploymentAsync(ConfigModel config, string id, IOutputSink sink, CancellationToken ct)
     {
+        sink = ConfigBoundSink.For(sink, config);
         await using var store = DeploymentStore.Open(config);
         var record = await store.GetAsync(id, ct).ConfigureAwait(false)
             ?? throw new DeployOpsException(ErrorIds.DeploymentNotFound, ErrorKind.ObjectNotFound,
@@ -37,6 +39,7 @@ public static class DeploymentStateCommands
 
     public static async Task<DeploymentStatus> GetStatusAsync(ConfigModel config, IOutputSink sink, CancellationToken ct)
     {
+        sink = ConfigBoundSink.For(sink, config);
         await using var store = DeploymentStore.Open(config);
         var lockInfo = await store.GetLockAsync(ct).ConfigureAwait(false);
         var newest = (await store.ListAsync(new HistoryQuery { Last = 1 }, ct).ConfigureAwait(false)).FirstOrDefault();
@@ -62,6 +65,7 @@ public static class DeploymentStateCommands
     /// <summary>Breaks the lock (a stale one, or any with Force) after ShouldProcess; every attempt is audited.</summary>
     public static async Task<LockInfo?> UnlockAsync(ConfigModel config, UnlockOptions options, IOutputSink sink, CancellationToken ct)
     {
+        sink = ConfigBoundSink.For(sink, config);
         const string Command = "Unlock-Deployment";
         var audit = AuditLog.For(config);
         var target = $"deployment lock of {config.Application}/{config.Environment}";

@@ -32,6 +32,7 @@ public static class DeploymentEngine
     public static async Task<DeploymentRecord?> InvokeAsync(ConfigModel config, DeploymentOptions options, IOutputSink sink,
         CancellationToken cancellationToken)
     {
+        sink = ConfigBoundSink.For(sink, config);
         if (string.IsNullOrWhiteSpace(options.Version))
             throw new DeployOpsException(ErrorIds.DeploymentNotConfigured, ErrorKind.InvalidArgument, "a version is required", null);
         // Before anything is opened, planned or run (also under -WhatIf): the version becomes paths, tags and names.
@@ -85,6 +86,7 @@ public static class DeploymentEngine
     public static async Task<DeploymentRecord?> ResumeAsync(ConfigModel config, ResumeDeploymentOptions options, IOutputSink sink,
         CancellationToken cancellationToken)
     {
+        sink = ConfigBoundSink.For(sink, config);
         await using var store = DeploymentStore.Open(config);
         var id = options.Id ?? (await store.FindInterruptedAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault()?.Id
             ?? throw new DeployOpsException(ErrorIds.DeploymentNotFound, ErrorKind.ObjectNotFound,
@@ -281,6 +283,7 @@ public static class DeploymentEngine
     public static async Task<DeploymentApproval?> ApproveAsync(ConfigModel config, string? id, string? reason, IOutputSink sink,
         CancellationToken cancellationToken)
     {
+        sink = ConfigBoundSink.For(sink, config);
         await using var store = DeploymentStore.Open(config);
         id ??= (await store.GetLockAsync(cancellationToken).ConfigureAwait(false))?.DeploymentId
             ?? throw new DeployOpsException(ErrorIds.ApprovalNotPending, ErrorKind.ObjectNotFound,

@@ -36,6 +36,7 @@ public static class TrafficSwitcher
     public static async Task<TrafficChange?> SwitchAsync(ConfigModel config, SwitchTrafficOptions options, IOutputSink sink,
         CancellationToken cancellationToken)
     {
+        sink = ConfigBoundSink.For(sink, config);
         var slots = config.Deployment.Slots;
         var slot = slots.FirstOrDefault(s => string.Equals(s.Name, options.To, StringComparison.OrdinalIgnoreCase))
             ?? throw new DeployOpsException(ErrorIds.SlotNotFound, ErrorKind.ObjectNotFound,

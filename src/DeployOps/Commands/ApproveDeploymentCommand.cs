@@ -1,3 +1,4 @@
+using DeployOps.Completion;
 using System.Management.Automation;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Strategies;
@@ -12,7 +13,8 @@ namespace DeployOps.Commands;
 public sealed class ApproveDeploymentCommand : ConfiguredCmdlet
 {
     /// <summary>Defaults to the deployment holding the lock.</summary>
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(DeploymentIdCompleter))]
     public string? Id { get; set; }
 
     /// <summary>Why the operator approves (kept with the approval).</summary>

@@ -1,3 +1,4 @@
+using DeployOps.Completion;
 using System.Management.Automation;
 using DeployOps.Engine.Backup;
 using DeployOps.Engine.Configuration;
@@ -14,6 +15,7 @@ public sealed class GetDeploymentBackupCommand : ConfiguredCmdlet
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(BackupIdCompleter))]
     public string[]? Id { get; set; }
 
     /// <summary>Only the newest N.</summary>

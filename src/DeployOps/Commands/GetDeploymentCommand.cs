@@ -1,4 +1,6 @@
 using System.Management.Automation;
+using DeployOps.Completion;
+using DeployOps.Engine.Configuration;
 using DeployOps.Engine.State;
 using DeployOps.Hosting;
 
@@ -8,25 +10,35 @@ namespace DeployOps.Commands;
 /// Without -Id: the current state of the configured application/environment (running, interrupted or idle, with
 /// the lock holder). With -Id: that deployment's record.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "Deployment", DefaultParameterSetName = CurrentSet)]
-[OutputType(typeof(DeploymentStatus), ParameterSetName = new[] { CurrentSet })]
-[OutputType(typeof(DeploymentRecord), ParameterSetName = new[] { IdSet })]
-public sealed class GetDeploymentCommand : DeployOpsCmdlet
+[Cmdlet(VerbsCommon.Get, "Deployment", DefaultParameterSetName = PathSet)]
+[OutputType(typeof(DeploymentStatus), ParameterSetName = new[] { PathSet, ConfigSet })]
+[OutputType(typeof(DeploymentRecord), ParameterSetName = new[] { PathIdSet, ConfigIdSet })]
+public sealed class GetDeploymentCommand : ConfiguredCmdlet
 {
-    private const string CurrentSet = "Current";
-    private const string IdSet = "Id";
+    // The shared Path/Config sets (the current state) crossed with -Id (one deployment's record).
+    public const string PathIdSet = PathSet + "Id";
+    public const string ConfigIdSet = ConfigSet + "Id";
 
-    [Parameter(Position = 0)]
-    public string? Path { get; set; }
+    /// <summary>deployops.yaml, or a folder holding it; default: the one in the current location.</summary>
+    [Parameter(ParameterSetName = PathSet, Position = 0)]
+    [Parameter(ParameterSetName = PathIdSet, Position = 0)]
+    public override string? Path { get; set; }
 
-    [Parameter(ParameterSetName = IdSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    /// <summary>A configuration from Test-DeploymentConfig.</summary>
+    [Parameter(ParameterSetName = ConfigSet, Mandatory = true, ValueFromPipeline = true)]
+    [Parameter(ParameterSetName = ConfigIdSet, Mandatory = true, ValueFromPipeline = true)]
+    public override DeploymentConfig? Config { get; set; }
+
+    [Parameter(ParameterSetName = PathIdSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ConfigIdSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DeploymentIdCompleter))]
     public string? Id { get; set; }
 
     protected override void ProcessInput()
     {
-        var config = LoadConfig(Path);
-        if (ParameterSetName == IdSet)
+        var config = ResolveConfig();
+        if (Id is not null)
             RunEngine((sink, ct) => DeploymentStateCommands.GetDeploymentAsync(config, Id!, sink, ct));
         else
             RunEngine((sink, ct) => DeploymentStateCommands.GetStatusAsync(config, sink, ct));

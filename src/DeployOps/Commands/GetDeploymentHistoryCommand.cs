@@ -5,13 +5,10 @@ using DeployOps.Hosting;
 namespace DeployOps.Commands;
 
 /// <summary>Lists the deployments of the configured application/environment, newest first.</summary>
-[Cmdlet(VerbsCommon.Get, "DeploymentHistory")]
+[Cmdlet(VerbsCommon.Get, "DeploymentHistory", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(DeploymentRecord))]
-public sealed class GetDeploymentHistoryCommand : DeployOpsCmdlet
+public sealed class GetDeploymentHistoryCommand : ConfiguredCmdlet
 {
-    [Parameter(Position = 0)]
-    public string? Path { get; set; }
-
     /// <summary>Only the newest N deployments (after the -Status filter).</summary>
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
@@ -23,7 +20,7 @@ public sealed class GetDeploymentHistoryCommand : DeployOpsCmdlet
 
     protected override void ProcessInput()
     {
-        var config = LoadConfig(Path);
+        var config = ResolveConfig();
         var query = new HistoryQuery { Last = Last, Outcomes = Status ?? Array.Empty<DeploymentOutcome>() };
         RunEngine((sink, ct) => DeploymentStateCommands.GetHistoryAsync(config, query, sink, ct));
     }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using DeployOps.Completion;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Rollback;
 using DeployOps.Engine.Strategies;
@@ -13,27 +14,39 @@ namespace DeployOps.Commands;
 /// Returns a RollbackResult whose ExitCode is 0 (rolled back), 1 (failed) or 2 (critical); -WhatIf returns the plan.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "Rollback", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High,
-    DefaultParameterSetName = CurrentSet)]
+    DefaultParameterSetName = PathSet)]
 [OutputType(typeof(RollbackResult), typeof(DeploymentPlanItem))]
-public sealed class InvokeRollbackCommand : DeployOpsCmdlet
+public sealed class InvokeRollbackCommand : ConfiguredCmdlet
 {
-    private const string CurrentSet = "Current";
-    private const string ByIdSet = "DeploymentId";
-    private const string ToVersionSet = "ToVersion";
+    // The shared Path/Config sets (the current deployment) crossed with -DeploymentId and -ToVersion.
+    public const string PathDeploymentIdSet = PathSet + "DeploymentId";
+    public const string ConfigDeploymentIdSet = ConfigSet + "DeploymentId";
+    public const string PathToVersionSet = PathSet + "ToVersion";
+    public const string ConfigToVersionSet = ConfigSet + "ToVersion";
 
-    [Parameter(Position = 0)]
-    public string? Path { get; set; }
+    /// <summary>deployops.yaml, or a folder holding it; default: the one in the current location.</summary>
+    [Parameter(ParameterSetName = PathSet, Position = 0)]
+    [Parameter(ParameterSetName = PathDeploymentIdSet, Position = 0)]
+    [Parameter(ParameterSetName = PathToVersionSet, Position = 0)]
+    public override string? Path { get; set; }
 
-    [Parameter(ValueFromPipeline = true)]
-    public DeploymentConfig? Config { get; set; }
+    /// <summary>A configuration from Test-DeploymentConfig.</summary>
+    [Parameter(ParameterSetName = ConfigSet, Mandatory = true, ValueFromPipeline = true)]
+    [Parameter(ParameterSetName = ConfigDeploymentIdSet, Mandatory = true, ValueFromPipeline = true)]
+    [Parameter(ParameterSetName = ConfigToVersionSet, Mandatory = true, ValueFromPipeline = true)]
+    public override DeploymentConfig? Config { get; set; }
 
-    /// <summary>The deployment to undo (default: the newest one).</summary>
-    [Parameter(ParameterSetName = ByIdSet, Mandatory = true)]
+    /// <summary>The deployment to undo (default: the newest one); a piped DeploymentRecord binds its Id.</summary>
+    [Parameter(ParameterSetName = PathDeploymentIdSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ConfigDeploymentIdSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Id")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DeploymentIdCompleter))]
     public string? DeploymentId { get; set; }
 
     /// <summary>The version to go back to (one that was deployed successfully before).</summary>
-    [Parameter(ParameterSetName = ToVersionSet, Mandatory = true)]
+    [Parameter(ParameterSetName = PathToVersionSet, Mandatory = true)]
+    [Parameter(ParameterSetName = ConfigToVersionSet, Mandatory = true)]
     [ValidateNotNullOrEmpty]
     public string? ToVersion { get; set; }
 
@@ -57,15 +70,28 @@ public sealed class InvokeRollbackCommand : DeployOpsCmdlet
     [Parameter]
     public string? Reason { get; set; }
 
+    /// <summary>
+    /// Scheduled scripts run <c>exit (Invoke-Rollback -Confirm:$false).ExitCode</c>: a rollback that could not even
+    /// start is an error record AND a Failed result (exit code 1), never no output (which would exit 0).
+    /// </summary>
+    protected override void OnInputFailed(ErrorRecord error)
+    {
+        WriteError(error);
+        WriteObject(RollbackResult.NotStarted(DeploymentId, ToVersion, error.Exception.Message, _start));
+    }
+
+    private DateTimeOffset _start = DateTimeOffset.UtcNow;
+
     protected override void ProcessInput()
     {
+        _start = DateTimeOffset.UtcNow;
         // InvalidVersion before the configuration is even read (also under -WhatIf).
         if (ToVersion is not null)
         {
             try { Engine.Security.Identifiers.ValidateVersion(ToVersion, "-ToVersion"); }
-            catch (Engine.Hosting.DeployOpsException ex) { ThrowTerminatingError(ErrorRecords.From(ex)); }
+            catch (Engine.Hosting.DeployOpsException ex) { throw InputFailed(ex.ToError()); }
         }
-        var config = Config is null ? LoadConfig(Path) : ConfigModel.Of(Config);
+        var config = ResolveConfig();
         var options = new RollbackOptions
         {
             DeploymentId = DeploymentId,

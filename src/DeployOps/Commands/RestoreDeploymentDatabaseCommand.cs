@@ -1,3 +1,4 @@
+using DeployOps.Completion;
 using System.Management.Automation;
 using DeployOps.Engine.Backup;
 using DeployOps.Engine.Configuration;
@@ -17,6 +18,7 @@ public sealed class RestoreDeploymentDatabaseCommand : ConfiguredCmdlet
     /// <summary>The backup to restore (default: the newest backup of the configured database).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(BackupIdCompleter))]
     public string? Id { get; set; }
 
     /// <summary>Do not back up the current database before replacing it.</summary>

@@ -1,3 +1,4 @@
+using DeployOps.Completion;
 using System.Management.Automation;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.State;
@@ -13,7 +14,8 @@ namespace DeployOps.Commands;
 public sealed class ResumeDeploymentCommand : ConfiguredCmdlet
 {
     /// <summary>Defaults to the most recent interrupted deployment.</summary>
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(DeploymentIdCompleter))]
     public string? Id { get; set; }
 
     protected override void ProcessInput()

@@ -1,3 +1,4 @@
+using DeployOps.Completion;
 using System.Management.Automation;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Traffic;
@@ -17,6 +18,7 @@ public sealed class SwitchDeploymentTrafficCommand : ConfiguredCmdlet
     /// <summary>The slot that gets all traffic.</summary>
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SlotNameCompleter))]
     public string To { get; set; } = "";
 
     protected override void ProcessInput()

@@ -1,3 +1,4 @@
+using DeployOps.Completion;
 using System.Management.Automation;
 using DeployOps.Engine.Backup;
 using DeployOps.Engine.Configuration;
@@ -16,6 +17,7 @@ public sealed class TestDeploymentBackupCommand : ConfiguredCmdlet
     /// <summary>The backup to test (default: the newest backup of the configured database).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(BackupIdCompleter))]
     public string? Id { get; set; }
 
     /// <summary>Return only $true (verified) or $false.</summary>

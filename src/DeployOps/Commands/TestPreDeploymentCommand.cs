@@ -1,3 +1,4 @@
+using DeployOps.Completion;
 using System.Management.Automation;
 using DeployOps.Engine.Checks;
 using DeployOps.Engine.Configuration;
@@ -15,9 +16,11 @@ public sealed class TestPreDeploymentCommand : ConfiguredCmdlet
 {
     [Parameter]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(CheckNameCompleter))]
     public string[]? Name { get; set; }
 
     [Parameter]
+    [ArgumentCompleter(typeof(CheckCategoryCompleter))]
     public string[]? Category { get; set; }
 
     /// <summary>Treat warnings as failures.</summary>

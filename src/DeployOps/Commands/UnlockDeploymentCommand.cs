@@ -8,20 +8,18 @@ namespace DeployOps.Commands;
 /// Breaks the one-deployment-at-a-time lock of the configured application/environment: a stale one (its holder
 /// is provably gone), or with -Force any one. Audited.
 /// </summary>
-[Cmdlet(VerbsCommon.Unlock, "Deployment", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[Cmdlet(VerbsCommon.Unlock, "Deployment", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High,
+    DefaultParameterSetName = PathSet)]
 [OutputType(typeof(LockInfo))]
-public sealed class UnlockDeploymentCommand : DeployOpsCmdlet
+public sealed class UnlockDeploymentCommand : ConfiguredCmdlet
 {
-    [Parameter(Position = 0)]
-    public string? Path { get; set; }
-
     /// <summary>Break the lock even when its holder looks alive.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
     protected override void ProcessInput()
     {
-        var config = LoadConfig(Path);
+        var config = ResolveConfig();
         var options = new UnlockOptions { Force = Force };
         RunEngine((sink, ct) => DeploymentStateCommands.UnlockAsync(config, options, sink, ct));
     }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Health;
 using DeployOps.Engine.Rollback;
 using DeployOps.Hosting;
@@ -10,48 +11,62 @@ namespace DeployOps.Commands;
 /// HealthDecision. Stops on a Rollback verdict unless -Duration asks to keep watching. -Replay judges recorded
 /// samples again, offline, with the configuration's current rules.
 /// </summary>
-[Cmdlet(VerbsCommon.Watch, "DeploymentHealth", DefaultParameterSetName = WatchSet, SupportsShouldProcess = true)]
+[Cmdlet(VerbsCommon.Watch, "DeploymentHealth", DefaultParameterSetName = PathSet, SupportsShouldProcess = true)]
 [OutputType(typeof(HealthSample), typeof(HealthDecision))]
-public sealed class WatchDeploymentHealthCommand : DeployOpsCmdlet
+public sealed class WatchDeploymentHealthCommand : ConfiguredCmdlet
 {
-    private const string WatchSet = "Watch";
-    private const string ReplaySet = "Replay";
+    // The shared Path/Config sets (a live watch) crossed with -Replay.
+    public const string PathReplaySet = PathSet + "Replay";
+    public const string ConfigReplaySet = ConfigSet + "Replay";
 
-    [Parameter(Position = 0)]
-    public string? Path { get; set; }
+    /// <summary>deployops.yaml, or a folder holding it; default: the one in the current location.</summary>
+    [Parameter(ParameterSetName = PathSet, Position = 0)]
+    [Parameter(ParameterSetName = PathReplaySet, Position = 0)]
+    public override string? Path { get; set; }
+
+    /// <summary>A configuration from Test-DeploymentConfig.</summary>
+    [Parameter(ParameterSetName = ConfigSet, Mandatory = true, ValueFromPipeline = true)]
+    [Parameter(ParameterSetName = ConfigReplaySet, Mandatory = true, ValueFromPipeline = true)]
+    public override DeploymentConfig? Config { get; set; }
 
     /// <summary>The deployment whose folder in the state directory receives the samples and decision records.</summary>
-    [Parameter(ParameterSetName = WatchSet)]
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = ConfigSet)]
     public string? DeploymentId { get; set; }
 
     /// <summary>How long to watch (default health.duration). Given explicitly, the watch continues after a Rollback verdict.</summary>
-    [Parameter(ParameterSetName = WatchSet)]
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = ConfigSet)]
     [DurationTransformation]
     public TimeSpan? Duration { get; set; }
 
     /// <summary>A fixed sampling interval instead of the timeline's.</summary>
-    [Parameter(ParameterSetName = WatchSet)]
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = ConfigSet)]
     [DurationTransformation]
     public TimeSpan? Interval { get; set; }
 
     /// <summary>Stop at the first Healthy sample, or at the first Rollback/Investigate decision.</summary>
-    [Parameter(ParameterSetName = WatchSet)]
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = ConfigSet)]
     [ValidateSet("Healthy", "Decision")]
     public string? Until { get; set; }
 
     /// <summary>On a Rollback verdict, roll the watched deployment back (Invoke-Rollback) with the decision record.</summary>
-    [Parameter(ParameterSetName = WatchSet)]
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = ConfigSet)]
     public SwitchParameter AutoRollback { get; set; }
 
     /// <summary>A recorded health-samples.jsonl to judge again with the current rules.</summary>
-    [Parameter(ParameterSetName = ReplaySet, Mandatory = true)]
+    [Parameter(ParameterSetName = PathReplaySet, Mandatory = true)]
+    [Parameter(ParameterSetName = ConfigReplaySet, Mandatory = true)]
     public string? Replay { get; set; }
 
     protected override void ProcessInput()
     {
-        var config = LoadConfig(Path);
+        var config = ResolveConfig();
         HealthDecision decision;
-        if (ParameterSetName == ReplaySet)
+        if (Replay is not null)
         {
             var file = ResolvePath(Replay)!;
             decision = RunEngine((sink, ct) => HealthReplay.RunAsync(config, file, sink, cancellationToken: ct));

@@ -84,7 +84,9 @@ public sealed class EvidenceWatchTests
 
         var described = HealthHarness.Describe(samples);
         var restart = samples.First(s => s.Signals.GetValueOrDefault("restarts") > 0);
-        Assert.Contains(restart.Reasons, r => r.Contains("counter reset") && r.Contains("restarted"));
+        // A source's note is kept once, in Notes; Reasons explain the verdict and do not repeat it.
+        Assert.Contains(restart.Notes, r => r.Contains("counter reset") && r.Contains("restarted"));
+        Assert.DoesNotContain(restart.Reasons, r => r.Contains("counter reset"));
         // The restarted process's counters are small: counted whole, never a negative or garbage delta.
         Assert.InRange(restart.Requests!.Value, 0, 2000);
         Assert.All(samples.Where(s => s.Requests is not null), s => Assert.True(s.Requests >= 0 && s.ErrorRate is null or >= 0 and <= 100, described));

@@ -73,6 +73,24 @@ public sealed class DeploymentStateCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task Every_record_and_status_carries_the_path_of_its_configuration()
+    {
+        await using var store = DeploymentStore.Open(_config);
+        await using (var tracker = await DeploymentTracker.StartAsync(store, StateTest.Start("v1"), CancellationToken.None))
+            await tracker.FinishAsync(DeploymentOutcome.Succeeded, null, CancellationToken.None);
+
+        var sink = new RecordingSink();
+        var history = await DeploymentStateCommands.GetHistoryAsync(_config, new HistoryQuery(), sink, CancellationToken.None);
+        Assert.All(sink.RecordsOf<DeploymentRecord>(), r => Assert.Equal(_config.FilePath, r.ConfigPath));
+        var one = await DeploymentStateCommands.GetDeploymentAsync(_config, history[0].Id, sink, CancellationToken.None);
+        Assert.Equal(_config.FilePath, one.ConfigPath);
+        var status = await DeploymentStateCommands.GetStatusAsync(_config, sink, CancellationToken.None);
+        Assert.Equal(_config.FilePath, status.ConfigPath);
+        Assert.Equal(_config.FilePath, status.Current!.ConfigPath);
+        Assert.True(Path.IsPathRooted(status.ConfigPath));
+    }
+
+    [Fact]
     public async Task Unlock_refuses_a_live_lock_without_Force_changes_nothing_under_WhatIf_and_audits_every_attempt()
     {
         var none = new RecordingSink();

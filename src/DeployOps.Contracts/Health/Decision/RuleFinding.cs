@@ -17,6 +17,9 @@ public sealed class BreachSample
     public TimeSpan Elapsed { get; }
     public double Value { get; }
     public double Threshold { get; }
+
+    public override string ToString() =>
+        $"#{Sequence} {DisplayFormat.Offset(Elapsed)}: {Value.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)} (threshold {Threshold.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)})";
 }
 
 /// <summary>A rule that is breaching now: fired (sustained for its duration) or still pending.</summary>
@@ -61,4 +64,6 @@ public sealed class RuleFinding
             : $" (pending: {Severity} after {Format(For)})");
 
     internal static string Format(TimeSpan t) => DisplayFormat.Duration(t);
+
+    public override string ToString() => Describe();
 }

@@ -35,7 +35,10 @@ public sealed class HealthDecisionEngine
         GateByTraffic(signals, unreadable);
 
         var findings = new List<RuleFinding>();
-        var unreadableRules = new List<string>();
+        // One reason per unreadable signal, naming the rules it leaves without evidence: several rules read the same
+        // signal (errorRate and errorRateWarning, latencyP95 and latencyP95Warning), and one line per rule said the
+        // same thing twice.
+        var unreadableSignals = new Dictionary<string, (string Why, List<string> Rules)>(StringComparer.Ordinal);
         foreach (var rule in _policy.Rules.Where(r => r.Enabled))
         {
             if (!_states.TryGetValue(rule.Name, out var state)) _states[rule.Name] = state = new RuleState();
@@ -50,15 +53,19 @@ public sealed class HealthDecisionEngine
             }
             else if (unreadable.TryGetValue(rule.Signal, out var why) || observation.Signals.ContainsKey(rule.Signal))
             {
-                unreadableRules.Add($"{rule.Name}: {rule.Signal} unreadable ({why ?? "not a number"})");
+                if (!unreadableSignals.TryGetValue(rule.Signal, out var entry))
+                    unreadableSignals[rule.Signal] = entry = (why ?? "not a number", new List<string>());
+                entry.Rules.Add(rule.Name);
             }
         }
         findings.Sort((a, b) => Rank(b).CompareTo(Rank(a)));
+        var unreadableRules = unreadableSignals
+            .Select(kv => $"{kv.Key} unreadable ({kv.Value.Why}): {(kv.Value.Rules.Count == 1 ? "rule" : "rules")} {string.Join(", ", kv.Value.Rules)}")
+            .ToList();
 
         _consecutiveSourceErrors = observation.SourceErrors.Count > 0 ? _consecutiveSourceErrors + 1 : 0;
         var verdict = Decide(findings, unreadableRules, observation, reasons);
         _previous = verdict;
-        foreach (var note in observation.Notes) reasons.Add(note);
         return new HealthEvaluation(verdict, phase.Name, reasons, findings, _consecutiveSourceErrors);
     }
 
