@@ -111,5 +111,6 @@ internal static class DetectionBenchmark
         public void WriteWarning(string message) { }
         public void WriteError(DeployOpsError error) { }
         public bool ShouldProcess(string target, string action) => true;
+        public bool IsDryRun => false;
     }
 }

@@ -32,4 +32,5 @@ internal sealed class NullSink : IOutputSink
     public void WriteWarning(string message) { if (_warnings) Console.Error.WriteLine("WARNING: " + message); }
     public void WriteError(DeployOpsError error) { if (_errors) Console.Error.WriteLine($"ERROR {error.ErrorId}: {error.Message}"); }
     public bool ShouldProcess(string target, string action) => true;
+    public bool IsDryRun => false;
 }

@@ -58,4 +58,6 @@ internal sealed class KillingSink : IOutputSink
         Hit();
         return true;
     }
+
+    public bool IsDryRun => false;
 }

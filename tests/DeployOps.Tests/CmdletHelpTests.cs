@@ -100,7 +100,8 @@ public sealed class CmdletHelpTests
     public void Parameter_sets_come_from_the_compiled_cmdlet()
     {
         var rollback = Cmdlets.Single(c => c.Name == "Invoke-Rollback");
-        Assert.Equal(new[] { "Current", "DeploymentId", "ToVersion" }, rollback.ParameterSets);
+        Assert.Equal(new[] { "Config", "ConfigDeploymentId", "ConfigToVersion", "Path", "PathDeploymentId", "PathToVersion" },
+            rollback.ParameterSets.Order(StringComparer.Ordinal));
         var config = Cmdlets.Single(c => c.Name == "Get-MaintenanceMode").Parameters.Single(p => p.Name == "Config");
         var use = Assert.Single(config.Sets);
         Assert.True(use is { SetName: "Config", Mandatory: true, ByValue: true });

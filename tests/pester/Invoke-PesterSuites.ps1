@@ -76,7 +76,13 @@ if ($PSCmdlet.ParameterSetName -eq 'Child') {
         $configuration.TestResult.Enabled = $true
         $configuration.TestResult.OutputFormat = 'NUnitXml'
         $configuration.TestResult.OutputPath = [IO.Path]::ChangeExtension($ChildResult, '.nunit.xml')
-        $run = Invoke-Pester -Configuration $configuration
+        # The suites run the way an admin's session does: no strict mode and the default error preference (this
+        # runner's own settings must not leak into them).
+        $run = & {
+            Set-StrictMode -Off
+            $ErrorActionPreference = 'Continue'
+            Invoke-Pester -Configuration $configuration
+        }
         # Tests inside a block whose setup failed are already counted as failed; a container or block that failed
         # with no failed test (discovery error, AfterAll failure) counts as one failure so it cannot go unnoticed.
         $failed = $run.FailedCount

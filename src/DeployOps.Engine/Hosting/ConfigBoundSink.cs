@@ -20,6 +20,7 @@ internal sealed class ConfigBoundSink : IOutputSink
     public void WriteWarning(string message) => _inner.WriteWarning(message);
     public void WriteError(DeployOpsError error) => _inner.WriteError(error);
     public bool ShouldProcess(string target, string action) => _inner.ShouldProcess(target, action);
+    public bool IsDryRun => _inner.IsDryRun;
 
     /// <summary>The sink, stamping for <paramref name="config"/> (already stamping for it: unchanged).</summary>
     public static IOutputSink For(IOutputSink sink, ConfigModel config) =>

@@ -19,7 +19,7 @@ public interface IOutputSink
     /// True for a dry run (-WhatIf): the operation only says what it would do and changes nothing at all: no file,
     /// no state directory, no audit line, no lock, no journal. A declined -Confirm is not a dry run (it is audited).
     /// </summary>
-    bool IsDryRun => false;
+    bool IsDryRun { get; }
 }
 
 public sealed record ProgressUpdate(

@@ -337,5 +337,6 @@ public static class RollbackEngine
         public void WriteWarning(string message) => inner.WriteWarning(message);
         public void WriteError(DeployOpsError error) => inner.WriteError(error);
         public bool ShouldProcess(string target, string action) => true;
+        public bool IsDryRun => false; // reached only after the real, confirmed rollback began
     }
 }

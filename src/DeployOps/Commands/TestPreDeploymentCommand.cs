@@ -12,7 +12,7 @@ namespace DeployOps.Commands;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "PreDeployment", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(CheckResult), typeof(bool))]
-public sealed class TestPreDeploymentCommand : ConfiguredCmdlet
+public sealed class TestPreDeploymentCommand : QuietTestCmdlet
 {
     [Parameter]
     [SupportsWildcards]
@@ -27,10 +27,6 @@ public sealed class TestPreDeploymentCommand : ConfiguredCmdlet
     [Parameter]
     public SwitchParameter Strict { get; set; }
 
-    /// <summary>Return only $true (every check passed) or $false.</summary>
-    [Parameter]
-    public SwitchParameter Quiet { get; set; }
-
     protected override void ProcessInput()
     {
         var config = ResolveConfig();
@@ -40,25 +36,12 @@ public sealed class TestPreDeploymentCommand : ConfiguredCmdlet
             Categories = Category ?? Array.Empty<string>(),
             Strict = Strict,
         };
-        var report = RunEngine((sink, ct) => PreDeploymentRunner.RunAsync(config, options, Quiet ? new QuietSink(sink) : sink, ct));
+        var report = RunEngine((sink, ct) => PreDeploymentRunner.RunAsync(config, options, Quieted(sink), ct));
         if (Quiet)
         {
-            if (!report.Passed && report.ToError() is { } reason) WriteWarning($"{reason.Message} ({reason.ErrorId})");
-            WriteObject(report.Passed);
+            WriteQuietAnswer(report.Passed, report.ToError());
             return;
         }
         if (report.ToError() is { } error) WriteEngineError(error);
-    }
-
-    /// <summary>-Quiet answers one bool whatever happens: a configuration that cannot be used is $false, with the reason as a warning.</summary>
-    protected override void OnInputFailed(ErrorRecord error)
-    {
-        if (!Quiet)
-        {
-            base.OnInputFailed(error);
-            return;
-        }
-        WriteWarning($"{error.Exception.Message} ({error.FullyQualifiedErrorId})");
-        WriteObject(false);
     }
 }

@@ -30,39 +30,7 @@ public sealed class CommandInjectionTests : IDisposable
 
     private string Pwned => Path.Combine(_tmp, "pwned");
 
-    /// <summary>The hostile values of the brief: separator, $(), backticks, newline, breaking out of "…" and of '…'.</summary>
-    private IEnumerable<string> HostileValues() => new[]
-    {
-        $"1.0;touch {Pwned}",
-        $"$(touch {Pwned})",
-        $"`touch {Pwned}`",
-        $"1.0\ntouch {Pwned}",
-        $"\"; touch {Pwned}; \"",
-        $"'; touch {Pwned}; '",
-    };
-
-    private static (ConfigModel Config, TempConfig Temp) Load(string stepsYaml, string extra = "", Func<string, string?>? env = null)
-    {
-        var temp = new TempConfig($"""
-            application: shop
-            environment: test
-            {extra}
-            deployment:
-              slots:
-                blue: {"{"} port: 5001 {"}"}
-                green: {"{"} port: 5002 {"}"}
-              steps:
-            {stepsYaml}
-            """);
-        return (ConfigLoader.Load(temp.Path, env), temp);
-    }
-
-    private static async Task RunPhaseAsync(ConfigModel config, string phase, StepContext context)
-    {
-        using var log = new DeploymentLog(null, config.Redactor);
-        var runner = new StepRunner(config, log);
-        foreach (var step in config.Deployment.StepsFor(phase)) await runner.RunAsync(phase, step, context, CancellationToken.None);
-    }
+    private IEnumerable<string> HostileValues() => SlotSteps.HostileValues(Pwned);
 
     [Theory]
     [InlineData("bash")]
@@ -70,7 +38,7 @@ public sealed class CommandInjectionTests : IDisposable
     public async Task Command_steps_never_run_a_placeholder_value_unquoted_in_double_or_single_quotes(string shell)
     {
         // {version} unquoted, inside "…", inside '…', and {slot}/{previousVersion} too: each line must read back literally.
-        var (config, temp) = Load($"""
+        var (config, temp) = SlotSteps.Load($"""
                 install:
                   - name: record
                     shell: {shell}
@@ -86,7 +54,7 @@ public sealed class CommandInjectionTests : IDisposable
         {
             foreach (var f in Directory.GetFiles(temp.Directory, "out-*.log")) File.Delete(f);
 
-            await RunPhaseAsync(config, "install", new StepContext(value, value, value, null, "127.0.0.1", 5002));
+            await SlotSteps.RunPhaseAsync(config, "install", new StepContext(value, value, value, null, "127.0.0.1", 5002));
 
             Assert.False(File.Exists(Pwned), $"{shell} ran code from the value {value}");
             Assert.Equal("version=" + value, Read(temp, "out-1.log"));
@@ -103,7 +71,7 @@ public sealed class CommandInjectionTests : IDisposable
     public async Task A_working_directory_value_must_stay_one_path_segment()
     {
         Directory.CreateDirectory(Path.Combine(_tmp, "srv", "app", "1.0"));
-        var (config, temp) = Load($"""
+        var (config, temp) = SlotSteps.Load($"""
                 install:
                   - name: where
                     command: pwd > {Path.Combine(_tmp, "pwd.txt")}
@@ -111,13 +79,13 @@ public sealed class CommandInjectionTests : IDisposable
             """);
         using var _ = temp;
 
-        var ex = await Assert.ThrowsAsync<DeployOpsException>(() => RunPhaseAsync(config, "install", new StepContext("../../etc", null, "green", null, "127.0.0.1", 5002)));
+        var ex = await Assert.ThrowsAsync<DeployOpsException>(() => SlotSteps.RunPhaseAsync(config, "install", new StepContext("../../etc", null, "green", null, "127.0.0.1", 5002)));
 
         Assert.Equal("InvalidVersion", ex.ErrorId);
         Assert.Contains("one path segment", ex.Message);
         Assert.False(File.Exists(Path.Combine(_tmp, "pwd.txt")), "the step ran outside /srv/app");
 
-        await RunPhaseAsync(config, "install", new StepContext("1.0", null, "green", null, "127.0.0.1", 5002));
+        await SlotSteps.RunPhaseAsync(config, "install", new StepContext("1.0", null, "green", null, "127.0.0.1", 5002));
         Assert.Equal(Path.Combine(_tmp, "srv", "app", "1.0"), File.ReadAllText(Path.Combine(_tmp, "pwd.txt")).Trim());
     }
 
@@ -126,7 +94,7 @@ public sealed class CommandInjectionTests : IDisposable
     {
         var db = _postgres.CreateDatabase();
         _postgres.Execute(db, "CREATE TABLE releases (version text, note text)");
-        var (config, temp) = Load("""
+        var (config, temp) = SlotSteps.Load("""
                 migrate:
                   - name: record
                     sql: INSERT INTO releases VALUES ('{version}', {slot})
@@ -148,7 +116,7 @@ public sealed class CommandInjectionTests : IDisposable
         {
             _postgres.Execute(db, "DELETE FROM releases");
 
-            await RunPhaseAsync(config, "migrate", new StepContext(value, null, value, null, "127.0.0.1", 5002));
+            await SlotSteps.RunPhaseAsync(config, "migrate", new StepContext(value, null, value, null, "127.0.0.1", 5002));
 
             Assert.Equal(value, _postgres.Scalar<string>(db, "SELECT version FROM releases WHERE note <> 'do'"));
             Assert.Equal(value, _postgres.Scalar<string>(db, "SELECT note FROM releases WHERE note <> 'do'"));
@@ -160,7 +128,7 @@ public sealed class CommandInjectionTests : IDisposable
     [Fact]
     public async Task Invoke_deployment_rejects_a_hostile_version_before_anything_runs_even_under_WhatIf()
     {
-        var (config, temp) = Load($"""
+        var (config, temp) = SlotSteps.Load($"""
                 install:
                   - command: echo version={"{version}"} >> {Path.Combine(_tmp, "log")}
             """);
@@ -186,7 +154,7 @@ public sealed class CommandInjectionTests : IDisposable
     [Fact]
     public async Task Invoke_rollback_rejects_a_hostile_ToVersion_before_anything_runs_even_under_WhatIf()
     {
-        var (config, temp) = Load("""
+        var (config, temp) = SlotSteps.Load("""
                 install:
                   - command: "true"
             """);

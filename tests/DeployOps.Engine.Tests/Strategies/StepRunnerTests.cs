@@ -15,33 +15,10 @@ public sealed class StepRunnerTests
 
     public StepRunnerTests(PostgresFixture postgres) => _postgres = postgres;
 
-    private static (ConfigModel Config, TempConfig Temp) Load(string stepsYaml, string extra = "", Func<string, string?>? env = null)
-    {
-        var temp = new TempConfig($"""
-            application: shop
-            environment: test
-            {extra}
-            deployment:
-              slots:
-                blue: {"{"} port: 5001 {"}"}
-                green: {"{"} port: 5002 {"}"}
-              steps:
-            {stepsYaml}
-            """);
-        return (ConfigLoader.Load(temp.Path, env), temp);
-    }
-
-    private static async Task RunPhaseAsync(ConfigModel config, string phase, StepContext context, string logPath)
-    {
-        using var log = new DeploymentLog(logPath, config.Redactor);
-        var runner = new StepRunner(config, log);
-        foreach (var step in config.Deployment.StepsFor(phase)) await runner.RunAsync(phase, step, context, CancellationToken.None);
-    }
-
     [Fact]
     public async Task Command_steps_render_templates_get_variables_and_log_their_output()
     {
-        var (config, temp) = Load("""
+        var (config, temp) = SlotSteps.Load("""
                 install:
                   - name: write marker
                     command: echo "v={version} prev={previousVersion} slot={slot} port=$DEPLOYOPS_PORT extra=$EXTRA" > marker-{slot}.txt && echo logged-line
@@ -50,7 +27,7 @@ public sealed class StepRunnerTests
         using var _ = temp;
         var logPath = Path.Combine(temp.Directory, "deploy.log");
 
-        await RunPhaseAsync(config, "install", Green, logPath);
+        await SlotSteps.RunPhaseAsync(config, "install", Green, logPath);
 
         Assert.Equal("v=2.0.0 prev=1.0.0 slot=green port=5002 extra=x-2.0.0", File.ReadAllText(Path.Combine(temp.Directory, "marker-green.txt")).Trim());
         var log = File.ReadAllText(logPath);
@@ -61,14 +38,14 @@ public sealed class StepRunnerTests
     [Fact]
     public async Task A_failing_command_names_the_step_its_exit_code_and_output_tail()
     {
-        var (config, temp) = Load("""
+        var (config, temp) = SlotSteps.Load("""
                 install:
                   - name: npm install
                     command: echo "resolving deps"; echo "ERR! missing package left-pad" >&2; exit 3
             """);
         using var _ = temp;
 
-        var ex = await Assert.ThrowsAsync<DeployOpsException>(() => RunPhaseAsync(config, "install", Green, Path.Combine(temp.Directory, "l.log")));
+        var ex = await Assert.ThrowsAsync<DeployOpsException>(() => SlotSteps.RunPhaseAsync(config, "install", Green, Path.Combine(temp.Directory, "l.log")));
 
         Assert.Equal(ErrorIds.DeploymentStepFailed, ex.ErrorId);
         Assert.Contains("'npm install'", ex.Message);
@@ -80,14 +57,14 @@ public sealed class StepRunnerTests
     [Fact]
     public async Task A_command_past_its_timeout_fails_as_timed_out()
     {
-        var (config, temp) = Load("""
+        var (config, temp) = SlotSteps.Load("""
                 start:
                   - name: hangs
                     command: sleep 30
                     timeout: 300ms
             """);
         using var _ = temp;
-        var ex = await Assert.ThrowsAsync<DeployOpsException>(() => RunPhaseAsync(config, "start", Green, Path.Combine(temp.Directory, "l.log")));
+        var ex = await Assert.ThrowsAsync<DeployOpsException>(() => SlotSteps.RunPhaseAsync(config, "start", Green, Path.Combine(temp.Directory, "l.log")));
         Assert.Contains("timed out after 300ms", ex.Message);
     }
 
@@ -96,7 +73,7 @@ public sealed class StepRunnerTests
     {
         using var app = new DemoAppProcess("2.0.0");
         var context = new StepContext("2.0.0", "1.0.0", "green", null, "127.0.0.1", app.Port);
-        var (config, temp) = Load("""
+        var (config, temp) = SlotSteps.Load("""
                 smoke:
                   - name: version answers
                     http:
@@ -114,7 +91,7 @@ public sealed class StepRunnerTests
             """);
         using var _ = temp;
 
-        await RunPhaseAsync(config, "smoke", context, Path.Combine(temp.Directory, "l.log"));
+        await SlotSteps.RunPhaseAsync(config, "smoke", context, Path.Combine(temp.Directory, "l.log"));
 
         var wrong = await Assert.ThrowsAsync<DeployOpsException>(() => new StepRunner(config, new DeploymentLog(null, config.Redactor))
             .RunAsync("verify", config.Deployment.StepsFor("verify")[0], context, CancellationToken.None));
@@ -129,7 +106,7 @@ public sealed class StepRunnerTests
     public async Task Sql_steps_run_against_the_top_level_postgres_and_report_sqlstate()
     {
         var db = _postgres.CreateDatabase();
-        var (config, temp) = Load("""
+        var (config, temp) = SlotSteps.Load("""
                 migrate:
                   - name: record version
                     sql: CREATE TABLE IF NOT EXISTS releases (version text); INSERT INTO releases VALUES ('{version}')
@@ -143,10 +120,10 @@ public sealed class StepRunnerTests
             """, name => name == "PGPASS" ? PostgresFixture.Password : null);
         using var _ = temp;
 
-        await RunPhaseAsync(config, "migrate", Green, Path.Combine(temp.Directory, "l.log"));
+        await SlotSteps.RunPhaseAsync(config, "migrate", Green, Path.Combine(temp.Directory, "l.log"));
         Assert.Equal("2.0.0", _postgres.Scalar<string>(db, "SELECT version FROM releases"));
 
-        var ex = await Assert.ThrowsAsync<DeployOpsException>(() => RunPhaseAsync(config, "verify", Green, Path.Combine(temp.Directory, "l.log")));
+        var ex = await Assert.ThrowsAsync<DeployOpsException>(() => SlotSteps.RunPhaseAsync(config, "verify", Green, Path.Combine(temp.Directory, "l.log")));
         Assert.Contains("SQLSTATE 42P01", ex.Message);
         Assert.DoesNotContain(PostgresFixture.Password, ex.Message);
     }

@@ -19,6 +19,8 @@ public sealed class RecordingSink : IOutputSink
     public ConcurrentQueue<string> Warnings { get; } = new();
     public ConcurrentQueue<DeployOpsError> Errors { get; } = new();
     public ConcurrentQueue<(string Target, string Action)> ShouldProcessCalls { get; } = new();
+    /// <summary>Set for a true dry run (-WhatIf in the cmdlet); <see cref="WhatIf"/> alone models a declined -Confirm.</summary>
+    public bool IsDryRun { get; init; }
 
     public IEnumerable<T> RecordsOf<T>() => Records.OfType<T>();
 
