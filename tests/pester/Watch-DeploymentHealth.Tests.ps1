@@ -105,7 +105,7 @@ Describe 'Watch-DeploymentHealth' {
     }
 
     It 'rejects a deployment id that is not a folder name' {
-        { Watch-DeploymentHealth -Path $script:config -DeploymentId '../escape' -Duration ([timespan]::FromSeconds(1)) } |
+        { Watch-DeploymentHealth -Path $script:config -DeploymentId '../escape' -Duration ([timespan]::FromSeconds(1)) -ErrorAction Stop } |
             Should -Throw -ErrorId 'HealthDeploymentIdInvalid*'
     }
 }
