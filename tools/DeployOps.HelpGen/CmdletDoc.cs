@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace DeployOps.HelpGen;
 
-public sealed record ParameterDoc(string Name, string Text, bool Planned);
+public sealed record ParameterDoc(string Name, string Text);
 
 public sealed record ExampleDoc(string Title, string Code, string Remarks);
 
@@ -32,9 +32,6 @@ public sealed partial record CmdletDoc(
 {
     public static readonly IReadOnlyList<string> Sections =
         new[] { "Synopsis", "Description", "Parameters", "Examples", "Inputs", "Outputs", "Notes", "Related Links" };
-
-    /// <summary>Marks a parameter documented ahead of the code (it appears in help once the cmdlet has it).</summary>
-    public const string PlannedMarker = "<!-- planned -->";
 
     public static CmdletDoc Load(string path) => Parse(path, System.IO.File.ReadAllText(path));
 
@@ -80,10 +77,9 @@ public sealed partial record CmdletDoc(
         var parameters = new List<ParameterDoc>();
         foreach (var (heading, lines) in Subsections("Parameters"))
         {
-            var planned = heading.Contains(PlannedMarker, StringComparison.Ordinal);
-            var name = heading.Replace(PlannedMarker, "", StringComparison.Ordinal).Trim();
+            var name = heading.Trim();
             if (!name.StartsWith('-')) problems.Add($"parameter heading '### {heading}' must be '### -Name'");
-            parameters.Add(new ParameterDoc(name.TrimStart('-'), Join(lines), planned));
+            parameters.Add(new ParameterDoc(name.TrimStart('-'), Join(lines)));
         }
 
         var examples = Subsections("Examples").Select(x => ParseExample(x.Heading, x.Lines, problems)).ToList();

@@ -55,7 +55,7 @@ public static class HelpCheck
             else if (entry.Text.Length == 0) yield return $"parameter -{parameter.Name} has an empty description";
         }
         // -WhatIf/-Confirm need no entry (the generator describes them) but may have one where they mean more.
-        foreach (var entry in doc.Parameters.Where(p => !p.Planned && !cmdlet.Parameters.Any(c => c.Name.Equals(p.Name, StringComparison.OrdinalIgnoreCase))))
+        foreach (var entry in doc.Parameters.Where(p => !cmdlet.Parameters.Any(c => c.Name.Equals(p.Name, StringComparison.OrdinalIgnoreCase))))
             if (!(cmdlet.SupportsShouldProcess && CmdletShape.RiskParameters.Contains(entry.Name, StringComparer.OrdinalIgnoreCase)))
                 yield return $"documents parameter -{entry.Name}, which {cmdlet.Name} does not have";
 
@@ -66,8 +66,4 @@ public static class HelpCheck
         if (doc.Links.Count == 0) yield return "no related links (## Related Links with '- [text](target)' lines)";
     }
 
-    /// <summary>Parameters documented ahead of the code that the cmdlet now has: the marker can go.</summary>
-    public static IEnumerable<string> StalePlannedMarkers(CmdletShape cmdlet, CmdletDoc doc) =>
-        doc.Parameters.Where(p => p.Planned && cmdlet.Parameters.Any(c => c.Name.Equals(p.Name, StringComparison.OrdinalIgnoreCase)))
-            .Select(p => $"{doc.File}: {cmdlet.Name}: -{p.Name} exists now; its '{CmdletDoc.PlannedMarker}' marker can be removed");
 }

@@ -28,7 +28,6 @@ if (problems.Count > 0)
 }
 
 var pairs = cmdlets.Select(c => (Cmdlet: c, Doc: docs.Single(d => Path.GetFileNameWithoutExtension(d.File).Equals(c.Name, StringComparison.OrdinalIgnoreCase)))).ToList();
-foreach (var note in pairs.SelectMany(p => HelpCheck.StalePlannedMarkers(p.Cmdlet, p.Doc))) Console.WriteLine("note: " + note);
 
 // docs/cmdlets sits two levels below the repository root; page links are written relative to the root.
 var repositoryRoot = Path.GetFullPath(Path.Combine(docsDirectory, "..", ".."));
