@@ -12,20 +12,25 @@
 
 .EXAMPLE
     ./deploy-watch-rollback.ps1 -Path /srv/shop/deployops.yaml -Version 2.4.0 -Strategy BlueGreen -WatchFor 10m
+.EXAMPLE
+    ./deploy-watch-rollback.ps1 -Path /srv/shop/deployops.yaml -Version 2.4.0 -WhatIf   # show the deployment plan only
 #>
-[CmdletBinding()]
+[CmdletBinding(SupportsShouldProcess)]
 param(
     [string] $Path = './deployops.yaml',
     [Parameter(Mandatory)] [string] $Version,
     [ValidateSet('BlueGreen', 'Canary', 'Rolling', 'Hotfix')] [string] $Strategy = 'BlueGreen',
-    [TimeSpan] $WatchFor = (New-TimeSpan -Minutes 10),
+    # How long to watch: 30s, 10m, 1h or hh:mm:ss (Watch-DeploymentHealth's own duration syntax).
+    [string] $WatchFor = '10m',
     # Restore the pre-deployment backup too when the bad version migrated the schema.
     [switch] $IncludeDatabase
 )
 $ErrorActionPreference = 'Stop'
 Import-Module DeployOps
 
-$deployment = Invoke-Deployment -Path $Path -Version $Version -Strategy $Strategy -Confirm:$false -ErrorAction Continue
+$deployment = Invoke-Deployment -Path $Path -Version $Version -Strategy $Strategy -Confirm:$false -ErrorAction Continue -WhatIf:$WhatIfPreference
+if ($WhatIfPreference) { return }   # the plan was shown; a dry run watches nothing and rolls nothing back
+if (-not $deployment) { Write-Warning 'The deployment did not start (see the error above)'; exit 1 }
 if ($deployment.Outcome -ne 'Succeeded') {
     # The engine already put traffic back where it could (Outcome RolledBack); a failed in-place deployment is
     # still live, so undo it explicitly.
@@ -34,16 +39,25 @@ if ($deployment.Outcome -ne 'Succeeded') {
     exit (Invoke-Rollback -Path $Path -DeploymentId $deployment.Id -IncludeDatabase:$IncludeDatabase -Reason 'deployment failed' -Confirm:$false).ExitCode
 }
 
-# Watch the new version against its baseline; the verdict carries the decision record that explains it.
-$verdict = Watch-DeploymentHealth -Path $Path -DeploymentId $deployment.Id -Duration $WatchFor
-if ($verdict.Healthy) {
-    Write-Host "$Version is healthy after $WatchFor"
-    exit 0
+# Watch for the whole window, but stop at the first sample whose verdict is Rollback (a rule breached for its
+# sustained duration; Select-Object -First 1 ends the watch there). A window without one ends with the final
+# HealthDecision: Healthy only when there was enough evidence.
+$verdict = Watch-DeploymentHealth -Path $Path -DeploymentId $deployment.Id -Duration $WatchFor |
+    Where-Object { $_ -is [DeployOps.Engine.Health.HealthDecision] -or $_.Verdict -eq 'Rollback' } | Select-Object -First 1
+if (-not $verdict) { Write-Warning 'The watch returned nothing (see the error above)'; exit 1 }
+if ($verdict -is [DeployOps.Engine.Health.HealthDecision]) {
+    if ($verdict.Verdict -eq 'Healthy') {
+        Write-Host "$Version is healthy after $WatchFor ($($verdict.SampleCount) samples)"
+        exit 0
+    }
+    # Investigate, or Inconclusive (too little evidence to call it healthy): a person decides, nothing is undone.
+    Write-Warning "$Version is not proven healthy: $verdict"
+    exit 1
 }
-
-Write-Warning "Unhealthy: $($verdict.Reason). Rolling back $Version"
+$reason = $verdict.Reasons -join '; '
+Write-Warning "Unhealthy at T+$($verdict.Elapsed): $reason. Rolling back $Version"
 $rollback = Invoke-Rollback -Path $Path -DeploymentId $deployment.Id -IncludeDatabase:$IncludeDatabase `
-    -Reason "Watch-DeploymentHealth: $($verdict.Reason)" -Confirm:$false
+    -Reason "Watch-DeploymentHealth: $reason" -Confirm:$false
 $rollback | Format-Table
 Write-Host "Incident report: $($rollback.ReportPath)"
 exit $rollback.ExitCode
