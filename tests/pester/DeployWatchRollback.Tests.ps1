@@ -44,23 +44,6 @@ deployment:
         [pscustomobject]@{ Dir = $dir; Config = $config; Url = "http://127.0.0.1:$port" }
     }
 
-    # Steady traffic on /api (the evidence the error-rate rule needs), stopped by a flag; every request is bounded.
-    function script:Start-Load([string] $Url) {
-        $flag = [hashtable]::Synchronized(@{ Stop = $false })
-        $job = Start-ThreadJob -ArgumentList $Url, $flag -ScriptBlock {
-            param($url, $flag)
-            while (-not $flag.Stop) {
-                try { Invoke-WebRequest "$url/api/work" -TimeoutSec 2 | Out-Null } catch { Start-Sleep -Milliseconds 50 }
-                Start-Sleep -Milliseconds 20
-            }
-        }
-        [pscustomobject]@{ Job = $job; Flag = $flag }
-    }
-    function script:Stop-Load($Load) {
-        $Load.Flag.Stop = $true
-        $Load.Job | Wait-Job -Timeout 10 | Out-Null
-        $Load.Job | Remove-Job -Force
-    }
 
     function script:Invoke-Runbook($App, [string] $Version) {
         $out = Join-Path $App.Dir 'runbook.out'

@@ -22,26 +22,6 @@ $Extra
 "@ | Set-Content (Join-Path $Directory 'deployops.yaml')
         Join-Path $Directory 'deployops.yaml'
     }
-
-    # Steady real traffic (the evidence the error-rate and latency rules need) from a thread job that stops on a flag;
-    # every request is bounded by -TimeoutSec, so stopping it is bounded too.
-    function script:Start-Load([string] $Url) {
-        $flag = [hashtable]::Synchronized(@{ Stop = $false })
-        $job = Start-ThreadJob -ArgumentList $Url, $flag -ScriptBlock {
-            param($url, $flag)
-            while (-not $flag.Stop) {
-                try { Invoke-WebRequest "$url/api/work" -TimeoutSec 2 | Out-Null } catch { Start-Sleep -Milliseconds 100 }
-                Start-Sleep -Milliseconds 20
-            }
-        }
-        [pscustomobject]@{ Job = $job; Flag = $flag }
-    }
-    function script:Stop-Load($Load) {
-        if (-not $Load) { return }
-        $Load.Flag.Stop = $true
-        Wait-Job $Load.Job -Timeout 15 | Out-Null
-        Remove-Job $Load.Job -Force
-    }
 }
 
 AfterAll {
