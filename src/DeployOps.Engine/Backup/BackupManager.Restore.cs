@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using DeployOps.Engine.Clients;
+using DeployOps.Engine.Processes;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Hosting;
 using Npgsql;
@@ -286,12 +286,8 @@ public sealed partial class BackupManager
         foreach (var command in commands)
         {
             sink.WriteVerbose(_redactor.Redact($"{key}: {command}"));
-            var result = await ShellCommand.RunAsync(new ShellCommandSpec
-            {
-                Command = command,
-                WorkingDirectory = _config.Directory,
-                Timeout = _settings.CommandTimeout,
-            }, line => sink.WriteVerbose(_redactor.Redact(line)), ct).ConfigureAwait(false);
+            var result = await ChildProcess.RunShellAsync(command, _settings.CommandTimeout,
+                line => sink.WriteVerbose(_redactor.Redact(line)), ct, workingDirectory: _config.Directory).ConfigureAwait(false);
             Audit(auditCommand, key, command, result.Succeeded ? "Succeeded" : "Failed",
                 new Dictionary<string, string> { ["exitCode"] = result.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "timeout" }, deploymentId);
             if (!result.Succeeded)

@@ -76,6 +76,7 @@ internal sealed class SecretResolver
                     problem = $"environment variable '{name}' is not set (referenced as ${{env:{name}}})";
                     return null;
                 }
+                Processes.ChildEnvironment.Scrub(name); // a secret now: no child inherits it unless a step exports it
                 return value;
             case "file":
                 var path = Path.IsPathRooted(name) ? name : Path.Combine(_baseDirectory, name);
