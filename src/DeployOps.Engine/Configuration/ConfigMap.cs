@@ -60,10 +60,7 @@ internal sealed class ConfigMap
     public string? String(string key)
     {
         var scalar = Scalar(key, "a string");
-        if (scalar is null) return null;
-        var expanded = _context.Secrets.Expand(scalar.Value ?? "", out var problem, out _);
-        if (problem is not null) _context.Error(scalar.Start, Join(key), problem);
-        return expanded;
+        return scalar is null ? null : Expand(scalar, Join(key));
     }
 
     public string RequiredString(string key)
@@ -290,6 +287,7 @@ internal sealed class ConfigMap
 
     private string? Expand(YamlScalarNode scalar, string path)
     {
+        if (UrlPasswords.Problem(scalar.Value ?? "") is { } literalPassword) _context.Error(scalar.Start, path, literalPassword);
         var expanded = _context.Secrets.Expand(scalar.Value ?? "", out var problem, out _);
         if (problem is not null) _context.Error(scalar.Start, path, problem);
         return expanded;
