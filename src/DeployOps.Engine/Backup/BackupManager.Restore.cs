@@ -191,7 +191,7 @@ public sealed partial class BackupManager
         }
         if (!result.Succeeded)
             throw new RestoreAbortedException(
-                $"pg_restore --clean into {target} failed (exit {result.ExitCode}): {result.ErrorText}. It ran as one transaction, which rolled back: database {target} is unchanged, as before the restore", true);
+                $"pg_restore --clean into {target} failed (exit {result.ExitCode}): {PgDiagnostics.Summarize(result.ErrorTail)}. It ran as one transaction, which rolled back: database {target} is unchanged, as before the restore", true);
         return terminated;
     }
 
@@ -211,7 +211,7 @@ public sealed partial class BackupManager
             var result = await PgProcess.RunAsync(pgRestore, args, credentials.Environment(), line => ToolLine(sink, line, 55), ct).ConfigureAwait(false);
             if (!result.Succeeded)
                 throw new RestoreAbortedException(
-                    $"pg_restore into the fresh database {fresh} failed (exit {result.ExitCode}): {result.ErrorText}. Database {target} is unchanged (it was never touched; {fresh} was dropped)", true);
+                    $"pg_restore into the fresh database {fresh} failed (exit {result.ExitCode}): {PgDiagnostics.Summarize(result.ErrorTail)}. Database {target} is unchanged (it was never touched; {fresh} was dropped)", true);
 
             Progress(sink, $"Verifying {fresh} before swapping it in", 70);
             await using (var conn = await OpenAsync(credentials, fresh, ErrorIds.RestoreFailed, ct).ConfigureAwait(false))

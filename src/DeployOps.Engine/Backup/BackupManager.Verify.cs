@@ -55,7 +55,7 @@ public sealed partial class BackupManager
                 args.Add(dumpPath);
                 var restore = await PgProcess.RunAsync(pgRestore, args, credentials.Environment(), line => ToolLine(sink, line, 50), ct).ConfigureAwait(false);
                 if (!restore.Succeeded)
-                    problems.Add($"pg_restore into the scratch database failed (exit {restore.ExitCode}): {restore.ErrorText}");
+                    problems.Add($"pg_restore into the scratch database failed (exit {restore.ExitCode}): {PgDiagnostics.Summarize(restore.ErrorTail)}");
                 else
                 {
                     Progress(sink, "Comparing row counts with the manifest", 80);

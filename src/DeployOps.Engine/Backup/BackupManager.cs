@@ -4,6 +4,7 @@ using System.Globalization;
 using DeployOps.Engine.Audit;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Hosting;
+using DeployOps.Engine.Security;
 using Npgsql;
 
 namespace DeployOps.Engine.Backup;
@@ -106,6 +107,7 @@ public sealed partial class BackupManager
             if (_settings.CompressLevel is { } level) args.Add("--compress=" + level.ToString(CultureInfo.InvariantCulture));
             args.AddRange(credentials.ConnectionArguments(pg.Database));
 
+            PrivateFiles.CreateEmpty(partial); // pg_dump truncates it and keeps its 0600, whatever its own umask
             using var dumpCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var dump = PgProcess.RunAsync(pgDump, args, credentials.Environment(), line => ToolLine(sink, line, 30), dumpCancel.Token);
             SortedDictionary<string, long> tables;
@@ -122,10 +124,11 @@ public sealed partial class BackupManager
                 throw;
             }
             var result = await dump.ConfigureAwait(false);
-            await tx.CommitAsync(ct).ConfigureAwait(false);
+            // pg_dump's own words first: when the server went away, committing would only say "reading from stream".
             if (!result.Succeeded)
                 throw Fail(ErrorIds.BackupFailed, ErrorKind.InvalidResult,
-                    $"pg_dump of {pg.Display} failed (exit {result.ExitCode}): {result.ErrorText}", pg.Display);
+                    $"pg_dump of {pg.Display} failed (exit {result.ExitCode}): {PgDiagnostics.Summarize(result.ErrorTail)}", pg.Display);
+            await tx.CommitAsync(ct).ConfigureAwait(false);
 
             File.Move(partial, finalPath);
             Progress(sink, "Computing the sha256 of the dump", 80);
@@ -168,7 +171,7 @@ public sealed partial class BackupManager
         {
             TryDelete(partial);
             var error = ex as DeployOpsException ?? Fail(ErrorIds.BackupFailed, ErrorKind.InvalidResult,
-                $"Backup of {pg.Display} failed: {ex.Message}", pg.Display, ex);
+                $"Backup of {pg.Display} failed: {PgDiagnostics.Describe(ex)}", pg.Display, ex);
             Audit(options.Command, "backup", pg.Display, "Failed", new Dictionary<string, string> { ["error"] = error.Message }, options.DeploymentId);
             throw error;
         }

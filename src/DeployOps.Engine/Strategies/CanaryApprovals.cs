@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Hosting;
 using DeployOps.Engine.State;
+using DeployOps.Engine.Security;
 
 namespace DeployOps.Engine.Strategies;
 
@@ -59,7 +60,7 @@ internal sealed partial class CanaryApprovals
     {
         StateDirectory.Ensure(_directory);
         var temp = path + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(value, Json));
+        PrivateFiles.WriteAllText(temp, JsonSerializer.Serialize(value, Json));
         File.Move(temp, path, overwrite: true);
     }
 
