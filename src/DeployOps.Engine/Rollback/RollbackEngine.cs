@@ -175,6 +175,8 @@ public static class RollbackEngine
                             DeploymentId = record.Id,
                         }, acting, ct).ConfigureAwait(false);
                         restored = result?.BackupId;
+                        // The restore terminated every session: idle pooled ones of this process are dead and would fail the next SQL step.
+                        NpgsqlConnection.ClearAllPools();
                         done.Add(redactor.Redact($"Database restored from {record.BackupId} (migration head {Show(result?.MigrationHead)})"));
                         return $"restored {record.BackupId}";
                     }, cancellationToken).ConfigureAwait(false);
