@@ -72,6 +72,8 @@ public static class DeploymentField
     public const string MigrationHeadBefore = "migrationHeadBefore";
     public const string MigrationHeadAfter = "migrationHeadAfter";
     public const string DecisionRecordPath = "decisionRecordPath";
+    /// <summary>"true" when a failed deployment or rollback left maintenance on because the application was not serving.</summary>
+    public const string MaintenanceLeftOn = "maintenanceLeftOn";
     /// <summary>Engine-private resume data (active slot, canary step…) may use any other camelCase name.</summary>
     public const string ActiveSlot = "activeSlot";
     /// <summary>The image id (sha256:…) the deployment's containers run (deployment.docker).</summary>

@@ -29,6 +29,10 @@ public sealed class InvokeDeploymentCommand : ConfiguredCmdlet
     [Parameter]
     public SwitchParameter NoBackup { get; set; }
 
+    /// <summary>Deploy although an interrupted deployment is not recovered (InterruptedDeploymentPending otherwise); audited.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override void ProcessInput()
     {
         // InvalidVersion before the configuration is even read (also under -WhatIf).
@@ -41,6 +45,7 @@ public sealed class InvokeDeploymentCommand : ConfiguredCmdlet
             Strategy = Strategy,
             SkipPreChecks = SkipPreChecks,
             NoBackup = NoBackup,
+            Force = Force,
             Hooks = new StandardDeploymentHooks(),
         };
         RunEngine((sink, ct) => DeploymentEngine.InvokeAsync(config, options, sink, ct));
