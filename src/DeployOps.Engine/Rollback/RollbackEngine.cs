@@ -38,6 +38,7 @@ public static class RollbackEngine
         var subject = $"{config.Application}/{config.Environment}";
         await using var store = DeploymentStore.Open(config);
         var record = await FindTargetAsync(store, options, cancellationToken).ConfigureAwait(false);
+        DeploymentBaseline.EnsureNotBaseline(record);
         var toVersion = Security.Identifiers.ValidateVersion(
             await VersionToRestoreAsync(store, record, options, cancellationToken).ConfigureAwait(false), "version to restore");
         var strategy = Enum.Parse<DeploymentStrategy>(record.Strategy, ignoreCase: true);
