@@ -100,6 +100,14 @@ public static class DeploymentBaseline
             fields[DeploymentEngine.TargetSlotField] = targets[0].Target.Name;
             fields[DeploymentField.ActiveSlot] = targets[0].Target.Name;
         }
+        // Containers first: a missing one is named at once instead of after the readiness timeout.
+        if (config.Deployment.Docker is not null)
+        {
+            var (imageId, reference, containers) = await Docker.DockerDeployments.LiveImageAsync(config, targets, version, ct).ConfigureAwait(false);
+            fields[DeploymentField.ImageId] = imageId;
+            fields[DeploymentField.ImageReference] = reference;
+            details.AddRange(containers);
+        }
         // The existing readiness poll (deployment.readiness), so "running" means what it means to a deployment.
         var run = new DeploymentRun(config, PhaseName, strategy, version, null, null, new HealthEndpointCanaryGate(), true, sink, router, log,
             new Dictionary<string, string>());
@@ -114,13 +122,6 @@ public static class DeploymentBaseline
                 throw Unreadable(config, $"{(isSlot ? "the live slot" : "instance")} {target} does not answer: {ex.Message}", target.Name, ex);
             }
             details.Add($"{(isSlot ? "live slot" : "instance")} {target} answers {config.Deployment.ReadinessPath}");
-        }
-        if (config.Deployment.Docker is not null)
-        {
-            var (imageId, reference, containers) = await Docker.DockerDeployments.LiveImageAsync(config, targets, version, ct).ConfigureAwait(false);
-            fields[DeploymentField.ImageId] = imageId;
-            fields[DeploymentField.ImageReference] = reference;
-            details.AddRange(containers);
         }
         if (config.Postgres is not null)
         {
