@@ -38,7 +38,7 @@ internal sealed class BenchDatabase : IDisposable
     private void Generate(double scale)
     {
         long Rows(int n) => Math.Max(1000, (long)(n * scale));
-        var (customers, orders, items, events) = (Rows(200_000), Rows(1_500_000), Rows(3_000_000), Rows(2_000_000));
+        var (customers, orders, items, events) = (Rows(240_000), Rows(1_800_000), Rows(3_600_000), Rows(2_400_000));
         var clock = Stopwatch.StartNew();
         Cluster.CreateDatabase(Name);
         Cluster.Execute(Name, $"""
