@@ -48,7 +48,7 @@ public sealed partial class BackupManager
         Progress(sink, $"Checking the sha256 of {manifest.File}", 2);
         var problems = new List<string>();
         if (!await ChecksumMatchesAsync(manifest, Path.Combine(_store.Directory, manifest.File), problems, cancellationToken).ConfigureAwait(false))
-            throw RestoreFailure(ErrorIds.BackupCorrupt, $"Refusing to restore backup {manifest.Id}: {problems[0]}. Nothing was done: database {target} is unchanged.", pg, details, cmd, dep);
+            throw RestoreFailure(ErrorIds.BackupCorrupt, $"Refusing to restore backup {manifest.Id}: {string.Join("; ", problems)}. Nothing was done: database {target} is unchanged.", pg, details, cmd, dep);
 
         string? safetyId = null;
         if (pgDump is not null)
@@ -206,6 +206,7 @@ public sealed partial class BackupManager
             await PgCatalog.CreateDatabaseAsync(maintenance, fresh, ct).ConfigureAwait(false);
             Progress(sink, $"pg_restore into the fresh database {fresh}", 40);
             var args = new List<string> { "--exit-on-error" };
+            args.AddRange(RestoreJobsArguments()); // the fresh copy is swapped in only when complete: safe to load in parallel
             args.AddRange(credentials.ConnectionArguments(fresh));
             args.Add(Path.Combine(_store.Directory, manifest.File));
             var result = await PgProcess.RunAsync(pgRestore, args, credentials.Environment(), line => ToolLine(sink, line, 55), ct).ConfigureAwait(false);
