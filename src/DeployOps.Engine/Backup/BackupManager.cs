@@ -108,7 +108,10 @@ public sealed partial class BackupManager
             var args = DumpArguments(partial, snapshot, pgDumpVersion, compressArgument);
             args.AddRange(credentials.ConnectionArguments(pg.Database));
 
-            PrivateFiles.CreateEmpty(partial); // pg_dump truncates it and keeps its 0600, whatever its own umask
+            // A custom-format dump goes into a 0600 file pg_dump truncates (keeping the mode, whatever its umask); a
+            // directory-format dump must not exist yet: pg_dump creates it (0700) and its files are made 0600 below.
+            if (_settings.Format == BackupDumpFormat.Directory) PrivateFiles.EnsureDirectory(Path.GetDirectoryName(Path.GetFullPath(partial))!);
+            else PrivateFiles.CreateEmpty(partial);
             using var dumpCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var dump = PgProcess.RunAsync(pgDump, args, credentials.Environment(), line => ToolLine(sink, line, 30), dumpCancel.Token);
             SortedDictionary<string, long> tables;
@@ -131,7 +134,11 @@ public sealed partial class BackupManager
                     $"pg_dump of {pg.Display} failed (exit {result.ExitCode}): {PgDiagnostics.Summarize(result.ErrorTail)}", pg.Display);
             await tx.CommitAsync(ct).ConfigureAwait(false);
 
-            if (_settings.Format == BackupDumpFormat.Directory) System.IO.Directory.Move(partial, finalPath);
+            if (_settings.Format == BackupDumpFormat.Directory)
+            {
+                PrivateFiles.RestrictTree(partial);
+                System.IO.Directory.Move(partial, finalPath);
+            }
             else File.Move(partial, finalPath);
             Progress(sink, "Computing the sha256 of the dump", 80);
             var (sha256, files) = _settings.Format == BackupDumpFormat.Directory

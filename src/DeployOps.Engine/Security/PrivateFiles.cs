@@ -70,4 +70,20 @@ public static class PrivateFiles
     {
         using var _ = Open(path, FileMode.Create, FileAccess.Write, FileShare.None);
     }
+
+    /// <summary>
+    /// Makes a folder a child process created (pg_dump's directory format) private: the folder and its subfolders
+    /// 0700, its files 0600. The child's own umask decided their modes; symbolic links are not followed.
+    /// </summary>
+    public static void RestrictTree(string directory)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        File.SetUnixFileMode(directory, DirectoryPermissions);
+        foreach (var entry in new DirectoryInfo(directory).EnumerateFileSystemInfos("*", SearchOption.TopDirectoryOnly))
+        {
+            if (entry.LinkTarget is not null) continue;
+            if (entry is DirectoryInfo sub) RestrictTree(sub.FullName);
+            else File.SetUnixFileMode(entry.FullName, FilePermissions);
+        }
+    }
 }
