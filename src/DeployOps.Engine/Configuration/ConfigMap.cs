@@ -133,8 +133,11 @@ internal sealed class ConfigMap
     {
         var scalar = Scalar(key, "a duration");
         if (scalar is null) return null;
-        if (ValueParsers.TryParseDuration(scalar.Value ?? "", out var value) && value > TimeSpan.Zero) return value;
-        _context.Error(scalar.Start, Join(key), $"expected a duration like 500ms, 5s, 2m or 1h, got '{scalar.Value}'");
+        var outcome = ValueParsers.ParseDuration(scalar.Value ?? "", out var value);
+        if (outcome == ParseOutcome.Parsed && value > TimeSpan.Zero) return value;
+        _context.Error(scalar.Start, Join(key), outcome == ParseOutcome.Overflow
+            ? $"'{scalar.Value}' is longer than the longest duration, {ValueParsers.DurationLimit}"
+            : $"expected a duration like 500ms, 5s, 2m or 1h, got '{scalar.Value}'");
         return null;
     }
 
@@ -144,8 +147,11 @@ internal sealed class ConfigMap
     {
         var scalar = Scalar(key, "a size");
         if (scalar is null) return null;
-        if (ValueParsers.TryParseSize(scalar.Value ?? "", out var value)) return value;
-        _context.Error(scalar.Start, Join(key), $"expected a size like 512MB or 10GB, got '{scalar.Value}'");
+        var outcome = ValueParsers.ParseSize(scalar.Value ?? "", out var value);
+        if (outcome == ParseOutcome.Parsed) return value;
+        _context.Error(scalar.Start, Join(key), outcome == ParseOutcome.Overflow
+            ? $"'{scalar.Value}' is larger than the largest size, {ValueParsers.SizeLimit}"
+            : $"expected a size like {ValueParsers.SizeForms}, got '{scalar.Value}'");
         return null;
     }
 
@@ -289,6 +295,12 @@ internal sealed class ConfigMap
     {
         if (UrlPasswords.Problem(scalar.Value ?? "") is { } literalPassword) _context.Error(scalar.Start, path, literalPassword);
         var expanded = _context.Secrets.Expand(scalar.Value ?? "", out var problem, out _);
+        // A NUL ends a C string: as a path, command or header it would be cut short or refused deep inside the OS.
+        if (problem is null && expanded is not null && expanded.Contains('\0'))
+        {
+            problem = "contains a NUL character (\\0), which no path, command or name may hold";
+            expanded = null;
+        }
         if (problem is not null) _context.Error(scalar.Start, path, problem);
         return expanded;
     }

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using DeployOps.Engine.Audit;
-using DeployOps.Engine.Clients;
+using DeployOps.Engine.Processes;
 using DeployOps.Engine.Hosting;
 
 namespace DeployOps.Engine.Traffic;
@@ -213,8 +213,7 @@ public sealed class NginxRouter : ITrafficRouter
     private async Task<string> RunNginxAsync(string action, string errorId, CancellationToken cancellationToken, bool quiet = false)
     {
         var command = $"{_settings.NginxCommand} {_settings.NginxArguments} {action}";
-        var result = await ShellCommand.RunAsync(new ShellCommandSpec { Command = command, Timeout = TimeSpan.FromSeconds(30) },
-            null, cancellationToken).ConfigureAwait(false);
+        var result = await ChildProcess.RunShellAsync(command, TimeSpan.FromSeconds(30), null, cancellationToken).ConfigureAwait(false);
         if (!quiet) _log?.Invoke(_redactor.Redact($"$ {command}\n{result.Output.TrimEnd()}"));
         if (!result.Succeeded)
             throw new DeployOpsException(errorId, ErrorKind.InvalidResult,

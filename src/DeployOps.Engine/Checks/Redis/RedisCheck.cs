@@ -52,7 +52,7 @@ internal sealed class RedisCheck : ICheck
             TimeSpan latency;
             try
             {
-                latency = await client.PingAsync(cancellationToken).ConfigureAwait(false);
+                latency = await RoundTrip.FastestAsync(client.PingAsync, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
