@@ -211,6 +211,30 @@ Describe 'Secret scan of a deploy → watch → rollback run' {
         $hits | Should -BeNullOrEmpty
     }
 
+    It 'audited the Unlock-Deployment that found no lock (outcome LockNotHeld)' {
+        $lines = Get-Content (Join-Path $script:roots.state 'audit.jsonl') | ForEach-Object { $_ | ConvertFrom-Json } |
+            Where-Object { $_.command -eq 'Unlock-Deployment' }
+        @($lines).Count | Should -Be 1
+        $lines.outcome | Should -Be 'LockNotHeld'
+    }
+
+    It 'shows a URL password masked in every rendering of the configuration and refuses a literal one at file:line' {
+        $dir = New-TestDirectory 'urlpass'
+        $config = Join-Path $dir 'deployops.yaml'
+        Set-Content $config "application: shop`nenvironment: scan`nendpoints:`n  admin: http://ops:`${env:SCAN_API_KEY}@127.0.0.1:9/x`n"
+        $view = Test-DeploymentConfig -Path $config
+        $view.Endpoints['admin'] | Should -Be 'http://ops:***@127.0.0.1:9/x'
+        $renderings = @(($view | Format-List * | Out-String -Width 400), ($view | Format-List | Out-String -Width 400), ($view | ConvertTo-Json -Depth 4))
+        $renderings[1] | Should -Match 'admin http://ops:\*\*\*@127\.0\.0\.1:9/x'
+        foreach ($text in $renderings) { Find-Secrets $text | Should -BeNullOrEmpty }
+
+        Set-Content $config "application: shop`nenvironment: scan`nendpoints:`n  admin: http://ops:LiteralUrlPass99@127.0.0.1:9/x`n"
+        Test-DeploymentConfig -Path $config -ErrorVariable problems -ErrorAction SilentlyContinue | Out-Null
+        $problems.FullyQualifiedErrorId | Should -BeLike 'ConfigInvalid*'
+        "$($problems[0])" | Should -Match ([regex]::Escape("$($config):4:") + '.*endpoints\.admin.*literal password')
+        "$($problems[0])" | Should -Not -Match 'LiteralUrlPass99'
+    }
+
     It 'created every folder 0700 and every file 0600 under umask 000, the ones outside the state directory too' {
         $wrong = @()
         $checked = 0
