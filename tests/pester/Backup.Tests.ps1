@@ -49,6 +49,29 @@ backup:
         $backup.MigrationHead | Should -Be '002'
         $backup.Path | Should -Exist
         $backup.Sha256 | Should -Match '^[0-9a-f]{64}$'
+        # The default: a directory dump (toc.dat + a file per table), gzip level 1 on pg_dump 15.
+        $backup.Format | Should -Be 'directory'
+        Join-Path $backup.Path 'toc.dat' | Should -Exist
+        $backup.Compression | Should -Be '1'
+    }
+
+    It 'backup.format custom writes one file that restores, and backup.compression reaches pg_dump' {
+        (Get-Content -Raw $script:config) + "  format: custom`n  compression: none`n" | Set-Content -Path $script:config
+        $backup = Backup-DeploymentDatabase -Path $script:config -Verify -PassThru -Confirm:$false
+        $backup.Format | Should -Be 'custom'
+        $backup.Compression | Should -Be '0'
+        Test-Path -PathType Leaf $backup.Path | Should -BeTrue
+        $backup.Verified | Should -BeTrue
+        Invoke-Sql 'DELETE FROM items WHERE id > 10'
+        Restore-DeploymentDatabase -Path $script:config -Id $backup.Id -NoSafetyBackup -Confirm:$false | Out-Null
+        [int](Invoke-Sql 'SELECT count(*) FROM items') | Should -Be 100
+    }
+
+    It 'backup.compression lz4 with pg_dump 15 is refused before dumping, naming the setting' {
+        (Get-Content -Raw $script:config) + "  compression: lz4`n" | Set-Content -Path $script:config
+        { Backup-DeploymentDatabase -Path $script:config -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'BackupFailed,*' -ExpectedMessage '*backup.compression*needs pg_dump 16*'
+        @(Get-DeploymentBackup -Path $script:config).Count | Should -Be 0
     }
 
     It 'Backup-DeploymentDatabase without -PassThru writes nothing to the pipeline' {
@@ -136,15 +159,17 @@ backup:
         (Get-DeploymentBackup -Path $script:config -Id $result.SafetyBackupId).Tables['public.items'] | Should -Be 10
     }
 
-    It 'a corrupted dump fails Test-DeploymentBackup with BackupCorrupt' {
+    It 'a corrupted dump fails Test-DeploymentBackup with BackupCorrupt naming the damaged file' {
         $copy = Backup-DeploymentDatabase -Path $script:config -PassThru -Confirm:$false
-        $bytes = [IO.File]::ReadAllBytes($copy.Path)
+        $file = Get-ChildItem -File $copy.Path -Filter '*.dat.gz' | Sort-Object Length -Descending | Select-Object -First 1
+        $bytes = [IO.File]::ReadAllBytes($file.FullName)
         $bytes[[int]($bytes.Length / 2)] = $bytes[[int]($bytes.Length / 2)] -bxor 0xFF
-        [IO.File]::WriteAllBytes($copy.Path, $bytes)
+        [IO.File]::WriteAllBytes($file.FullName, $bytes)
         Test-DeploymentBackup -Path $script:config -Id $copy.Id -Quiet -Confirm:$false | Should -BeFalse
         $verdict = Test-DeploymentBackup -Path $script:config -Id $copy.Id -Confirm:$false -ErrorVariable failures -ErrorAction SilentlyContinue
         $verdict.Passed | Should -BeFalse
         $failures[0].FullyQualifiedErrorId | Should -BeLike 'BackupCorrupt*'
+        $failures[0].Exception.Message | Should -BeLike "*$($file.Name)*"
     }
 
     It 'restoring an unknown id fails with BackupNotFound' {

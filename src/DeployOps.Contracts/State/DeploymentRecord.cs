@@ -74,6 +74,8 @@ public static class DeploymentField
     public const string MigrationHeadBefore = "migrationHeadBefore";
     public const string MigrationHeadAfter = "migrationHeadAfter";
     public const string DecisionRecordPath = "decisionRecordPath";
+    /// <summary>"true" when a failed deployment or rollback left maintenance on because the application was not serving.</summary>
+    public const string MaintenanceLeftOn = "maintenanceLeftOn";
     /// <summary>"true" on a baseline (Invoke-Deployment -RecordOnly): it recorded the running state and changed nothing.</summary>
     public const string Baseline = "baseline";
     /// <summary>Engine-private resume data (active slot, canary step…) may use any other camelCase name.</summary>

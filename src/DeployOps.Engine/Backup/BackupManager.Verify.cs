@@ -53,13 +53,14 @@ public sealed partial class BackupManager
                 Progress(sink, $"Restoring {manifest.Id} into scratch database {scratch}", 20);
                 // Ownership and grants are left out: the scratch copy proves the data, and roles may differ.
                 var args = new List<string> { "--exit-on-error", "--no-owner", "--no-privileges" };
+                args.AddRange(RestoreJobsArguments()); // a scratch restore need not be one transaction: in parallel
                 args.AddRange(credentials.ConnectionArguments(scratch));
                 args.Add(dumpPath);
                 restoreClock.Start();
                 var restore = await PgProcess.RunAsync(pgRestore, args, credentials.Environment(), line => ToolLine(sink, line, 50), ct).ConfigureAwait(false);
                 restoreClock.Stop();
                 if (!restore.Succeeded)
-                    problems.Add($"pg_restore into the scratch database failed (exit {restore.ExitCode}): {restore.ErrorText}");
+                    problems.Add($"pg_restore into the scratch database failed (exit {restore.ExitCode}): {PgDiagnostics.Summarize(restore.ErrorTail)}");
                 else
                 {
                     Progress(sink, "Comparing row counts with the manifest", 80);
@@ -106,15 +107,9 @@ public sealed partial class BackupManager
 
     private async Task<bool> ChecksumMatchesAsync(BackupManifest manifest, string dumpPath, List<string> problems, CancellationToken ct)
     {
-        if (!File.Exists(dumpPath))
-        {
-            problems.Add($"the dump file {dumpPath} is missing");
-            return false;
-        }
-        var sha = await BackupStore.Sha256Async(dumpPath, ct).ConfigureAwait(false);
-        if (string.Equals(sha, manifest.Sha256, StringComparison.OrdinalIgnoreCase)) return true;
-        problems.Add($"sha256 mismatch: {dumpPath} is {sha} ({new FileInfo(dumpPath).Length:N0} bytes) but the manifest recorded {manifest.Sha256} ({manifest.Size:N0} bytes); the dump is corrupt");
-        return false;
+        var found = await DumpChecksum.ProblemsAsync(manifest, dumpPath, _settings.Jobs, ct).ConfigureAwait(false);
+        problems.AddRange(found);
+        return found.Count == 0;
     }
 
     private void RecordVerdict(BackupManifest manifest, BackupVerification verification)

@@ -1,6 +1,7 @@
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Hosting;
 using DeployOps.Engine.State;
+using DeployOps.Engine.Security;
 
 namespace DeployOps.Engine.Strategies;
 

@@ -42,6 +42,7 @@ public static class DeploymentEngine
         using var _ = log;
         var router = CreateRouter(config, log);
         await using var store = DeploymentStore.Open(config);
+        await Recovery.EnsureNothingInterruptedAsync(config, store, options.Force, sink, options.Command, cancellationToken).ConfigureAwait(false);
         var previousVersion = await LastSucceededVersionAsync(store, cancellationToken).ConfigureAwait(false);
         var (target, previous) = await ChooseSlotsAsync(config, strategy, router, cancellationToken).ConfigureAwait(false);
         var id = DeploymentIds.New();
@@ -93,6 +94,7 @@ public static class DeploymentEngine
                 $"No interrupted deployment of {config.Application}/{config.Environment} to resume", null);
         var record = await store.GetAsync(id, cancellationToken).ConfigureAwait(false)
             ?? throw new DeployOpsException(ErrorIds.DeploymentNotFound, ErrorKind.ObjectNotFound, $"No deployment {id} in {store.Location}", id);
+        if (Recovery.IsInterruptedRollback(record)) throw Recovery.RollbackInterrupted(record);
         // A journal written before versions were validated (or edited by hand) must not smuggle a version in.
         Security.Identifiers.ValidateVersion(record.Version, $"version of deployment {id}");
         if (record.PreviousVersion is { Length: > 0 } recordedPrevious)

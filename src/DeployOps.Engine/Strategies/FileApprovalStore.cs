@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using DeployOps.Engine.Configuration;
+using DeployOps.Engine.Security;
 using DeployOps.Engine.State;
 
 namespace DeployOps.Engine.Strategies;
@@ -51,7 +52,7 @@ internal sealed partial class FileApprovalStore : IApprovalStore
     {
         StateDirectory.Ensure(_directory);
         var temp = path + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(value, Json));
+        PrivateFiles.WriteAllText(temp, JsonSerializer.Serialize(value, Json));
         File.Move(temp, path, overwrite: true);
     }
 

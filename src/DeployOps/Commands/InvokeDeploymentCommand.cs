@@ -46,6 +46,11 @@ public sealed class InvokeDeploymentCommand : ConfiguredCmdlet
     [Parameter(ParameterSetName = ConfigSet)]
     public SwitchParameter NoBackup { get; set; }
 
+    /// <summary>Deploy although an interrupted deployment is not recovered (InterruptedDeploymentPending otherwise); audited.</summary>
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = ConfigSet)]
+    public SwitchParameter Force { get; set; }
+
     /// <summary>Record what runs now as a baseline deployment of -Version, changing nothing.</summary>
     [Parameter(ParameterSetName = PathRecordOnlySet, Mandatory = true)]
     [Parameter(ParameterSetName = ConfigRecordOnlySet, Mandatory = true)]
@@ -63,6 +68,7 @@ public sealed class InvokeDeploymentCommand : ConfiguredCmdlet
             Strategy = Strategy,
             SkipPreChecks = SkipPreChecks,
             NoBackup = NoBackup,
+            Force = Force,
             Hooks = new StandardDeploymentHooks(),
         };
         if (RecordOnly) RunEngine((sink, ct) => DeploymentBaseline.RecordAsync(config, options, sink, ct));
