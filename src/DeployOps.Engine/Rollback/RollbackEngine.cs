@@ -39,6 +39,7 @@ public static class RollbackEngine
         var subject = $"{config.Application}/{config.Environment}";
         await using var store = DeploymentStore.Open(config);
         var (record, chosenBecause) = await FindTargetAsync(store, options, sink, cancellationToken).ConfigureAwait(false);
+        DeploymentBaseline.EnsureNotBaseline(record);
         var toVersion = Security.Identifiers.ValidateVersion(
             await VersionToRestoreAsync(store, record, options, cancellationToken).ConfigureAwait(false), "version to restore");
         var strategy = Enum.Parse<DeploymentStrategy>(record.Strategy, ignoreCase: true);

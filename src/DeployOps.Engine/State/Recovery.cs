@@ -20,8 +20,10 @@ public static class Recovery
     /// <summary>
     /// False for an attempt that stopped in its pre-checks, or failed in before-deploy (which leaves maintenance
     /// again and deploys nothing): undoing it would undo nothing and skip the deployment that did change things.
+    /// A baseline counts as a change: it is what runs now, so the search for a rollback target stops there (and the
+    /// rollback refuses it) instead of undoing an older deployment that the baseline superseded.
     /// </summary>
-    public static bool ChangedSomething(DeploymentRecord record) => record.Phases.Any(p =>
+    public static bool ChangedSomething(DeploymentRecord record) => record.IsBaseline || record.Phases.Any(p =>
         p.Name != PreChecks && !(p.Name == BeforeDeploy && p.Status == PhaseStatus.Failed && record.Outcome == DeploymentOutcome.Failed));
 
     /// <summary>The run that was interrupted was a rollback of this deployment (its journal has rollback phases).</summary>

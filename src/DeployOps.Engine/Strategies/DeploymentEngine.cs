@@ -290,9 +290,9 @@ public static class DeploymentEngine
         id ??= (await store.GetLockAsync(cancellationToken).ConfigureAwait(false))?.DeploymentId
             ?? throw new DeployOpsException(ErrorIds.ApprovalNotPending, ErrorKind.ObjectNotFound,
                 $"No deployment of {config.Application}/{config.Environment} is running", null);
-        var approvals = new CanaryApprovals(config);
-        var pending = approvals.Pending(id) ?? throw new DeployOpsException(ErrorIds.ApprovalNotPending, ErrorKind.InvalidOperation,
-            $"Deployment {id} is not waiting for an approval", id);
+        await using var approvals = CanaryApprovals.Open(config);
+        var pending = await approvals.PendingAsync(id, cancellationToken).ConfigureAwait(false) ?? throw new DeployOpsException(
+            ErrorIds.ApprovalNotPending, ErrorKind.InvalidOperation, $"Deployment {id} is not waiting for an approval ({approvals.Location})", id);
         var action = $"Approve inconclusive canary gate {pending.Gate} ({pending.Reason})";
         var audit = AuditLog.For(config);
         if (!sink.ShouldProcess(id, action))
@@ -300,7 +300,7 @@ public static class DeploymentEngine
             if (!sink.IsDryRun) audit.Write("Approve-Deployment", action, id, "Skipped", null, id);
             return null;
         }
-        var approval = approvals.Approve(id, pending.Gate, reason ?? pending.Reason);
+        var approval = await approvals.ApproveAsync(id, pending.Gate, reason ?? pending.Reason, cancellationToken).ConfigureAwait(false);
         audit.Write("Approve-Deployment", action, id, "Succeeded", null, id);
         sink.WriteRecord(approval);
         return approval;
