@@ -283,18 +283,20 @@ Describe 'Recovery keeps users on the app or the maintenance page' {
     }
 
     It '(g) a killed rollback: Resume-Deployment refuses and names Invoke-Rollback, which finishes it' {
-        (Invoke-Deployment -Path $script:config -Version 4.0.0 -Strategy Hotfix -Confirm:$false).Outcome | Should -Be 'Succeeded'
-        Remove-Item (Marker 'holding-2.3.0') -ErrorAction SilentlyContinue   # (e) held the same version
-        New-Item (Marker 'hold-2.3.0') -ItemType File | Out-Null
+        $deployed = Invoke-Deployment -Path $script:config -Version 4.0.0 -Strategy Hotfix -Confirm:$false
+        $deployed.Outcome | Should -Be 'Succeeded'
+        $back = $deployed.PreviousVersion   # what the rollback puts back (2.3.0 after the scenarios before)
+        Remove-Item (Marker "holding-$back") -ErrorAction SilentlyContinue   # (e) may have held the same version
+        New-Item (Marker "hold-$back") -ItemType File | Out-Null
         $r = @{}
         Watch-Users 'g killed rollback + Invoke-Rollback' {
             $child = Start-Child "Invoke-Rollback -Path '$($script:config)' -Confirm:`$false" 'rollback-4.0.0'
-            Stop-ChildHard $child 'holding-2.3.0'
+            Stop-ChildHard $child "holding-$back"
             $r.killed = Get-DeploymentHistory -Path $script:config -Last 1
             $r.resumed = Resume-Deployment -Path $script:config -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable resumeErrors
             $r.resumeErrors = @($resumeErrors)
             $r.onWhileRefused = Test-MaintenanceOn
-            Remove-Item (Marker 'hold-2.3.0')
+            Remove-Item (Marker "hold-$back")
             $r.result = Invoke-Rollback -Path $script:config -Confirm:$false -ErrorAction SilentlyContinue
         }
         $r.killed.Outcome | Should -Be 'Interrupted'
@@ -306,6 +308,6 @@ Describe 'Recovery keeps users on the app or the maintenance page' {
         $r.result.DeploymentId | Should -Be $r.killed.Id
         Assert-NoErrorPage $script:seen 'the killed rollback and the one that finished it'
         Test-MaintenanceOn | Should -BeFalse
-        Get-LiveVersion | Should -Be '2.3.0'
+        Get-LiveVersion | Should -Be $back
     }
 }

@@ -231,7 +231,10 @@ public static class RollbackEngine
             log.Write($"rollback of {record.Id}: {status}: {message}");
 
             var provisional = new RollbackResult(record.Id, record.Application, record.Environment, record.Strategy, record.Version, toVersion,
-                status, message, done, crossed, record.BackupId, preBackup, restored, verified, folder.Path, null, start, clock.Elapsed);
+                status, message, done, crossed, record.BackupId, preBackup, restored, verified, folder.Path, null, start, clock.Elapsed)
+            {
+                MaintenanceLeftOn = maintenance?.LeftOn == true,
+            };
             var decision = ReadDecision(config, decisionPath);
             var report = IncidentReport.Write(config, folder, record, provisional, tracker.Events, options.Reason, decisionPath, decision);
             var result = new RollbackResult(record.Id, record.Application, record.Environment, record.Strategy, record.Version, toVersion,
