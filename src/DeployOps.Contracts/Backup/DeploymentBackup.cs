@@ -37,7 +37,7 @@ public sealed class DeploymentBackup
     public string Host { get; }
     /// <summary>Why it was taken: manual, pre-restore, pre-deployment, pre-rollback…</summary>
     public string? Reason { get; }
-    /// <summary>Size of the dump file in bytes.</summary>
+    /// <summary>Size of the dump in bytes (all its files for a directory dump).</summary>
     public long Size { get; }
     public string Sha256 { get; }
     public TimeSpan Duration { get; }
@@ -50,8 +50,12 @@ public sealed class DeploymentBackup
     public bool? Verified { get; }
     public DateTimeOffset? VerifiedAt { get; }
     public string? VerificationDetails { get; }
-    /// <summary>The dump file (pg_dump custom format).</summary>
+    /// <summary>The dump: a folder (pg_dump directory format) or one file (custom format).</summary>
     public string Path { get; }
+    /// <summary>"directory" or "custom" (backups taken before directory dumps are custom).</summary>
+    public string Format { get; internal init; } = "custom";
+    /// <summary>pg_dump's --compress value (e.g. 1, lz4, gzip:3); null when pg_dump's default was used.</summary>
+    public string? Compression { get; internal init; }
     public string ManifestPath { get; }
 
     /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects

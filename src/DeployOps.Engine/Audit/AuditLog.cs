@@ -3,6 +3,7 @@ using System.Text.Json;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Hosting;
 using DeployOps.Engine.State;
+using DeployOps.Engine.Security;
 
 namespace DeployOps.Engine.Audit;
 
@@ -84,7 +85,7 @@ public sealed class AuditLog
         {
             try
             {
-                return new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough);
+                return PrivateFiles.Open(_path, FileMode.Append, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough);
             }
             catch (IOException) when (DateTime.UtcNow < deadline)
             {

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using DeployOps.Engine.Clients;
+using DeployOps.Engine.Processes;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Hosting;
 using Npgsql;
@@ -48,7 +48,7 @@ public sealed partial class BackupManager
         Progress(sink, $"Checking the sha256 of {manifest.File}", 2);
         var problems = new List<string>();
         if (!await ChecksumMatchesAsync(manifest, Path.Combine(_store.Directory, manifest.File), problems, cancellationToken).ConfigureAwait(false))
-            throw RestoreFailure(ErrorIds.BackupCorrupt, $"Refusing to restore backup {manifest.Id}: {problems[0]}. Nothing was done: database {target} is unchanged.", pg, details, cmd, dep);
+            throw RestoreFailure(ErrorIds.BackupCorrupt, $"Refusing to restore backup {manifest.Id}: {string.Join("; ", problems)}. Nothing was done: database {target} is unchanged.", pg, details, cmd, dep);
 
         string? safetyId = null;
         if (pgDump is not null)
@@ -191,7 +191,7 @@ public sealed partial class BackupManager
         }
         if (!result.Succeeded)
             throw new RestoreAbortedException(
-                $"pg_restore --clean into {target} failed (exit {result.ExitCode}): {result.ErrorText}. It ran as one transaction, which rolled back: database {target} is unchanged, as before the restore", true);
+                $"pg_restore --clean into {target} failed (exit {result.ExitCode}): {PgDiagnostics.Summarize(result.ErrorTail)}. It ran as one transaction, which rolled back: database {target} is unchanged, as before the restore", true);
         return terminated;
     }
 
@@ -206,12 +206,13 @@ public sealed partial class BackupManager
             await PgCatalog.CreateDatabaseAsync(maintenance, fresh, ct).ConfigureAwait(false);
             Progress(sink, $"pg_restore into the fresh database {fresh}", 40);
             var args = new List<string> { "--exit-on-error" };
+            args.AddRange(RestoreJobsArguments()); // the fresh copy is swapped in only when complete: safe to load in parallel
             args.AddRange(credentials.ConnectionArguments(fresh));
             args.Add(Path.Combine(_store.Directory, manifest.File));
             var result = await PgProcess.RunAsync(pgRestore, args, credentials.Environment(), line => ToolLine(sink, line, 55), ct).ConfigureAwait(false);
             if (!result.Succeeded)
                 throw new RestoreAbortedException(
-                    $"pg_restore into the fresh database {fresh} failed (exit {result.ExitCode}): {result.ErrorText}. Database {target} is unchanged (it was never touched; {fresh} was dropped)", true);
+                    $"pg_restore into the fresh database {fresh} failed (exit {result.ExitCode}): {PgDiagnostics.Summarize(result.ErrorTail)}. Database {target} is unchanged (it was never touched; {fresh} was dropped)", true);
 
             Progress(sink, $"Verifying {fresh} before swapping it in", 70);
             await using (var conn = await OpenAsync(credentials, fresh, ErrorIds.RestoreFailed, ct).ConfigureAwait(false))
@@ -286,12 +287,8 @@ public sealed partial class BackupManager
         foreach (var command in commands)
         {
             sink.WriteVerbose(_redactor.Redact($"{key}: {command}"));
-            var result = await ShellCommand.RunAsync(new ShellCommandSpec
-            {
-                Command = command,
-                WorkingDirectory = _config.Directory,
-                Timeout = _settings.CommandTimeout,
-            }, line => sink.WriteVerbose(_redactor.Redact(line)), ct).ConfigureAwait(false);
+            var result = await ChildProcess.RunShellAsync(command, _settings.CommandTimeout,
+                line => sink.WriteVerbose(_redactor.Redact(line)), ct, workingDirectory: _config.Directory).ConfigureAwait(false);
             Audit(auditCommand, key, command, result.Succeeded ? "Succeeded" : "Failed",
                 new Dictionary<string, string> { ["exitCode"] = result.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "timeout" }, deploymentId);
             if (!result.Succeeded)

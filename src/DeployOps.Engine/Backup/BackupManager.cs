@@ -4,12 +4,13 @@ using System.Globalization;
 using DeployOps.Engine.Audit;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Hosting;
+using DeployOps.Engine.Security;
 using Npgsql;
 
 namespace DeployOps.Engine.Backup;
 
 /// <summary>
-/// PostgreSQL backups that are proven restorable: pg_dump in custom format with a manifest (checksums, exact row
+/// PostgreSQL backups that are proven restorable: pg_dump in directory (parallel) or custom format with a manifest (checksums, exact row
 /// counts read in the dump's own snapshot, migration head), verification by restoring into a scratch database,
 /// restore with stop/start of the application, and retention. Used by the backup cmdlets, Invoke-Deployment and
 /// Invoke-Rollback.
@@ -89,11 +90,13 @@ public sealed partial class BackupManager
         var id = _store.NewId(pg.Database, created);
         var finalPath = _store.DumpPath(id);
         var partial = finalPath + BackupStore.PartialExtension;
-        Progress(sink, $"Dumping {pg.Display} to {Path.GetFileName(finalPath)}", 5);
+        Progress(sink, $"Dumping {pg.Display} to {Path.GetFileName(finalPath)} ({FormatName(_settings.Format)} format)", 5);
 
         using var credentials = new PgCredentials(pg);
         try
         {
+            var pgDumpVersion = await ToolVersionAsync(pgDump, ct).ConfigureAwait(false);
+            var compressArgument = CompressArgument(pgDump, pgDumpVersion);
             await using var conn = await OpenAsync(credentials, pg.Database, ErrorIds.BackupFailed, ct).ConfigureAwait(false);
             // One REPEATABLE READ snapshot shared with pg_dump (--snapshot): the row counts in the manifest describe
             // exactly the data in the dump, even while the application keeps writing.
@@ -102,10 +105,13 @@ public sealed partial class BackupManager
             await using (var cmd = new NpgsqlCommand("SELECT pg_export_snapshot()", conn, tx))
                 snapshot = (string)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
 
-            var args = new List<string> { "--format=custom", "--file=" + partial, "--snapshot=" + snapshot, "--verbose" };
-            if (_settings.CompressLevel is { } level) args.Add("--compress=" + level.ToString(CultureInfo.InvariantCulture));
+            var args = DumpArguments(partial, snapshot, pgDumpVersion, compressArgument);
             args.AddRange(credentials.ConnectionArguments(pg.Database));
 
+            // A custom-format dump goes into a 0600 file pg_dump truncates (keeping the mode, whatever its umask); a
+            // directory-format dump must not exist yet: pg_dump creates it (0700) and its files are made 0600 below.
+            if (_settings.Format == BackupDumpFormat.Directory) PrivateFiles.EnsureDirectory(Path.GetDirectoryName(Path.GetFullPath(partial))!);
+            else PrivateFiles.CreateEmpty(partial);
             using var dumpCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var dump = PgProcess.RunAsync(pgDump, args, credentials.Environment(), line => ToolLine(sink, line, 30), dumpCancel.Token);
             SortedDictionary<string, long> tables;
@@ -122,13 +128,22 @@ public sealed partial class BackupManager
                 throw;
             }
             var result = await dump.ConfigureAwait(false);
-            await tx.CommitAsync(ct).ConfigureAwait(false);
+            // pg_dump's own words first: when the server went away, committing would only say "reading from stream".
             if (!result.Succeeded)
                 throw Fail(ErrorIds.BackupFailed, ErrorKind.InvalidResult,
-                    $"pg_dump of {pg.Display} failed (exit {result.ExitCode}): {result.ErrorText}", pg.Display);
+                    $"pg_dump of {pg.Display} failed (exit {result.ExitCode}): {PgDiagnostics.Summarize(result.ErrorTail)}", pg.Display);
+            await tx.CommitAsync(ct).ConfigureAwait(false);
 
-            File.Move(partial, finalPath);
+            if (_settings.Format == BackupDumpFormat.Directory)
+            {
+                PrivateFiles.RestrictTree(partial);
+                System.IO.Directory.Move(partial, finalPath);
+            }
+            else File.Move(partial, finalPath);
             Progress(sink, "Computing the sha256 of the dump", 80);
+            var (sha256, files) = _settings.Format == BackupDumpFormat.Directory
+                ? await DirectoryChecksumAsync(finalPath, ct).ConfigureAwait(false)
+                : (await BackupStore.Sha256Async(finalPath, ct).ConfigureAwait(false), null);
             var manifest = new BackupManifest
             {
                 Id = id,
@@ -136,14 +151,17 @@ public sealed partial class BackupManager
                 Database = pg.Database,
                 Server = pg.Display,
                 ServerVersion = conn.PostgreSqlVersion.ToString(),
-                PgDumpVersion = await ToolVersionAsync(pgDump, ct).ConfigureAwait(false),
+                PgDumpVersion = pgDumpVersion,
                 Created = created,
                 CreatedBy = OperatorIdentity.Current.User,
                 Host = OperatorIdentity.Current.Host,
                 Reason = _redactor.Redact(options.Reason),
-                Size = new FileInfo(finalPath).Length,
-                Sha256 = await BackupStore.Sha256Async(finalPath, ct).ConfigureAwait(false),
-                CompressLevel = _settings.CompressLevel,
+                Size = DumpChecksum.Size(finalPath),
+                Sha256 = sha256,
+                Format = FormatName(_settings.Format),
+                Compression = compressArgument,
+                Files = files,
+                CompressLevel = _settings.Compression.Method == "gzip" ? _settings.Compression.Level : null,
                 Tables = tables,
                 MigrationsTable = _settings.MigrationsTable,
                 MigrationHead = head,
@@ -156,6 +174,8 @@ public sealed partial class BackupManager
                 ["file"] = finalPath,
                 ["size"] = manifest.Size.ToString(CultureInfo.InvariantCulture),
                 ["sha256"] = manifest.Sha256,
+                ["format"] = manifest.Format ?? "",
+                ["compression"] = compressArgument ?? "default",
                 ["tables"] = tables.Count.ToString(CultureInfo.InvariantCulture),
                 ["migrationHead"] = head ?? "",
                 ["reason"] = options.Reason,
@@ -168,7 +188,7 @@ public sealed partial class BackupManager
         {
             TryDelete(partial);
             var error = ex as DeployOpsException ?? Fail(ErrorIds.BackupFailed, ErrorKind.InvalidResult,
-                $"Backup of {pg.Display} failed: {ex.Message}", pg.Display, ex);
+                $"Backup of {pg.Display} failed: {PgDiagnostics.Describe(ex)}", pg.Display, ex);
             Audit(options.Command, "backup", pg.Display, "Failed", new Dictionary<string, string> { ["error"] = error.Message }, options.DeploymentId);
             throw error;
         }
@@ -229,7 +249,7 @@ public sealed partial class BackupManager
         m.CreatedBy, m.Host, m.Reason, m.Size, m.Sha256, TimeSpan.FromSeconds(m.DurationSeconds),
         new Dictionary<string, long>(m.Tables, StringComparer.Ordinal), m.MigrationHead, m.Verified, m.VerifiedAt,
         m.VerificationDetails, Path.Combine(_store.Directory, m.File),
-        Path.Combine(_store.Directory, m.Id + BackupStore.ManifestExtension)), _config.FilePath);
+        Path.Combine(_store.Directory, m.Id + BackupStore.ManifestExtension)) { Format = FormatName(m.DumpFormat), Compression = m.Compression }, _config.FilePath);
 
     private DeployOpsException Fail(string id, ErrorKind kind, string message, object? target, Exception? inner = null) =>
         new(id, kind, _redactor.Redact(message), target is string s ? _redactor.Redact(s) : target, inner);
@@ -251,6 +271,6 @@ public sealed partial class BackupManager
 
     private static void TryDelete(string path)
     {
-        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        try { BackupStore.DeleteDump(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

@@ -31,8 +31,12 @@ public sealed class BackupSettings
     public IReadOnlyList<string> StartApp { get; private init; } = Array.Empty<string>();
     /// <summary>Time limit for each stopApp/startApp command.</summary>
     public TimeSpan CommandTimeout { get; private init; }
-    /// <summary>pg_dump -Z level 0–9 (null: pg_dump's default).</summary>
-    public int? CompressLevel { get; private init; }
+    /// <summary>Directory (default: parallel dump and restore) or custom (one file).</summary>
+    public BackupDumpFormat Format { get; private init; }
+    /// <summary>Parallel jobs for pg_dump (directory format) and pg_restore (verify, swap restore); default: processor count.</summary>
+    public int Jobs { get; private init; } = 1;
+    /// <summary>What pg_dump compresses with (default auto: lz4 with pg_dump 16+, else gzip level 1).</summary>
+    public BackupCompression Compression { get; private init; } = BackupCompression.Auto;
     public string MigrationsTable { get; private init; } = DefaultMigrationsTable;
     public string MigrationsColumn { get; private init; } = DefaultMigrationsColumn;
     /// <summary>Database used to create, drop and rename databases (never the one being restored).</summary>
@@ -50,7 +54,7 @@ public sealed class BackupSettings
         int? keepLast = retention?.Has("keepLast") == true ? retention.Int("keepLast", 1, 1) : null;
         var maxAge = retention?.OptionalDuration("maxAge");
         retention?.Finish();
-        int? compress = map?.Has("compressLevel") == true ? map.Int("compressLevel", 6, 0, 9) : null;
+        var compression = ReadCompression(map);
         var settings = new BackupSettings
         {
             Directory = full,
@@ -65,7 +69,9 @@ public sealed class BackupSettings
             StopApp = map?.StringList("stopApp") ?? Array.Empty<string>(),
             StartApp = map?.StringList("startApp") ?? Array.Empty<string>(),
             CommandTimeout = map?.Duration("commandTimeout", TimeSpan.FromMinutes(2)) ?? TimeSpan.FromMinutes(2),
-            CompressLevel = compress,
+            Format = map?.Enum("format", BackupDumpFormat.Directory) ?? BackupDumpFormat.Directory,
+            Jobs = map?.Int("jobs", DefaultJobs, 1, 64) ?? DefaultJobs,
+            Compression = compression,
             MigrationsTable = map?.String("migrationsTable", DefaultMigrationsTable) ?? DefaultMigrationsTable,
             MigrationsColumn = map?.String("migrationsColumn", DefaultMigrationsColumn) ?? DefaultMigrationsColumn,
             MaintenanceDatabase = map?.String("maintenanceDatabase", "postgres") ?? "postgres",
@@ -77,6 +83,22 @@ public sealed class BackupSettings
             map?.Error("maintenanceDatabase", $"must differ from the application database '{postgres.Database}' (it is used to drop and rename it)");
         map?.Finish();
         return settings;
+    }
+
+    /// <summary>At least 1, whatever the host reports.</summary>
+    public static int DefaultJobs => Math.Max(1, Environment.ProcessorCount);
+
+    private static BackupCompression ReadCompression(ConfigMap? map)
+    {
+        if (map is null) return BackupCompression.Auto;
+        // compressLevel (0-9, gzip) predates compression and keeps working; both at once would be ambiguous.
+        var legacy = map.Has("compressLevel") ? map.Int("compressLevel", 6, 0, 9) : (int?)null;
+        var text = map.String("compression");
+        if (text is null) return legacy is { } level ? BackupCompression.FromLevel(level) : BackupCompression.Auto;
+        if (legacy is not null) map.Error("compressLevel", "set either compression or the older compressLevel, not both");
+        var parsed = BackupCompression.Parse(text, out var error);
+        if (parsed is null) map.Error("compression", error!);
+        return parsed ?? BackupCompression.Auto;
     }
 
     private static string? ToolPath(ConfigMap? map, string key, string configDirectory)

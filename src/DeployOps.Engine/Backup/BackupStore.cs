@@ -3,11 +3,12 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using DeployOps.Engine.State;
+using DeployOps.Engine.Security;
 
 namespace DeployOps.Engine.Backup;
 
 /// <summary>
-/// The backup directory: <c>&lt;id&gt;.dump</c> beside <c>&lt;id&gt;.json</c>. A dump is written as <c>.partial</c> and
+/// The backup directory: <c>&lt;id&gt;.dump</c> (a file, or a folder for directory-format dumps) beside <c>&lt;id&gt;.json</c>. A dump is written as <c>.partial</c> and
 /// renamed only when complete, and the manifest is written last, so a listed backup always has its whole dump.
 /// </summary>
 internal sealed class BackupStore
@@ -28,7 +29,7 @@ internal sealed class BackupStore
         var safe = new string(database.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' ? c : '_').ToArray());
         var id = $"{safe}-{now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}";
         var candidate = id;
-        for (var n = 2; File.Exists(ManifestPath(candidate)) || File.Exists(DumpPath(candidate)) || File.Exists(DumpPath(candidate) + PartialExtension); n++)
+        for (var n = 2; File.Exists(ManifestPath(candidate)) || Path.Exists(DumpPath(candidate)) || Path.Exists(DumpPath(candidate) + PartialExtension); n++)
             candidate = $"{id}-{n}";
         return candidate;
     }
@@ -65,7 +66,7 @@ internal sealed class BackupStore
         Ensure();
         var path = ManifestPath(manifest.Id);
         var temp = path + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
-        File.WriteAllText(temp, JsonSerializer.Serialize(manifest, BackupManifest.Json), new UTF8Encoding(false));
+        PrivateFiles.WriteAllText(temp, JsonSerializer.Serialize(manifest, BackupManifest.Json));
         File.Move(temp, path, overwrite: true);
     }
 
@@ -73,7 +74,14 @@ internal sealed class BackupStore
     public void Delete(BackupManifest manifest)
     {
         File.Delete(ManifestPath(manifest.Id));
-        File.Delete(Path.Combine(Directory, manifest.File));
+        DeleteDump(Path.Combine(Directory, manifest.File));
+    }
+
+    /// <summary>Deletes a dump file or a directory dump (and everything in it); nothing when it is not there.</summary>
+    public static void DeleteDump(string path)
+    {
+        if (System.IO.Directory.Exists(path)) System.IO.Directory.Delete(path, recursive: true);
+        else File.Delete(path);
     }
 
     public static async Task<string> Sha256Async(string path, CancellationToken ct)

@@ -293,6 +293,7 @@ internal sealed class ConfigMap
 
     private string? Expand(YamlScalarNode scalar, string path)
     {
+        if (UrlPasswords.Problem(scalar.Value ?? "") is { } literalPassword) _context.Error(scalar.Start, path, literalPassword);
         var expanded = _context.Secrets.Expand(scalar.Value ?? "", out var problem, out _);
         // A NUL ends a C string: as a path, command or header it would be cut short or refused deep inside the OS.
         if (problem is null && expanded is not null && expanded.Contains('\0'))

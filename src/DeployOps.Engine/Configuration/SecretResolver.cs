@@ -78,6 +78,7 @@ internal sealed class SecretResolver
                     problem = $"environment variable '{name}' is not set (referenced as ${{env:{name}}})";
                     return null;
                 }
+                Processes.ChildEnvironment.Scrub(name); // a secret now: no child inherits it unless a step exports it
                 return value;
             case "file":
                 if (name.Length == 0)

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using DeployOps.Engine.Audit;
 using DeployOps.Engine.Hosting;
+using DeployOps.Engine.Security;
 
 namespace DeployOps.Engine.State;
 
@@ -139,7 +140,7 @@ internal sealed partial class FileDeploymentStore : IDeploymentStore
         failure = null;
         try
         {
-            return new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+            return PrivateFiles.Open(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
         }
         catch (FileNotFoundException) { return null; }
         catch (DirectoryNotFoundException) { return null; }
@@ -237,7 +238,7 @@ internal sealed partial class FileDeploymentStore : IDeploymentStore
             if (EndsTorn(path)) line = "\n" + line;
             try
             {
-                using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 1, FileOptions.None);
+                using var stream = PrivateFiles.Open(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 1, FileOptions.None);
                 stream.Write(Encoding.UTF8.GetBytes(line));
                 stream.Flush(flushToDisk: true);
             }
@@ -348,7 +349,7 @@ internal sealed partial class FileDeploymentStore : IDeploymentStore
         {
             try
             {
-                return new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.None);
+                return PrivateFiles.Open(path, FileMode.Append, FileAccess.Write, FileShare.None);
             }
             catch (IOException) when (DateTime.UtcNow < deadline)
             {
@@ -404,15 +405,23 @@ internal sealed partial class FileDeploymentStore : IDeploymentStore
                 $"'{deploymentId}' is not a deployment id (letters, digits, '.', '_' and '-').", deploymentId);
     }
 
-    /// <summary>Through the one atomic writer; an I/O failure (a full disk) becomes the state error callers document.</summary>
+    /// <summary>A private (0600) temp file renamed over the target; an I/O failure (a full disk) becomes the state
+    /// error callers document, and the temp file does not stay behind.</summary>
     private static void WriteAtomically(string path, string text, string errorId, string what)
     {
+        var temp = path + "." + System.Environment.ProcessId + ".tmp";
         try
         {
-            Maintenance.AtomicFile.Write(path, text);
+            using (var stream = PrivateFiles.Open(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                stream.Write(Encoding.UTF8.GetBytes(text));
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
+            TryDelete(temp);
             throw new DeployOpsException(errorId, ErrorKind.ResourceUnavailable, $"Cannot write {what} {path}: {ex.Message}", path, ex);
         }
     }

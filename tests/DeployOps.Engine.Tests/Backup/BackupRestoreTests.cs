@@ -17,7 +17,7 @@ public sealed class BackupRestoreTests
     [Fact]
     public async Task Backup_writes_dump_and_manifest_with_exact_counts_checksum_and_migration_head()
     {
-        using var ctx = new BackupTestContext(_pg);
+        using var ctx = new BackupTestContext(_pg, "format: custom");
         var sink = new RecordingSink();
         var backup = (await ctx.Manager.BackupAsync(new BackupOptions(), sink, default))!;
 
@@ -25,6 +25,7 @@ public sealed class BackupRestoreTests
         Assert.True(File.Exists(backup.ManifestPath));
         Assert.Equal(new FileInfo(backup.Path).Length, backup.Size);
         Assert.Equal(await BackupStore.Sha256Async(backup.Path, default), backup.Sha256);
+        Assert.Equal("custom", backup.Format);
         Assert.Equal(500, backup.Tables["public.orders"]);
         Assert.Equal(50, backup.Tables["public.customers"]);
         Assert.Equal("20240301000000", backup.MigrationHead);

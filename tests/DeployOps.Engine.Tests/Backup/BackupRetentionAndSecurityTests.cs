@@ -26,9 +26,9 @@ public sealed class BackupRetentionAndSecurityTests
         var left = await ctx.Manager.ListAsync();
         Assert.Equal(new[] { ids[2], ids[1] }, left.Select(b => b.Id));
         var dir = ctx.Manager.Directory;
-        Assert.False(File.Exists(Path.Combine(dir, ids[0] + ".dump")));
+        Assert.False(Path.Exists(Path.Combine(dir, ids[0] + ".dump"))); // a directory dump: deleted with all its files
         Assert.False(File.Exists(Path.Combine(dir, ids[0] + ".json")));
-        Assert.Equal(2, Directory.GetFiles(dir, "*.dump").Length);
+        Assert.Equal(2, Directory.GetFileSystemEntries(dir, "*.dump").Length);
         Assert.Contains(AuditLog.For(ctx.Config).ReadAll(), e => e.Action == "delete backup (retention)" && e.Target == ids[0]);
     }
 
@@ -44,7 +44,7 @@ public sealed class BackupRetentionAndSecurityTests
         var newest = (await ctx.Manager.BackupAsync(new BackupOptions(), new RecordingSink(), default))!;
 
         Assert.Equal(new[] { newest.Id, recent.Id }, (await ctx.Manager.ListAsync()).Select(b => b.Id));
-        Assert.False(File.Exists(old.Path));
+        Assert.False(Path.Exists(old.Path));
     }
 
     [Fact]

@@ -36,7 +36,7 @@ public sealed class BackupVerificationTests
     [InlineData("truncate")]
     public async Task A_corrupted_dump_fails_on_its_checksum_before_any_restore(string damage)
     {
-        using var ctx = new BackupTestContext(_pg);
+        using var ctx = new BackupTestContext(_pg, "format: custom");
         var backup = (await ctx.Manager.BackupAsync(new BackupOptions(), new RecordingSink(), default))!;
         var bytes = await File.ReadAllBytesAsync(backup.Path);
         if (damage == "flip") bytes[bytes.Length / 2] ^= 0xFF;

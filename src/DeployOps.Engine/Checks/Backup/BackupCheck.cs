@@ -3,7 +3,10 @@ using DeployOps.Engine.Configuration;
 
 namespace DeployOps.Engine.Checks.Backup;
 
-/// <summary>Finds the most recently modified file matching the pattern and judges its age and size.</summary>
+/// <summary>
+/// Finds the most recently modified backup matching the pattern — a file, or a pg_dump directory-format dump (a folder
+/// with a toc.dat, as DeployOps writes by default) counted as one backup of its total size — and judges its age and size.
+/// </summary>
 internal sealed class BackupCheck : ICheck
 {
     private readonly string _directory;
@@ -28,8 +31,9 @@ internal sealed class BackupCheck : ICheck
         if (!Directory.Exists(_directory))
             return Task.FromResult(CheckOutcome.Fail($"backup directory {_directory} does not exist"));
 
-        var files = new DirectoryInfo(_directory).EnumerateFiles(_pattern,
-            new EnumerationOptions { RecurseSubdirectories = _recursive, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.None }).ToList();
+        var options = new EnumerationOptions { RecurseSubdirectories = _recursive, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.None };
+        var files = new DirectoryInfo(_directory).EnumerateFileSystemInfos(_pattern, options)
+            .Select(Backup).OfType<(string FullName, DateTime LastWriteTimeUtc, long Length)>().ToList();
         var data = new Dictionary<string, object?>
         {
             ["directory"] = _directory,
@@ -55,5 +59,19 @@ internal sealed class BackupCheck : ICheck
             : age < -TimeSpan.FromMinutes(5) ? CheckOutcome.Warn($"{described} is dated {ValueParsers.FormatDuration(-age)} in the future; check the clocks", data)
             : CheckOutcome.Pass($"{described} is {ValueParsers.FormatDuration(age < TimeSpan.Zero ? TimeSpan.Zero : age)} old ({ValueParsers.FormatSize(newest.Length)}; limit {ValueParsers.FormatDuration(_maxAge)})", data);
         return Task.FromResult(outcome);
+    }
+
+    /// <summary>A file as it is; a directory dump as its toc.dat's time (pg_dump writes it last) and the size of all its files.</summary>
+    private static (string FullName, DateTime LastWriteTimeUtc, long Length)? Backup(FileSystemInfo entry)
+    {
+        if (entry is FileInfo file)
+            return file.Directory is { } parent && File.Exists(Path.Combine(parent.FullName, "toc.dat"))
+                ? null // a piece of a directory dump (found by a recursive search): the dump counts as a whole
+                : (file.FullName, file.LastWriteTimeUtc, file.Length);
+        var dir = (DirectoryInfo)entry;
+        var toc = new FileInfo(Path.Combine(dir.FullName, "toc.dat"));
+        if (!toc.Exists) return null;
+        var size = dir.EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+        return (dir.FullName, toc.LastWriteTimeUtc, size);
     }
 }
