@@ -65,24 +65,31 @@ public sealed class AuditLog
     private void Append(byte[] bytes)
     {
         StateDirectory.Ensure(Path.GetDirectoryName(_path)!);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        try
+        {
+            // Only the open waits for another writer's exclusive lock; a failing write (a full disk) fails at once.
+            using var stream = OpenExclusive(DateTime.UtcNow.AddSeconds(10));
+            stream.Write(bytes);
+            stream.Flush(flushToDisk: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new DeployOpsException(ErrorIds.AuditWriteFailed, ErrorKind.PermissionDenied,
+                $"Cannot append to the audit log {_path}: {ex.Message}", _path, ex);
+        }
+    }
+
+    private FileStream OpenExclusive(DateTime deadline)
+    {
         while (true)
         {
             try
             {
-                using var stream = PrivateFiles.Open(_path, FileMode.Append, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough);
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-                return;
+                return PrivateFiles.Open(_path, FileMode.Append, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough);
             }
             catch (IOException) when (DateTime.UtcNow < deadline)
             {
                 Thread.Sleep(20); // another writer holds the exclusive lock
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                throw new DeployOpsException(ErrorIds.AuditWriteFailed, ErrorKind.PermissionDenied,
-                    $"Cannot append to the audit log {_path}: {ex.Message}", _path, ex);
             }
         }
     }

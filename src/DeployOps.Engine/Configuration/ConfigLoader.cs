@@ -30,21 +30,21 @@ public static class ConfigLoader
     }
 
     /// <summary>Loads and validates; throws <see cref="ConfigValidationException"/> listing all problems.</summary>
-    public static ConfigModel Load(string path, Func<string, string?>? environment = null)
+    public static ConfigModel Load(string path, Func<string, string?>? environment = null, CancellationToken cancellationToken = default)
     {
-        var (config, errors) = Read(path, environment);
+        var (config, errors) = Read(path, environment, cancellationToken);
         if (errors.Count > 0 || config is null) throw new ConfigValidationException(path, errors);
         return config;
     }
 
     /// <summary>Validates without throwing: the problems, empty when the file is good.</summary>
-    public static IReadOnlyList<ConfigError> Validate(string path, Func<string, string?>? environment = null) =>
-        Read(path, environment).Errors;
+    public static IReadOnlyList<ConfigError> Validate(string path, Func<string, string?>? environment = null,
+        CancellationToken cancellationToken = default) => Read(path, environment, cancellationToken).Errors;
 
     /// <summary>Validates and keeps the configuration when it is good (Test-DeploymentConfig).</summary>
-    public static ConfigInspection Inspect(string path, Func<string, string?>? environment = null)
+    public static ConfigInspection Inspect(string path, Func<string, string?>? environment = null, CancellationToken cancellationToken = default)
     {
-        var (config, errors) = Read(path, environment);
+        var (config, errors) = Read(path, environment, cancellationToken);
         return new ConfigInspection(Path.GetFullPath(path), errors.Count == 0 ? config : null, errors, RawPlaceholderWarnings(Path.GetFullPath(path)));
     }
 
@@ -84,16 +84,18 @@ public static class ConfigLoader
         return warnings;
     }
 
-    private static (ConfigModel? Config, IReadOnlyList<ConfigError> Errors) Read(string path, Func<string, string?>? environment)
+    /// <summary>Every file read here (the configuration, <c>${file:}</c> secrets) is bounded and stops between chunks
+    /// when <paramref name="ct"/> is cancelled (Ctrl+C in a cmdlet).</summary>
+    private static (ConfigModel? Config, IReadOnlyList<ConfigError> Errors) Read(string path, Func<string, string?>? environment, CancellationToken ct)
     {
         path = Path.GetFullPath(path);
         if (!File.Exists(path))
             throw new DeployOpsException(ErrorIds.ConfigNotFound, ErrorKind.ObjectNotFound, $"Configuration file not found: {path}", path);
         var directory = Path.GetDirectoryName(path)!;
         var redactor = new Redactor();
-        var context = new ConfigReadContext(path, new SecretResolver(directory, redactor, environment));
+        var context = new ConfigReadContext(path, new SecretResolver(directory, redactor, environment, ct));
 
-        var document = ConfigDocument.Read(path);
+        var document = ConfigDocument.Read(path, ct);
         if (document.Root is not { } rootNode) return (null, document.Errors);
 
         var root = new ConfigMap(rootNode, "", context);

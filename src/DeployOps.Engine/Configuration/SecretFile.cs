@@ -16,11 +16,11 @@ internal static class SecretFile
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>The secret, or null with <paramref name="problem"/> naming the file and what is wrong with it.</summary>
-    public static string? Read(string path, string reference, out string? problem)
+    public static string? Read(string path, string reference, out string? problem, CancellationToken ct = default)
     {
         problem = null;
         var what = $"secret file '{path}' (referenced as ${{file:{reference}}})";
-        if (!BoundedFileReader.TryRead(path, MaxBytes, out var bytes, out var refused))
+        if (!BoundedFileReader.TryRead(path, MaxBytes, out var bytes, out var refused, ct))
         {
             problem = $"{what} {refused}";
             return null;

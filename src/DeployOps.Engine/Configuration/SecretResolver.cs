@@ -13,9 +13,11 @@ internal sealed class SecretResolver
     private readonly string _baseDirectory;
     private readonly Redactor _redactor;
     private readonly Func<string, string?> _environment;
+    private readonly CancellationToken _cancellation;
 
-    public SecretResolver(string baseDirectory, Redactor redactor, Func<string, string?>? environment = null)
+    public SecretResolver(string baseDirectory, Redactor redactor, Func<string, string?>? environment = null, CancellationToken cancellation = default)
     {
+        _cancellation = cancellation;
         _baseDirectory = baseDirectory;
         _redactor = redactor;
         _environment = environment ?? Environment.GetEnvironmentVariable;
@@ -89,7 +91,7 @@ internal sealed class SecretResolver
                     problem = "the ${file:…} reference contains a NUL character";
                     return null;
                 }
-                return SecretFile.Read(Path.IsPathRooted(name) ? name : Path.Combine(_baseDirectory, name), name, out problem);
+                return SecretFile.Read(Path.IsPathRooted(name) ? name : Path.Combine(_baseDirectory, name), name, out problem, _cancellation);
             default:
                 problem = $"unknown reference '${{{reference}}}': use ${{env:NAME}} or ${{file:path}}";
                 return null;

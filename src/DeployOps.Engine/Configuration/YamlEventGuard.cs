@@ -33,16 +33,20 @@ internal sealed class YamlEventGuard
     private long _aliasNodes;
     private int _documents;
 
-    private YamlEventGuard(string file, string text)
+    private readonly bool _oneDocument;
+
+    private YamlEventGuard(string file, string text, bool oneDocument)
     {
         _file = file;
         _text = text;
+        _oneDocument = oneDocument;
     }
 
-    /// <summary>The problems of <paramref name="text"/>; empty when it is safe to build a tree from.</summary>
-    public static IReadOnlyList<ConfigError> Check(string file, string text)
+    /// <summary>The problems of <paramref name="text"/>; empty when it is safe to build a tree from. A second document
+    /// is a problem unless <paramref name="oneDocument"/> is false (files other than deployops.yaml may hold several).</summary>
+    public static IReadOnlyList<ConfigError> Check(string file, string text, bool oneDocument = true)
     {
-        var guard = new YamlEventGuard(file, text);
+        var guard = new YamlEventGuard(file, text, oneDocument);
         guard.Run();
         return guard._errors;
     }
@@ -77,7 +81,7 @@ internal sealed class YamlEventGuard
         switch (e)
         {
             case DocumentStart:
-                if (++_documents > 1)
+                if (++_documents > 1 && _oneDocument)
                 {
                     Error(e.Start, "", "a second YAML document ('---'): the configuration is one document; remove the '---' and what follows or merge it into the first");
                     return false;

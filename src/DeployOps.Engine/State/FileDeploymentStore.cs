@@ -75,7 +75,7 @@ internal sealed partial class FileDeploymentStore : IDeploymentStore
                 var holder = LockHolder.ForMe(Application, Environment, deploymentId);
                 try
                 {
-                    WriteAtomically(HolderPath, holder.ToJson());
+                    WriteAtomically(HolderPath, holder.ToJson(), ErrorIds.StateStoreUnavailable, "the lock holder's description");
                 }
                 catch
                 {
@@ -328,24 +328,32 @@ internal sealed partial class FileDeploymentStore : IDeploymentStore
         var line = JsonSerializer.Serialize(new IndexEntry(deploymentId, Application, Environment, start), Json) + "\n";
         var path = Path.Combine(DeploymentsDirectory, IndexFile);
         var deadline = DateTime.UtcNow.AddSeconds(10);
+        try
+        {
+            // Exclusive: several applications sharing a state directory append one whole line at a time. Only the
+            // open waits for another writer; a failing write (a full disk) fails at once.
+            using var stream = OpenExclusive(path, deadline);
+            stream.Write(Encoding.UTF8.GetBytes(line));
+            stream.Flush(flushToDisk: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new DeployOpsException(ErrorIds.JournalWriteFailed, ErrorKind.ResourceUnavailable,
+                $"Cannot append to the history index {path}: {ex.Message}", path, ex);
+        }
+    }
+
+    private static FileStream OpenExclusive(string path, DateTime deadline)
+    {
         while (true)
         {
             try
             {
-                // Exclusive: several applications sharing a state directory append one whole line at a time.
-                using var stream = PrivateFiles.Open(path, FileMode.Append, FileAccess.Write, FileShare.None);
-                stream.Write(Encoding.UTF8.GetBytes(line));
-                stream.Flush(flushToDisk: true);
-                return;
+                return PrivateFiles.Open(path, FileMode.Append, FileAccess.Write, FileShare.None);
             }
             catch (IOException) when (DateTime.UtcNow < deadline)
             {
                 Thread.Sleep(10);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                throw new DeployOpsException(ErrorIds.JournalWriteFailed, ErrorKind.ResourceUnavailable,
-                    $"Cannot append to the history index {path}: {ex.Message}", path, ex);
             }
         }
     }
@@ -384,7 +392,8 @@ internal sealed partial class FileDeploymentStore : IDeploymentStore
     private void WriteRecord(string deploymentId, string directory)
     {
         var record = JournalProjection.Build(deploymentId, ReadEvents(Path.Combine(directory, "journal.jsonl")), holderAlive: false);
-        if (record is not null) WriteAtomically(Path.Combine(directory, "record.json"), JournalCodec.RecordJson(record));
+        if (record is not null)
+            WriteAtomically(Path.Combine(directory, "record.json"), JournalCodec.RecordJson(record), ErrorIds.JournalWriteFailed, "the final deployment record");
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------
@@ -396,15 +405,25 @@ internal sealed partial class FileDeploymentStore : IDeploymentStore
                 $"'{deploymentId}' is not a deployment id (letters, digits, '.', '_' and '-').", deploymentId);
     }
 
-    private static void WriteAtomically(string path, string text)
+    /// <summary>A private (0600) temp file renamed over the target; an I/O failure (a full disk) becomes the state
+    /// error callers document, and the temp file does not stay behind.</summary>
+    private static void WriteAtomically(string path, string text, string errorId, string what)
     {
         var temp = path + "." + System.Environment.ProcessId + ".tmp";
-        using (var stream = PrivateFiles.Open(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        try
         {
-            stream.Write(Encoding.UTF8.GetBytes(text));
-            stream.Flush(flushToDisk: true);
+            using (var stream = PrivateFiles.Open(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                stream.Write(Encoding.UTF8.GetBytes(text));
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
         }
-        File.Move(temp, path, overwrite: true);
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            throw new DeployOpsException(errorId, ErrorKind.ResourceUnavailable, $"Cannot write {what} {path}: {ex.Message}", path, ex);
+        }
     }
 
     private static void TryDelete(string path)

@@ -27,7 +27,11 @@ public sealed class TestDeploymentConfigCommand : DeployOpsCmdlet
         try
         {
             var full = ConfigLoader.ResolvePath(ResolvePath(Path), SessionState.Path.CurrentFileSystemLocation.Path);
-            inspection = ConfigLoader.Inspect(full);
+            inspection = ConfigLoader.Inspect(full, cancellationToken: CancelToken);
+        }
+        catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
         }
         catch (DeployOpsException ex)
         {

@@ -120,7 +120,11 @@ public abstract class DeployOpsCmdlet : PSCmdlet, IDisposable
         try
         {
             var full = ConfigLoader.ResolvePath(ResolvePath(path), SessionState.Path.CurrentFileSystemLocation.Path);
-            return ConfigLoader.Load(full);
+            return ConfigLoader.Load(full, cancellationToken: CancelToken);
+        }
+        catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
         }
         catch (DeployOpsException ex)
         {

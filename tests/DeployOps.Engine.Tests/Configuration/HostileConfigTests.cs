@@ -256,4 +256,14 @@ public sealed class HostileConfigTests
         Assert.Contains("is larger than 1 MiB", error.Message);
         Assert.Equal((1, 1), (error.Line, error.Column));
     }
+
+    [Fact]
+    public void Reading_the_configuration_stops_when_cancelled()
+    {
+        using var cfg = new TempConfig(Head);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => ConfigLoader.Validate(cfg.Path, _ => null, cancelled.Token));
+        Assert.Empty(ConfigLoader.Validate(cfg.Path, _ => null, CancellationToken.None));
+    }
 }

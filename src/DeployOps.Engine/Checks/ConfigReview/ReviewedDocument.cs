@@ -1,4 +1,7 @@
+using System.Text;
 using System.Text.Json;
+using DeployOps.Engine.Configuration;
+using DeployOps.Engine.Files;
 using YamlDotNet.RepresentationModel;
 
 namespace DeployOps.Engine.Checks.ConfigReview;
@@ -18,6 +21,18 @@ internal abstract class ReviewedDocument
         _ => EnvReviewed.Load(path),
     };
 
+    /// <summary>Reviewed files are application settings: 4 MiB is far above any of them.</summary>
+    public const int MaxBytes = 4 * 1024 * 1024;
+
+    /// <summary>The file's text through the one bounded reader: a FIFO or /dev/zero named as the file fails the check
+    /// instead of hanging it or filling memory.</summary>
+    protected static string ReadText(string path)
+    {
+        if (!BoundedFileReader.TryRead(path, MaxBytes, out var bytes, out var problem))
+            throw new InvalidDataException($"{path} {problem}");
+        return Encoding.UTF8.GetString(bytes);
+    }
+
     /// <summary>Splits <c>a.b[0].c</c> into "a", "b", 0, "c" (the same syntax as the http check's jsonPath).</summary>
     public static IReadOnlyList<object> Steps(string key) =>
         Http.JsonPath.TryParse(key, out var path, out _) ? path.Steps : Array.Empty<object>();
@@ -31,11 +46,15 @@ internal sealed class YamlReviewed : ReviewedDocument
 
     public static YamlReviewed Load(string path)
     {
+        var text = ReadText(path);
+        // The same event guard as deployops.yaml: bounded depth and aliases before YamlStream builds a tree recursively.
+        if (YamlEventGuard.Check(path, text, oneDocument: false) is { Count: > 0 } problems)
+            throw new InvalidDataException($"line {problems[0].Line}, column {problems[0].Column}: " +
+                (problems[0].Path.Length > 0 ? problems[0].Path + ": " : "") + problems[0].Message);
         var stream = new YamlStream();
-        using var reader = new StreamReader(path);
         try
         {
-            stream.Load(reader);
+            stream.Load(new StringReader(text));
         }
         catch (YamlDotNet.Core.YamlException ex)
         {
@@ -92,7 +111,7 @@ internal sealed class JsonReviewed : ReviewedDocument
     {
         try
         {
-            using var document = JsonDocument.Parse(File.ReadAllText(path),
+            using var document = JsonDocument.Parse(ReadText(path),
                 new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
             return new JsonReviewed(document.RootElement.Clone());
         }
@@ -136,7 +155,7 @@ internal sealed class EnvReviewed : ReviewedDocument
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var lineNumber = 0;
-        foreach (var raw in File.ReadLines(path))
+        foreach (var raw in ReadText(path).Split('\n'))
         {
             lineNumber++;
             var line = raw.Trim();

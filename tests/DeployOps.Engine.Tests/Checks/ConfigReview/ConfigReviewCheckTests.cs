@@ -183,4 +183,23 @@ public sealed class ConfigReviewCheckTests
         Assert.Contains(errors, e => e.Path == "checks[0].rules[3].key" && e.Message.Contains("invalid key path"));
         Assert.Contains(errors, e => e.Path == "checks[1].rules" && e.Message == "list at least one rule");
     }
+
+    [Fact]
+    public async Task A_reviewed_file_nested_100000_deep_fails_the_check_instead_of_crashing_the_host()
+    {
+        var result = await Review("deep.yaml", "debug: " + new string('[', 100_000) + new string(']', 100_000) + "\n", ProductionRules);
+        Assert.Equal(CheckStatus.Failed, result.Status);
+        Assert.Contains("nested deeper than 64 levels", result.Message);
+        Assert.Contains("line 1", result.Message);
+    }
+
+    [Fact]
+    public async Task A_reviewed_file_that_is_a_fifo_fails_the_check_by_its_kind()
+    {
+        using var check = new ConfiguredCheck($"  - name: review\n    kind: config-review\n    file: pipe.env\n{ProductionRules}\n");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", Path.Combine(check.Directory, "pipe.env"))) mkfifo.WaitForExit();
+        var result = await check.RunSingleAsync();
+        Assert.Equal(CheckStatus.Failed, result.Status);
+        Assert.Contains("is a FIFO", result.Message);
+    }
 }
