@@ -95,6 +95,53 @@ backup:
         (Get-DeploymentBackup -Path $script:config -Id $backup.Id).Verified | Should -BeTrue
     }
 
+    It 'Test-DeploymentBackup returns one object per backup with result, age, size, restore time and rows per table' {
+        $first = Backup-DeploymentDatabase -Path $script:config -PassThru -Confirm:$false
+        Invoke-Sql 'DELETE FROM items WHERE id > 60'
+        $second = Backup-DeploymentDatabase -Path $script:config -PassThru -Confirm:$false
+        $verdicts = @(Get-DeploymentBackup -Path $script:config | Test-DeploymentBackup -Confirm:$false)
+        $verdicts.Count | Should -Be 2
+        $verdicts.BackupId | Should -Be @($second.Id, $first.Id)
+        foreach ($v in $verdicts) {
+            $v | Should -BeOfType 'DeployOps.Engine.Backup.BackupVerification'
+            $v.Result | Should -Be 'Passed'
+            $v.Database | Should -Be 'app'
+            $v.RestoreDuration | Should -BeGreaterThan ([TimeSpan]::Zero)
+            $v.RestoreDuration | Should -BeLessOrEqual $v.Duration
+            $v.BackupAge | Should -BeGreaterOrEqual ([TimeSpan]::Zero)
+            $v.Tables.Table | Should -Be @('public.items', 'public.schema_migrations')
+            $v.Tables | ForEach-Object { $_.Matched | Should -BeTrue }
+        }
+        $verdicts[0].Size | Should -Be $second.Size
+        $verdicts[0].BackupCreated | Should -Be $second.Created
+        ($verdicts[0].Tables | Where-Object Table -eq 'public.items').RestoredRows | Should -Be 60
+        ($verdicts[1].Tables | Where-Object Table -eq 'public.items').BackupRows | Should -Be 100
+        ($verdicts[1].Tables | Where-Object Table -eq 'public.items').RestoredRows | Should -Be 100
+        ($verdicts[1].Tables | Where-Object Table -eq 'public.schema_migrations').RestoredRows | Should -Be 2
+        # The default view is a list naming every table with both counts.
+        $shown = $verdicts[1] | Out-String -Width 200
+        $shown | Should -Match 'Result\s+: Passed'
+        $shown | Should -Match 'RestoreDuration\s+: \d'
+        $shown | Should -Match 'public\.items: 100 / 100'
+        $shown | Should -Match 'public\.schema_migrations: 2 / 2'
+    }
+
+    It 'Test-DeploymentBackup shows the table whose restored rows differ from the manifest' {
+        $backup = Backup-DeploymentDatabase -Path $script:config -PassThru -Confirm:$false
+        # The manifest claims a row the dump does not hold (its sha256 covers the dump only).
+        $manifest = Get-Content $backup.ManifestPath -Raw
+        $manifest | Should -Match '"public\.items": 100\b'
+        $manifest -replace '"public\.items": 100\b', '"public.items": 101' | Set-Content $backup.ManifestPath -NoNewline
+        $verdict = Test-DeploymentBackup -Path $script:config -Id $backup.Id -Confirm:$false -ErrorAction SilentlyContinue
+        $verdict.Result | Should -Be 'Failed'
+        $items = $verdict.Tables | Where-Object Table -eq 'public.items'
+        $items.BackupRows | Should -Be 101
+        $items.RestoredRows | Should -Be 100
+        $items.Matched | Should -BeFalse
+        ($verdict.Tables | Where-Object Table -eq 'public.schema_migrations').Matched | Should -BeTrue
+        ($verdict | Out-String -Width 200) | Should -Match 'public\.items: 101 / 100  MISMATCH'
+    }
+
     It 'Restore-DeploymentDatabase -WhatIf changes nothing' {
         $backup = Backup-DeploymentDatabase -Path $script:config -PassThru -Confirm:$false
         Invoke-Sql 'DELETE FROM items WHERE id > 10'

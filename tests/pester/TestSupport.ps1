@@ -259,13 +259,15 @@ function Start-StaticHttpServer {
 function Start-TestNginx {
     <#
       A private nginx in $Prefix (foreground, owned by this process) listening on $ProxyPort and including
-      $Prefix/conf.d/*.conf. Returns Nginx (binary), Prefix, Conf, Process, Port.
+      $Prefix/conf.d/*.conf. $ServerInclude (e.g. a maintenance include file) is included inside the server block.
+      Returns Nginx (binary), Prefix, Conf, Process, Port.
     #>
-    param([Parameter(Mandatory)] [string] $Prefix, [int] $ProxyPort = (Get-FreePort), [string] $Upstream = 'app')
+    param([Parameter(Mandatory)] [string] $Prefix, [int] $ProxyPort = (Get-FreePort), [string] $Upstream = 'app', [string] $ServerInclude)
     $nginx = Get-RequiredProgram -Candidates /usr/sbin/nginx, nginx -Install 'apt-get install -y nginx-light'
     New-Item -ItemType Directory -Path (Join-Path $Prefix 'conf.d'), (Join-Path $Prefix 'logs'), (Join-Path $Prefix 'tmp') -Force | Out-Null
     $user = if ([Environment]::UserName -eq 'root') { 'user root root;' } else { '' }
     $conf = Join-Path $Prefix 'nginx.conf'
+    $include = if ($ServerInclude) { "include $ServerInclude;" } else { '' }
     @"
 $user
 worker_processes 1;
@@ -277,7 +279,7 @@ http {
     client_body_temp_path $Prefix/tmp/body; proxy_temp_path $Prefix/tmp/proxy; fastcgi_temp_path $Prefix/tmp/fastcgi;
     uwsgi_temp_path $Prefix/tmp/uwsgi; scgi_temp_path $Prefix/tmp/scgi;
     include $Prefix/conf.d/*.conf;
-    server { listen 127.0.0.1:$ProxyPort; location / { proxy_pass http://$Upstream; } }
+    server { listen 127.0.0.1:$ProxyPort; $include location / { proxy_pass http://$Upstream; } }
 }
 "@ | Set-Content $conf
     $process = Start-TestProcess -FilePath $nginx -ArgumentList '-p', "$Prefix/", '-c', $conf, '-g', '"daemon off;"' -Directory $Prefix -Name 'nginx'

@@ -29,6 +29,21 @@ public sealed class BackupVerification
     public DateTimeOffset VerifiedAt { get; }
     /// <summary>The scratch database it was restored into (already dropped).</summary>
     public string ScratchDatabase { get; }
+    /// <summary>Passed or Failed (the verdict in a word, as Test-DbaLastBackup's RestoreResult).</summary>
+    public string Result => Passed ? "Passed" : "Failed";
+    /// <summary>The database the backup was taken of.</summary>
+    public string Database { get; internal init; } = "";
+    /// <summary>When the backup was taken.</summary>
+    public DateTimeOffset BackupCreated { get; internal init; }
+    /// <summary>How old the backup was when it was verified.</summary>
+    public TimeSpan BackupAge => VerifiedAt - BackupCreated;
+    /// <summary>Size of the dump in bytes.</summary>
+    public long Size { get; internal init; }
+    /// <summary>How long pg_restore took to restore it into the scratch database (zero when it never ran).</summary>
+    public TimeSpan RestoreDuration { get; internal init; }
+    /// <summary>Per table: rows in the backup's manifest next to rows found in the restored copy.</summary>
+    public IReadOnlyList<TableRowCheck> Tables { get; internal init; } = Array.Empty<TableRowCheck>();
+    public long RestoredRows => Tables.Sum(t => t.RestoredRows ?? 0);
     public string Summary => Passed
         ? $"restored and matched {TablesCompared} table(s)" + (QueryResult is null ? "" : $"; {QueryResult}")
         : string.Join("; ", Problems);

@@ -54,6 +54,8 @@ public sealed class DeploymentConfig
     /// <summary>The health decision matrix, one rule per line.</summary>
     public IReadOnlyList<string> HealthRules { get; }
     public string? BackupDirectory { get; }
+    /// <summary>The named base URLs (endpoints:); a password in a URL's user-info is always shown as ***.</summary>
+    public IReadOnlyDictionary<string, string> Endpoints { get; internal init; } = new Dictionary<string, string>();
 
     public override string ToString() => $"{Application}/{Environment} ({FilePath})";
 }

@@ -71,6 +71,8 @@ public sealed class RollbackResult
     public string? RestoredBackupId { get; }
     /// <summary>Health verification: true passed, false failed, null skipped (-NoVerify) or not reached.</summary>
     public bool? Verified { get; }
+    /// <summary>The rollback failed and left maintenance on (users see the page, not the dead app); Exit-MaintenanceMode once it serves.</summary>
+    public bool MaintenanceLeftOn { get; internal set; }
     public string? IncidentDirectory { get; }
     /// <summary>The Markdown incident report (incident.json next to it).</summary>
     public string? ReportPath { get; }

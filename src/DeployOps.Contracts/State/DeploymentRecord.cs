@@ -53,6 +53,8 @@ public sealed class DeploymentRecord
     public string? MigrationHeadBefore => Field(DeploymentField.MigrationHeadBefore);
     public string? MigrationHeadAfter => Field(DeploymentField.MigrationHeadAfter);
     public string? DecisionRecordPath => Field(DeploymentField.DecisionRecordPath);
+    /// <summary>Recorded by Invoke-Deployment -RecordOnly: what already ran, adopted without changing anything.</summary>
+    public bool IsBaseline => Field(DeploymentField.Baseline) == "true";
     /// <summary>Every annotation journaled for this deployment (see <see cref="DeploymentField"/>).</summary>
     public IReadOnlyDictionary<string, string> Fields { get; }
 
@@ -72,6 +74,10 @@ public static class DeploymentField
     public const string MigrationHeadBefore = "migrationHeadBefore";
     public const string MigrationHeadAfter = "migrationHeadAfter";
     public const string DecisionRecordPath = "decisionRecordPath";
+    /// <summary>"true" when a failed deployment or rollback left maintenance on because the application was not serving.</summary>
+    public const string MaintenanceLeftOn = "maintenanceLeftOn";
+    /// <summary>"true" on a baseline (Invoke-Deployment -RecordOnly): it recorded the running state and changed nothing.</summary>
+    public const string Baseline = "baseline";
     /// <summary>Engine-private resume data (active slot, canary step…) may use any other camelCase name.</summary>
     public const string ActiveSlot = "activeSlot";
     /// <summary>The image id (sha256:…) the deployment's containers run (deployment.docker).</summary>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Hosting;
 using DeployOps.Engine.State;
+using DeployOps.Engine.Security;
 
 namespace DeployOps.Engine.Audit;
 
@@ -69,7 +70,7 @@ public sealed class AuditLog
         {
             try
             {
-                using var stream = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough);
+                using var stream = PrivateFiles.Open(_path, FileMode.Append, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough);
                 stream.Write(bytes);
                 stream.Flush(flushToDisk: true);
                 return;

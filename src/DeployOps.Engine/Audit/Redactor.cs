@@ -11,8 +11,9 @@ public sealed partial class Redactor
 {
     public const string Mask = "***";
 
-    // Shorter values would mask ordinary words; a 3-character secret is a configuration problem of its own.
-    private const int MinimumSecretLength = 4;
+    // Shorter values are ordinary words ("short", "admin"): masking them garbles text and, worse, shows where the
+    // secret is. A value this short is reported by the secrets check instead (without printing it).
+    public const int MinimumSecretLength = 6;
 
     private readonly ConcurrentDictionary<string, byte> _secrets = new(StringComparer.Ordinal);
 
@@ -33,13 +34,36 @@ public sealed partial class Redactor
 
     public int Count => _secrets.Count;
 
+    /// <summary>
+    /// Replaces occurrences that stand as a token of their own: a secret that starts (ends) with a letter or digit is
+    /// masked only where no letter, digit or '_' precedes (follows) it, so "short" never turns "shorter" into "***er".
+    /// </summary>
+    private static string MaskWholeOccurrences(string text, string secret)
+    {
+        var result = new System.Text.StringBuilder(text.Length);
+        var from = 0;
+        for (var at = text.IndexOf(secret, StringComparison.Ordinal); at >= 0; at = text.IndexOf(secret, at + 1, StringComparison.Ordinal))
+        {
+            if (at < from) continue;
+            var end = at + secret.Length;
+            var startsClean = !IsWord(secret[0]) || at == 0 || !IsWord(text[at - 1]);
+            var endsClean = !IsWord(secret[^1]) || end == text.Length || !IsWord(text[end]);
+            if (!startsClean || !endsClean) continue;
+            result.Append(text, from, at - from).Append(Mask);
+            from = end;
+        }
+        return from == 0 ? text : result.Append(text, from, text.Length - from).ToString();
+    }
+
+    private static bool IsWord(char c) => char.IsLetterOrDigit(c) || c == '_';
+
     public string Redact(string? text)
     {
         if (string.IsNullOrEmpty(text)) return text ?? string.Empty;
         // Longest first, so a secret that contains another is masked whole.
         foreach (var secret in _secrets.Keys.OrderByDescending(s => s.Length))
         {
-            if (text.Contains(secret, StringComparison.Ordinal)) text = text.Replace(secret, Mask, StringComparison.Ordinal);
+            if (text.Contains(secret, StringComparison.Ordinal)) text = MaskWholeOccurrences(text, secret);
         }
         text = KeyValueSecret().Replace(text, m => $"{m.Groups[1].Value}={Mask}");
         text = UrlUserInfo().Replace(text, m => $"{m.Groups[1].Value}{Mask}@");

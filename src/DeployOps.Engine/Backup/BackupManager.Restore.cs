@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using DeployOps.Engine.Clients;
+using DeployOps.Engine.Processes;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Hosting;
 using Npgsql;
@@ -191,7 +191,7 @@ public sealed partial class BackupManager
         }
         if (!result.Succeeded)
             throw new RestoreAbortedException(
-                $"pg_restore --clean into {target} failed (exit {result.ExitCode}): {result.ErrorText}. It ran as one transaction, which rolled back: database {target} is unchanged, as before the restore", true);
+                $"pg_restore --clean into {target} failed (exit {result.ExitCode}): {PgDiagnostics.Summarize(result.ErrorTail)}. It ran as one transaction, which rolled back: database {target} is unchanged, as before the restore", true);
         return terminated;
     }
 
@@ -212,7 +212,7 @@ public sealed partial class BackupManager
             var result = await PgProcess.RunAsync(pgRestore, args, credentials.Environment(), line => ToolLine(sink, line, 55), ct).ConfigureAwait(false);
             if (!result.Succeeded)
                 throw new RestoreAbortedException(
-                    $"pg_restore into the fresh database {fresh} failed (exit {result.ExitCode}): {result.ErrorText}. Database {target} is unchanged (it was never touched; {fresh} was dropped)", true);
+                    $"pg_restore into the fresh database {fresh} failed (exit {result.ExitCode}): {PgDiagnostics.Summarize(result.ErrorTail)}. Database {target} is unchanged (it was never touched; {fresh} was dropped)", true);
 
             Progress(sink, $"Verifying {fresh} before swapping it in", 70);
             await using (var conn = await OpenAsync(credentials, fresh, ErrorIds.RestoreFailed, ct).ConfigureAwait(false))
@@ -287,12 +287,8 @@ public sealed partial class BackupManager
         foreach (var command in commands)
         {
             sink.WriteVerbose(_redactor.Redact($"{key}: {command}"));
-            var result = await ShellCommand.RunAsync(new ShellCommandSpec
-            {
-                Command = command,
-                WorkingDirectory = _config.Directory,
-                Timeout = _settings.CommandTimeout,
-            }, line => sink.WriteVerbose(_redactor.Redact(line)), ct).ConfigureAwait(false);
+            var result = await ChildProcess.RunShellAsync(command, _settings.CommandTimeout,
+                line => sink.WriteVerbose(_redactor.Redact(line)), ct, workingDirectory: _config.Directory).ConfigureAwait(false);
             Audit(auditCommand, key, command, result.Succeeded ? "Succeeded" : "Failed",
                 new Dictionary<string, string> { ["exitCode"] = result.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "timeout" }, deploymentId);
             if (!result.Succeeded)

@@ -34,6 +34,8 @@ public sealed partial class BackupManager
         var clock = Stopwatch.StartNew();
         var problems = new List<string>();
         string? queryResult = null;
+        IReadOnlyDictionary<string, long>? restored = null;
+        var restoreClock = new Stopwatch();
         var scratch = "deployops_verify_" + Guid.NewGuid().ToString("N")[..12];
         var dumpPath = Path.Combine(_store.Directory, manifest.File);
 
@@ -54,14 +56,17 @@ public sealed partial class BackupManager
                 args.AddRange(RestoreJobsArguments()); // a scratch restore need not be one transaction: in parallel
                 args.AddRange(credentials.ConnectionArguments(scratch));
                 args.Add(dumpPath);
+                restoreClock.Start();
                 var restore = await PgProcess.RunAsync(pgRestore, args, credentials.Environment(), line => ToolLine(sink, line, 50), ct).ConfigureAwait(false);
+                restoreClock.Stop();
                 if (!restore.Succeeded)
-                    problems.Add($"pg_restore into the scratch database failed (exit {restore.ExitCode}): {restore.ErrorText}");
+                    problems.Add($"pg_restore into the scratch database failed (exit {restore.ExitCode}): {PgDiagnostics.Summarize(restore.ErrorTail)}");
                 else
                 {
                     Progress(sink, "Comparing row counts with the manifest", 80);
                     await using var conn = await OpenAsync(credentials, scratch, ErrorIds.BackupVerificationFailed, ct).ConfigureAwait(false);
                     var actual = await PgCatalog.CountRowsAsync(conn, null, ct).ConfigureAwait(false);
+                    restored = actual;
                     problems.AddRange(CompareCounts(manifest.Tables, actual, extraIsProblem: true));
                     if (_settings.VerifyQuery is { } query)
                     {
@@ -85,7 +90,14 @@ public sealed partial class BackupManager
         var now = DateTimeOffset.UtcNow;
         var safeProblems = problems.Select(_redactor.Redact).ToList();
         var verification = ConfigBinding.Bind(new BackupVerification(manifest.Id, passedAll, checksumOk, manifest.Tables.Count, safeProblems,
-            queryResult is null ? null : _redactor.Redact(queryResult), clock.Elapsed, now, scratch), _config.FilePath);
+            queryResult is null ? null : _redactor.Redact(queryResult), clock.Elapsed, now, scratch)
+        {
+            Database = manifest.Database,
+            BackupCreated = manifest.Created,
+            Size = manifest.Size,
+            RestoreDuration = restoreClock.Elapsed,
+            Tables = TableRowCheck.Compare(manifest.Tables, restored),
+        }, _config.FilePath);
         RecordVerdict(manifest, verification);
         Audit(command, "verify backup", manifest.Id, passedAll ? "Succeeded" : "Failed",
             new Dictionary<string, string> { ["verified"] = passedAll ? "true" : "false", ["details"] = verification.Summary }, deploymentId);

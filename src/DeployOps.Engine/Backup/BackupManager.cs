@@ -4,6 +4,7 @@ using System.Globalization;
 using DeployOps.Engine.Audit;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Hosting;
+using DeployOps.Engine.Security;
 using Npgsql;
 
 namespace DeployOps.Engine.Backup;
@@ -107,6 +108,7 @@ public sealed partial class BackupManager
             var args = DumpArguments(partial, snapshot, pgDumpVersion, compressArgument);
             args.AddRange(credentials.ConnectionArguments(pg.Database));
 
+            PrivateFiles.CreateEmpty(partial); // pg_dump truncates it and keeps its 0600, whatever its own umask
             using var dumpCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var dump = PgProcess.RunAsync(pgDump, args, credentials.Environment(), line => ToolLine(sink, line, 30), dumpCancel.Token);
             SortedDictionary<string, long> tables;
@@ -123,10 +125,11 @@ public sealed partial class BackupManager
                 throw;
             }
             var result = await dump.ConfigureAwait(false);
-            await tx.CommitAsync(ct).ConfigureAwait(false);
+            // pg_dump's own words first: when the server went away, committing would only say "reading from stream".
             if (!result.Succeeded)
                 throw Fail(ErrorIds.BackupFailed, ErrorKind.InvalidResult,
-                    $"pg_dump of {pg.Display} failed (exit {result.ExitCode}): {result.ErrorText}", pg.Display);
+                    $"pg_dump of {pg.Display} failed (exit {result.ExitCode}): {PgDiagnostics.Summarize(result.ErrorTail)}", pg.Display);
+            await tx.CommitAsync(ct).ConfigureAwait(false);
 
             if (_settings.Format == BackupDumpFormat.Directory) System.IO.Directory.Move(partial, finalPath);
             else File.Move(partial, finalPath);
@@ -178,7 +181,7 @@ public sealed partial class BackupManager
         {
             TryDelete(partial);
             var error = ex as DeployOpsException ?? Fail(ErrorIds.BackupFailed, ErrorKind.InvalidResult,
-                $"Backup of {pg.Display} failed: {ex.Message}", pg.Display, ex);
+                $"Backup of {pg.Display} failed: {PgDiagnostics.Describe(ex)}", pg.Display, ex);
             Audit(options.Command, "backup", pg.Display, "Failed", new Dictionary<string, string> { ["error"] = error.Message }, options.DeploymentId);
             throw error;
         }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using DeployOps.Engine.State;
+using DeployOps.Engine.Security;
 
 namespace DeployOps.Engine.Backup;
 
@@ -65,7 +66,7 @@ internal sealed class BackupStore
         Ensure();
         var path = ManifestPath(manifest.Id);
         var temp = path + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
-        File.WriteAllText(temp, JsonSerializer.Serialize(manifest, BackupManifest.Json), new UTF8Encoding(false));
+        PrivateFiles.WriteAllText(temp, JsonSerializer.Serialize(manifest, BackupManifest.Json));
         File.Move(temp, path, overwrite: true);
     }
 

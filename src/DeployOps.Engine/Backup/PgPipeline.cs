@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using DeployOps.Engine.Processes;
 
 namespace DeployOps.Engine.Backup;
 
@@ -15,66 +16,56 @@ internal static class PgPipeline
     {
         var clock = Stopwatch.StartNew();
         var tail = new Queue<string>();
-        void Line(string tool, string? line)
+        Action<string> Line(string tool) => line =>
         {
-            if (line is null) return;
             lock (tail)
             {
                 tail.Enqueue($"{tool}: {line}");
-                while (tail.Count > 15) tail.Dequeue();
+                while (tail.Count > PgProcess.TailLines) tail.Dequeue();
             }
             onLine?.Invoke(line);
-        }
+        };
 
-        using var consumer = new Process { StartInfo = PgProcess.StartInfo(psql, psqlArgs, environment) };
-        using var producer = new Process { StartInfo = PgProcess.StartInfo(pgRestore, restoreArgs, environment) };
-        consumer.OutputDataReceived += (_, e) => Line("psql", e.Data);
-        consumer.ErrorDataReceived += (_, e) => Line("psql", e.Data);
-        producer.ErrorDataReceived += (_, e) => Line("pg_restore", e.Data);
-        consumer.Start();
-        consumer.BeginOutputReadLine();
-        consumer.BeginErrorReadLine();
-        producer.Start();
-        producer.StandardInput.Close();
-        producer.BeginErrorReadLine();
+        // psql reads our pipe: it is not supervised, and ends (rolling back) by itself when that pipe closes.
+        using var consumer = await ChildProcess.StartAsync(PgProcess.Spec(psql, psqlArgs, environment, writesStandardInput: true), Line("psql"))
+            .ConfigureAwait(false);
+        using var producer = await ChildProcess.StartAsync(PgProcess.Spec(pgRestore, restoreArgs, environment, readsStandardOutput: true),
+            Line("pg_restore")).ConfigureAwait(false);
         var consumerGone = false;
+        ChildProcessResult produced;
+        ChildProcessResult consumed;
         try
         {
-            var input = consumer.StandardInput.BaseStream;
+            var input = consumer.StandardInput;
             try
             {
                 await input.WriteAsync(Encoding.UTF8.GetBytes("BEGIN;\n" + prelude), ct).ConfigureAwait(false);
-                await producer.StandardOutput.BaseStream.CopyToAsync(input, ct).ConfigureAwait(false);
+                await producer.StandardOutput.CopyToAsync(input, ct).ConfigureAwait(false);
             }
             catch (IOException)
             {
                 consumerGone = true; // psql stopped at an error (ON_ERROR_STOP): its exit code and stderr tell why
-                try { producer.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+                producer.Kill();
             }
-            await producer.WaitForExitAsync(ct).ConfigureAwait(false);
-            producer.WaitForExit();
+            produced = await producer.WaitAsync(ct).ConfigureAwait(false);
             // COMMIT only after pg_restore produced its whole script: when it fails, psql reaches the end of its
             // input inside the open transaction and the server rolls it back.
-            if (!consumerGone && producer.ExitCode == 0)
+            if (!consumerGone && produced.ExitCode == 0)
             {
                 try { await input.WriteAsync("COMMIT;\n"u8.ToArray(), ct).ConfigureAwait(false); }
                 catch (IOException) { consumerGone = true; }
             }
             try { input.Close(); } catch (IOException) { }
-            await consumer.WaitForExitAsync(ct).ConfigureAwait(false);
-            consumer.WaitForExit();
+            consumed = await consumer.WaitAsync(ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
-            foreach (var p in new[] { consumer, producer })
-            {
-                try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-                p.WaitForExit(5000);
-            }
+            consumer.Kill();
+            producer.Kill();
             throw;
         }
-        var exit = consumer.ExitCode != 0 ? consumer.ExitCode
-            : producer.ExitCode != 0 ? producer.ExitCode
+        var exit = consumed.ExitCode is not 0 ? consumed.ExitCode ?? -1
+            : produced.ExitCode is not 0 ? produced.ExitCode ?? -1
             : consumerGone ? 1 : 0;
         lock (tail) return new PgProcessResult(exit, tail.ToList(), clock.Elapsed);
     }

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using DeployOps.Engine.Processes;
 
 namespace DeployOps.Engine.Backup;
 
@@ -10,65 +10,28 @@ internal sealed record PgProcessResult(int ExitCode, IReadOnlyList<string> Error
 }
 
 /// <summary>
-/// Runs pg_dump/pg_restore directly (no shell, so no quoting of names) with an argument list and environment,
-/// streaming stderr lines; cancellation kills it so nothing keeps writing behind the operator's back.
+/// Runs pg_dump/pg_restore through <see cref="ChildProcess"/>: an argument list (no shell, so no quoting of names),
+/// the scrubbed environment plus the libpq settings, stderr lines streamed; cancellation ends its process group.
 /// </summary>
 internal static class PgProcess
 {
-    internal static ProcessStartInfo StartInfo(string file, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment)
-    {
-        var psi = new ProcessStartInfo(file)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in arguments) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in environment)
-        {
-            if (v is null) psi.Environment.Remove(k);
-            else psi.Environment[k] = v;
-        }
-        return psi;
-    }
+    public const int TailLines = 15;
 
     public static async Task<PgProcessResult> RunAsync(string file, IEnumerable<string> arguments,
         IReadOnlyDictionary<string, string?> environment, Action<string>? onStderrLine, CancellationToken cancellationToken)
     {
-        var psi = StartInfo(file, arguments, environment);
-
-        var tail = new Queue<string>();
-        void Line(string? line)
-        {
-            if (line is null) return;
-            lock (tail)
-            {
-                tail.Enqueue(line);
-                while (tail.Count > 15) tail.Dequeue();
-            }
-            onStderrLine?.Invoke(line);
-        }
-
-        var clock = Stopwatch.StartNew();
-        using var process = new Process { StartInfo = psi };
-        process.ErrorDataReceived += (_, e) => Line(e.Data);
-        process.OutputDataReceived += (_, e) => Line(e.Data);
-        process.Start();
-        process.StandardInput.Close();
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-            process.WaitForExit();
-        }
-        catch (OperationCanceledException)
-        {
-            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-            process.WaitForExit(5000);
-            throw;
-        }
-        lock (tail) return new PgProcessResult(process.ExitCode, tail.ToList(), clock.Elapsed);
+        var result = await ChildProcess.RunAsync(Spec(file, arguments, environment), onStderrLine, cancellationToken).ConfigureAwait(false);
+        return new PgProcessResult(result.ExitCode ?? -1, result.Tail, result.Duration);
     }
+
+    internal static ChildProcessSpec Spec(string file, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment,
+        bool writesStandardInput = false, bool readsStandardOutput = false) => new()
+    {
+        FileName = file,
+        Arguments = arguments.ToList(),
+        Environment = environment,
+        TailLines = TailLines,
+        WritesStandardInput = writesStandardInput,
+        ReadsStandardOutput = readsStandardOutput,
+    };
 }

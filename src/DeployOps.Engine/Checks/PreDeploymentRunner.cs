@@ -79,8 +79,8 @@ public static class PreDeploymentRunner
             else
             {
                 outer.ThrowIfCancellationRequested();
-                _ = work.ContinueWith(t => _ = t.Exception, TaskScheduler.Default); // observe late failures
-                outcome = TimedOut(definition);
+                outcome = (definition.Check is IReportsOwnTimeout ? await OwnTimeoutOutcomeAsync(work).ConfigureAwait(false) : null)
+                    ?? TimedOut(definition);
             }
         }
         catch (OperationCanceledException) when (!outer.IsCancellationRequested)
@@ -113,6 +113,26 @@ public static class PreDeploymentRunner
 
     private static Dictionary<string, object?> RedactMap(IDictionary<string, object?> map, Redactor redactor) =>
         map.ToDictionary(kv => kv.Key, kv => RedactValue(kv.Value, redactor));
+
+    /// <summary>
+    /// A check that reports its own timeout (the command check ends its process group and keeps the tail of the output,
+    /// so the admin sees where it hung) gets a moment after the deadline to say so; its Fail replaces the bare one.
+    /// </summary>
+    private static async Task<CheckOutcome?> OwnTimeoutOutcomeAsync(Task<CheckOutcome> work)
+    {
+        _ = work.ContinueWith(t => _ = t.Exception, TaskScheduler.Default); // observe late failures
+        try
+        {
+            var own = await work.WaitAsync(OwnOutcomeGrace).ConfigureAwait(false);
+            return own.Status == CheckStatus.Failed ? own : null;
+        }
+        catch (Exception)
+        {
+            return null; // still running, cancelled or failed: the runner's own "timed out" stands
+        }
+    }
+
+    private static readonly TimeSpan OwnOutcomeGrace = TimeSpan.FromSeconds(2);
 
     private static CheckOutcome TimedOut(CheckDefinition d) =>
         CheckOutcome.Fail($"timed out after {ValueParsers.FormatDuration(d.Timeout)}",

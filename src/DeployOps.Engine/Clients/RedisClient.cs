@@ -10,11 +10,13 @@ internal sealed class RedisClient : IRedisClient
 {
     private readonly ConnectionMultiplexer _connection;
     private readonly IDatabase _database;
+    private readonly RedisSettings _settings;
 
-    private RedisClient(ConnectionMultiplexer connection, int database)
+    private RedisClient(ConnectionMultiplexer connection, RedisSettings settings)
     {
         _connection = connection;
-        _database = connection.GetDatabase(database);
+        _settings = settings;
+        _database = connection.GetDatabase(settings.Database);
     }
 
     public static async Task<IRedisClient> ConnectAsync(RedisSettings settings, CancellationToken cancellationToken)
@@ -31,26 +33,25 @@ internal sealed class RedisClient : IRedisClient
         try
         {
             var connection = await ConnectionMultiplexer.ConnectAsync(options).WaitAsync(cancellationToken).ConfigureAwait(false);
-            return new RedisClient(connection, settings.Database);
+            return new RedisClient(connection, settings);
         }
-        catch (RedisConnectionException ex)
+        catch (Exception ex) when (RedisErrors.IsRedisFailure(ex))
         {
-            throw new DeployOpsException(ErrorIds.RedisUnreachable, ErrorKind.ConnectionError,
-                $"Cannot connect to Redis at {settings.Endpoint}: {Describe(ex)}", settings.Endpoint, ex);
+            throw RedisErrors.Translate(ex, settings.Endpoint, settings.ConnectTimeout, "Cannot connect to");
         }
     }
 
     public async Task<TimeSpan> PingAsync(CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        await _database.PingAsync().WaitAsync(ct).ConfigureAwait(false);
+        await Guard(_database.PingAsync(), "PING to", ct).ConfigureAwait(false);
         return clock.Elapsed;
     }
 
     public async Task<IReadOnlyDictionary<string, string>> InfoAsync(string? section, CancellationToken ct)
     {
         var server = _connection.GetServer(_connection.GetEndPoints()[0]);
-        var groups = await server.InfoAsync(section).WaitAsync(ct).ConfigureAwait(false);
+        var groups = await Guard(server.InfoAsync(section), "INFO from", ct).ConfigureAwait(false);
         var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var group in groups)
             foreach (var pair in group)
@@ -60,25 +61,25 @@ internal sealed class RedisClient : IRedisClient
 
     public async Task<string?> GetAsync(string key, CancellationToken ct)
     {
-        var value = await _database.StringGetAsync(key).WaitAsync(ct).ConfigureAwait(false);
+        var value = await Guard(_database.StringGetAsync(key), "GET from", ct).ConfigureAwait(false);
         return value.IsNull ? null : (string?)value;
     }
 
     public Task SetAsync(string key, string value, TimeSpan? expiry, CancellationToken ct) =>
-        _database.StringSetAsync(key, value, expiry).WaitAsync(ct);
+        Guard(_database.StringSetAsync(key, value, expiry), "SET on", ct);
 
-    public Task<bool> DeleteAsync(string key, CancellationToken ct) => _database.KeyDeleteAsync(key).WaitAsync(ct);
+    public Task<bool> DeleteAsync(string key, CancellationToken ct) => Guard(_database.KeyDeleteAsync(key), "DEL on", ct);
 
-    public Task<TimeSpan?> TimeToLiveAsync(string key, CancellationToken ct) => _database.KeyTimeToLiveAsync(key).WaitAsync(ct);
+    public Task<TimeSpan?> TimeToLiveAsync(string key, CancellationToken ct) => Guard(_database.KeyTimeToLiveAsync(key), "TTL from", ct);
 
     public Task<long> PublishAsync(string channel, string message, CancellationToken ct) =>
-        _connection.GetSubscriber().PublishAsync(channel, message).WaitAsync(ct);
+        Guard(_connection.GetSubscriber().PublishAsync(channel, message), "PUBLISH to", ct);
 
     public async Task<IAsyncDisposable> SubscribeAsync(string channel, Action<string> onMessage, CancellationToken ct)
     {
         var subscriber = _connection.GetSubscriber();
         Action<RedisChannel, RedisValue> handler = (_, message) => onMessage(message!);
-        await subscriber.SubscribeAsync(channel, handler).WaitAsync(ct).ConfigureAwait(false);
+        await Guard(SubscribeAsync(subscriber, channel, handler), "SUBSCRIBE to", ct).ConfigureAwait(false);
         return new Subscription(() => subscriber.UnsubscribeAsync(channel, handler));
     }
 
@@ -90,10 +91,24 @@ internal sealed class RedisClient : IRedisClient
         return ValueTask.CompletedTask;
     }
 
-    private static string Describe(RedisConnectionException ex) =>
-        ex.Message.Contains("AUTH", StringComparison.OrdinalIgnoreCase) || ex.InnerException?.Message.Contains("AUTH", StringComparison.OrdinalIgnoreCase) == true
-            ? "authentication failed (check the password reference)"
-            : ex.Message;
+    /// <summary>Awaits a command (racing the token) and words a failure in admin terms (RedisUnreachable).</summary>
+    private async Task<T> Guard<T>(Task<T> command, string doing, CancellationToken ct)
+    {
+        try
+        {
+            return await command.WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (RedisErrors.IsRedisFailure(ex))
+        {
+            throw RedisErrors.Translate(ex, _settings.Endpoint, _settings.ConnectTimeout, doing);
+        }
+    }
+
+    private static async Task<bool> SubscribeAsync(ISubscriber subscriber, string channel, Action<RedisChannel, RedisValue> handler)
+    {
+        await subscriber.SubscribeAsync(channel, handler).ConfigureAwait(false);
+        return true;
+    }
 
     private sealed class Subscription : IAsyncDisposable
     {

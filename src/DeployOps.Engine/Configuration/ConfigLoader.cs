@@ -55,17 +55,8 @@ public static class ConfigLoader
     public static IReadOnlyList<ConfigError> RawPlaceholderWarnings(string path)
     {
         var warnings = new List<ConfigError>();
-        var stream = new YamlStream();
-        try
-        {
-            using var reader = new StreamReader(path);
-            stream.Load(reader);
-        }
-        catch (Exception ex) when (ex is YamlException or ArgumentException or InvalidOperationException or IOException)
-        {
-            return warnings;
-        }
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root) return warnings;
+        // Only a document that passed the guard is walked: its depth is bounded, so the recursion below is too.
+        if (ConfigDocument.Read(path).Root is not { } root) return warnings;
         void Walk(YamlNode node, string keyPath)
         {
             switch (node)
@@ -102,30 +93,8 @@ public static class ConfigLoader
         var redactor = new Redactor();
         var context = new ConfigReadContext(path, new SecretResolver(directory, redactor, environment));
 
-        var stream = new YamlStream();
-        try
-        {
-            using var reader = new StreamReader(path);
-            stream.Load(reader);
-        }
-        catch (YamlException ex)
-        {
-            context.Error(ex.Start, "", "YAML syntax error: " + InnermostMessage(ex));
-            return (null, context.Errors);
-        }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
-        {
-            // YamlDotNet raises these for duplicate keys and similar structural problems.
-            context.Error(new Mark(), "", "YAML structure error: " + ex.Message);
-            return (null, context.Errors);
-        }
-
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode rootNode)
-        {
-            context.Error(stream.Documents.Count == 0 ? new Mark() : stream.Documents[0].RootNode.Start, "",
-                "the file must be a mapping with at least 'application' and 'environment'");
-            return (null, context.Errors);
-        }
+        var document = ConfigDocument.Read(path);
+        if (document.Root is not { } rootNode) return (null, document.Errors);
 
         var root = new ConfigMap(rootNode, "", context);
         var config = ReadRoot(root, path, directory, redactor);
@@ -166,9 +135,4 @@ public static class ConfigLoader
             maintenance, deployment, health, backup, redactor) { Rollback = Rollback.RollbackSettings.Read(root.Map("rollback"), directory, state.Directory) };
     }
 
-    private static string InnermostMessage(Exception ex)
-    {
-        while (ex.InnerException is not null) ex = ex.InnerException;
-        return ex.Message;
-    }
 }

@@ -60,10 +60,7 @@ internal sealed class ConfigMap
     public string? String(string key)
     {
         var scalar = Scalar(key, "a string");
-        if (scalar is null) return null;
-        var expanded = _context.Secrets.Expand(scalar.Value ?? "", out var problem, out _);
-        if (problem is not null) _context.Error(scalar.Start, Join(key), problem);
-        return expanded;
+        return scalar is null ? null : Expand(scalar, Join(key));
     }
 
     public string RequiredString(string key)
@@ -136,8 +133,11 @@ internal sealed class ConfigMap
     {
         var scalar = Scalar(key, "a duration");
         if (scalar is null) return null;
-        if (ValueParsers.TryParseDuration(scalar.Value ?? "", out var value) && value > TimeSpan.Zero) return value;
-        _context.Error(scalar.Start, Join(key), $"expected a duration like 500ms, 5s, 2m or 1h, got '{scalar.Value}'");
+        var outcome = ValueParsers.ParseDuration(scalar.Value ?? "", out var value);
+        if (outcome == ParseOutcome.Parsed && value > TimeSpan.Zero) return value;
+        _context.Error(scalar.Start, Join(key), outcome == ParseOutcome.Overflow
+            ? $"'{scalar.Value}' is longer than the longest duration, {ValueParsers.DurationLimit}"
+            : $"expected a duration like 500ms, 5s, 2m or 1h, got '{scalar.Value}'");
         return null;
     }
 
@@ -147,8 +147,11 @@ internal sealed class ConfigMap
     {
         var scalar = Scalar(key, "a size");
         if (scalar is null) return null;
-        if (ValueParsers.TryParseSize(scalar.Value ?? "", out var value)) return value;
-        _context.Error(scalar.Start, Join(key), $"expected a size like 512MB or 10GB, got '{scalar.Value}'");
+        var outcome = ValueParsers.ParseSize(scalar.Value ?? "", out var value);
+        if (outcome == ParseOutcome.Parsed) return value;
+        _context.Error(scalar.Start, Join(key), outcome == ParseOutcome.Overflow
+            ? $"'{scalar.Value}' is larger than the largest size, {ValueParsers.SizeLimit}"
+            : $"expected a size like {ValueParsers.SizeForms}, got '{scalar.Value}'");
         return null;
     }
 
@@ -290,7 +293,14 @@ internal sealed class ConfigMap
 
     private string? Expand(YamlScalarNode scalar, string path)
     {
+        if (UrlPasswords.Problem(scalar.Value ?? "") is { } literalPassword) _context.Error(scalar.Start, path, literalPassword);
         var expanded = _context.Secrets.Expand(scalar.Value ?? "", out var problem, out _);
+        // A NUL ends a C string: as a path, command or header it would be cut short or refused deep inside the OS.
+        if (problem is null && expanded is not null && expanded.Contains('\0'))
+        {
+            problem = "contains a NUL character (\\0), which no path, command or name may hold";
+            expanded = null;
+        }
         if (problem is not null) _context.Error(scalar.Start, path, problem);
         return expanded;
     }

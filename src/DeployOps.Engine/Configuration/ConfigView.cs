@@ -22,7 +22,10 @@ internal static class ConfigView
             traffic.Provider == TrafficProvider.None ? null : r.Redact($"{traffic.Provider.ToString().ToLowerInvariant()} {traffic.UpstreamFile} (upstream {traffic.UpstreamName})"),
             Maintenance(m.Maintenance).Select(r.Redact).ToList(),
             m.Health.Policy.Rules.Select(rule => r.Redact(rule.ToString())).ToList(),
-            m.Backup.Directory.Length == 0 ? null : m.Backup.Directory);
+            m.Backup.Directory.Length == 0 ? null : m.Backup.Directory)
+        {
+            Endpoints = m.Endpoints.ToDictionary(e => e.Key, e => UrlPasswords.Mask(r.Redact(e.Value)), StringComparer.Ordinal),
+        };
     }
 
     private static IEnumerable<string> Maintenance(MaintenanceSettings s)

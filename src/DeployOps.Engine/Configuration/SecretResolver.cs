@@ -76,23 +76,20 @@ internal sealed class SecretResolver
                     problem = $"environment variable '{name}' is not set (referenced as ${{env:{name}}})";
                     return null;
                 }
+                Processes.ChildEnvironment.Scrub(name); // a secret now: no child inherits it unless a step exports it
                 return value;
             case "file":
-                var path = Path.IsPathRooted(name) ? name : Path.Combine(_baseDirectory, name);
-                if (!File.Exists(path))
+                if (name.Length == 0)
                 {
-                    problem = $"secret file '{path}' does not exist (referenced as ${{file:{name}}})";
+                    problem = "empty reference ${file:}: name the file that holds the secret";
                     return null;
                 }
-                try
+                if (name.Contains('\0'))
                 {
-                    return File.ReadAllText(path).TrimEnd('\r', '\n');
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    problem = $"secret file '{path}' cannot be read: {ex.Message}";
+                    problem = "the ${file:…} reference contains a NUL character";
                     return null;
                 }
+                return SecretFile.Read(Path.IsPathRooted(name) ? name : Path.Combine(_baseDirectory, name), name, out problem);
             default:
                 problem = $"unknown reference '${{{reference}}}': use ${{env:NAME}} or ${{file:path}}";
                 return null;

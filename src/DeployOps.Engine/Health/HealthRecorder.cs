@@ -5,6 +5,7 @@ using DeployOps.Engine.Audit;
 using DeployOps.Engine.Health.Decision;
 using DeployOps.Engine.Hosting;
 using DeployOps.Engine.State;
+using DeployOps.Engine.Security;
 
 namespace DeployOps.Engine.Health;
 
@@ -57,7 +58,7 @@ internal sealed class HealthRecorder
         try
         {
             StateDirectory.Ensure(Directory);
-            using var stream = new FileStream(path, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read);
+            using var stream = PrivateFiles.Open(path, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read);
             stream.Write(Encoding.UTF8.GetBytes(text));
             stream.Flush(flushToDisk: true);
         }

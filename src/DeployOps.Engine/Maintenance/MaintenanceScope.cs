@@ -9,7 +9,8 @@ namespace DeployOps.Engine.Maintenance;
 /// Maintenance held for the duration of some work (an in-place deployment). Call <see cref="Complete"/> when the
 /// work succeeded; disposing then exits maintenance. Disposing without Complete (an exception, or
 /// <see cref="Fail"/>) also exits, unless <c>maintenance.stayOnFailure</c> is set, in which case maintenance
-/// stays on for the operator to investigate. Either way the outcome is audited. While the scope is open a Redis
+/// stays on for the operator to investigate. <see cref="KeepOn"/> keeps it on whatever that setting says (the
+/// application is not serving: leaving would show users a 502 instead of the page). Either way the outcome is audited. While the scope is open a Redis
 /// TTL (the dead-man switch) is renewed, so only a dead session lets it expire.
 /// </summary>
 public sealed class MaintenanceScope : IAsyncDisposable
@@ -23,6 +24,7 @@ public sealed class MaintenanceScope : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _keepAlive;
     private bool _completed;
+    private bool _keepOn;
     private string? _failure;
     private int _disposed;
 
@@ -41,7 +43,7 @@ public sealed class MaintenanceScope : IAsyncDisposable
     public MaintenanceState Entered { get; }
     /// <summary>The state after leaving; null until disposed, or when maintenance was kept on.</summary>
     public MaintenanceState? Exited { get; private set; }
-    /// <summary>True when disposal left maintenance on because the work failed and stayOnFailure is set.</summary>
+    /// <summary>True when disposal left maintenance on: the work failed and stayOnFailure is set, or <see cref="KeepOn"/>.</summary>
     public bool StayedOn { get; private set; }
     public bool StayOnFailure => _config.Maintenance.StayOnFailure;
 
@@ -55,6 +57,14 @@ public sealed class MaintenanceScope : IAsyncDisposable
         _failure = reason;
     }
 
+    /// <summary>The work failed and the application is not serving: on dispose maintenance stays on, whatever stayOnFailure says.</summary>
+    public void KeepOn(string reason)
+    {
+        _completed = false;
+        _keepOn = true;
+        _failure = reason;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
@@ -65,12 +75,15 @@ public sealed class MaintenanceScope : IAsyncDisposable
         var audit = AuditLog.For(_config);
         var details = new Dictionary<string, string> { ["workSucceeded"] = _completed ? "true" : "false" };
         if (!_completed) details["failure"] = _failure ?? "the work did not complete";
-        if (!_completed && StayOnFailure)
+        if (!_completed && (StayOnFailure || _keepOn))
         {
             StayedOn = true;
-            audit.Write(_command, "leave maintenance scope", $"{_config.Application}/{_config.Environment}", "StayedOn", details, _deploymentId);
+            audit.Write(_command, "leave maintenance scope", $"{_config.Application}/{_config.Environment}", _keepOn ? "KeptOn" : "StayedOn",
+                details, _deploymentId);
+            var why = _keepOn ? "the application is not serving: leaving would show users an error instead of the maintenance page"
+                : "maintenance.stayOnFailure";
             _sink.WriteWarning(_config.Redactor.Redact(
-                $"The work failed ({details["failure"]}); maintenance stays ON (maintenance.stayOnFailure). Run Exit-MaintenanceMode when done."));
+                $"The work failed ({details["failure"]}); maintenance stays ON ({why}). Run Exit-MaintenanceMode once the application serves again."));
             return;
         }
 

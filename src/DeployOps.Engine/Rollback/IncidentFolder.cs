@@ -1,6 +1,7 @@
 using System.Globalization;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.State;
+using DeployOps.Engine.Security;
 
 namespace DeployOps.Engine.Rollback;
 
@@ -23,7 +24,8 @@ internal sealed class IncidentFolder
         var path = System.IO.Path.Combine(root, deploymentId);
         if (Directory.Exists(path))
             path += "-" + DateTimeOffset.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
-        Directory.CreateDirectory(path);
+        // 0700 even when rollback.incidentDirectory is outside the state directory: incidents hold logs and config.
+        PrivateFiles.EnsureDirectory(path);
         return new IncidentFolder(path);
     }
 
@@ -53,7 +55,6 @@ internal sealed class IncidentFolder
                 return;
             }
             var destination = System.IO.Path.Combine(Path, relative);
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(destination)!);
             string text;
             using (var stream = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
             {
@@ -62,7 +63,7 @@ internal sealed class IncidentFolder
                 using var reader = new StreamReader(stream);
                 text = reader.ReadToEnd();
             }
-            File.WriteAllText(destination, config.Redactor.Redact(text));
+            PrivateFiles.WriteAllText(destination, config.Redactor.Redact(text));
             Collected.Add(relative);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

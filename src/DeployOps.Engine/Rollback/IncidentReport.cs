@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.State;
+using DeployOps.Engine.Security;
 
 namespace DeployOps.Engine.Rollback;
 
@@ -58,7 +59,7 @@ internal static class IncidentReport
                 ["detail"] = e.Detail ?? Describe(e.Data),
             }).ToArray()),
         };
-        File.WriteAllText(Path.Combine(folder.Path, JsonFile), r.Redact(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
+        PrivateFiles.WriteAllText(Path.Combine(folder.Path, JsonFile), r.Redact(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
 
         var md = new StringBuilder();
         md.AppendLine(CultureInfo.InvariantCulture, $"# Incident: rollback of {record.Application}/{record.Environment} deployment {record.Id}");
@@ -87,7 +88,7 @@ internal static class IncidentReport
         foreach (var file in folder.Collected) md.AppendLine(CultureInfo.InvariantCulture, $"- `{file}`");
         foreach (var problem in folder.Problems) md.AppendLine(CultureInfo.InvariantCulture, $"- not collected: {problem}");
         var path = Path.Combine(folder.Path, MarkdownFile);
-        File.WriteAllText(path, r.Redact(md.ToString()));
+        PrivateFiles.WriteAllText(path, r.Redact(md.ToString()));
         return path;
     }
 

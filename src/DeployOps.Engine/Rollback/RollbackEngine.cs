@@ -4,6 +4,7 @@ using DeployOps.Engine.Audit;
 using DeployOps.Engine.Backup;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Hosting;
+using DeployOps.Engine.Maintenance;
 using DeployOps.Engine.State;
 using DeployOps.Engine.Strategies;
 using DeployOps.Engine.Strategies.Steps;
@@ -37,7 +38,8 @@ public static class RollbackEngine
         var audit = AuditLog.For(config);
         var subject = $"{config.Application}/{config.Environment}";
         await using var store = DeploymentStore.Open(config);
-        var record = await FindTargetAsync(store, options, cancellationToken).ConfigureAwait(false);
+        var (record, chosenBecause) = await FindTargetAsync(store, options, sink, cancellationToken).ConfigureAwait(false);
+        DeploymentBaseline.EnsureNotBaseline(record);
         var toVersion = Security.Identifiers.ValidateVersion(
             await VersionToRestoreAsync(store, record, options, cancellationToken).ConfigureAwait(false), "version to restore");
         var strategy = Enum.Parse<DeploymentStrategy>(record.Strategy, ignoreCase: true);
@@ -59,20 +61,27 @@ public static class RollbackEngine
             throw new DeployOpsException(ErrorIds.RollbackBackupMissing, ErrorKind.InvalidOperation,
                 $"-IncludeDatabase: deployment {record.Id} has no pre-deployment backup to restore (it ran without one)", record.Id);
         var backupBefore = !options.NoBackup && config.Postgres is not null;
+        await using var maintenance = await RollbackMaintenance.PlanAsync(config, record, strategy, sink, cancellationToken).ConfigureAwait(false);
+        // Under maintenance nobody uses the application: the database goes back first, so the old code never runs on the new schema.
+        var databaseFirst = maintenance is not null;
 
         var plan = new List<(string Name, string Action, string Target, IReadOnlyList<string> Details, bool Traffic)>
         {
             (RollbackPlan.Prefix + "collect", "Copy the configuration, deployment log and application logs into the incident folder",
                 config.Rollback.IncidentDirectory, config.Rollback.LogPaths, false),
         };
+        if (maintenance is not null)
+            plan.Add((RollbackMaintenance.PhaseName, maintenance.Action, string.Join(", ", MaintenanceMode.Mechanisms(config).Select(m => m.Name)), maintenance.Details, false));
         if (backupBefore) plan.Add((RollbackPlan.Prefix + "backup", "Back up the current database", config.Postgres!.Display, Array.Empty<string>(), false));
+        var databaseItem = (RollbackPlan.Prefix + "database", $"Restore the pre-deployment backup {record.BackupId}", config.Postgres?.Display ?? "",
+            (IReadOnlyList<string>)crossed.Select(m => "undoes migration " + m).ToList(), false);
+        if (options.IncludeDatabase && databaseFirst) plan.Add(databaseItem);
         plan.AddRange(actions.Select(a => (a.Name, a.Action, a.Target, a.Details, a.MovesTraffic)));
-        if (options.IncludeDatabase)
-            plan.Add((RollbackPlan.Prefix + "database", $"Restore the pre-deployment backup {record.BackupId}", config.Postgres!.Display,
-                crossed.Select(m => "undoes migration " + m).ToList(), false));
+        if (options.IncludeDatabase && !databaseFirst) plan.Add(databaseItem);
         if (verify is not null) plan.Add((verify.Name, verify.Action, verify.Target, verify.Details, false));
 
-        var what = $"Roll back deployment {record.Id} ({record.Strategy}) from {record.Version} to {toVersion}: {string.Join(" -> ", plan.Select(p => p.Name))}";
+        var what = $"Roll back deployment {record.Id} ({record.Strategy}, {chosenBecause}) from {record.Version} to {toVersion}: " +
+            string.Join(" -> ", plan.Select(p => p.Name));
         var crossesMessage = $"Deployment {record.Id} ({record.Version}) applied migration(s) {string.Join(", ", crossed)} " +
             $"(head {Show(record.MigrationHeadBefore)} -> {Show(record.MigrationHeadAfter)}); {toVersion} may not run on that schema. " +
             "Roll back with -IncludeDatabase (restores the pre-deployment backup), declare them backward-compatible in rollback.compatibleMigrations, or -Force";
@@ -123,7 +132,10 @@ public static class RollbackEngine
 
             string? preBackup = null;
             var ok = true;
-            if (backupBefore)
+            if (maintenance is not null)
+                ok = await state.PhaseAsync(RollbackMaintenance.PhaseName, maintenance.Action,
+                    ct => maintenance.EnterAsync(options.Command, acting, ct), cancellationToken).ConfigureAwait(false);
+            if (ok && backupBefore)
             {
                 ok = await state.PhaseAsync(RollbackPlan.Prefix + "backup", "Backing up the current database", async ct =>
                 {
@@ -147,11 +159,31 @@ public static class RollbackEngine
             if (!ok)
             {
                 status = RollbackStatus.Failed;
-                message = $"Nothing was rolled back: the backup of the current database failed ({state.LastError}). Use -NoBackup to roll back without it.";
+                message = maintenance is { Held: false }
+                    ? $"Nothing was rolled back: maintenance could not be entered ({state.LastError})."
+                    : $"Nothing was rolled back: the backup of the current database failed ({state.LastError}). Use -NoBackup to roll back without it.";
             }
             else
             {
-                foreach (var phase in actions)
+                async Task<bool> RestoreDatabaseAsync() =>
+                    await state.PhaseAsync(RollbackPlan.Prefix + "database", $"Restoring backup {record.BackupId}", async ct =>
+                    {
+                        var result = await new BackupManager(config).RestoreAsync(new RestoreOptions
+                        {
+                            Id = record.BackupId,
+                            NoSafetyBackup = preBackup is not null,
+                            Command = options.Command,
+                            DeploymentId = record.Id,
+                        }, acting, ct).ConfigureAwait(false);
+                        restored = result?.BackupId;
+                        // The restore terminated every session: idle pooled ones of this process are dead and would fail the next SQL step.
+                        NpgsqlConnection.ClearAllPools();
+                        done.Add(redactor.Redact($"Database restored from {record.BackupId} (migration head {Show(result?.MigrationHead)})"));
+                        return $"restored {record.BackupId}";
+                    }, cancellationToken).ConfigureAwait(false);
+
+                if (options.IncludeDatabase && databaseFirst) ok = await RestoreDatabaseAsync().ConfigureAwait(false);
+                foreach (var phase in ok ? actions : new List<PlannedPhase>())
                 {
                     if (!await state.PhaseAsync(phase.Name, phase.Action, async ct =>
                         {
@@ -164,22 +196,7 @@ public static class RollbackEngine
                         break;
                     }
                 }
-                if (ok && options.IncludeDatabase)
-                {
-                    ok = await state.PhaseAsync(RollbackPlan.Prefix + "database", $"Restoring backup {record.BackupId}", async ct =>
-                    {
-                        var result = await new BackupManager(config).RestoreAsync(new RestoreOptions
-                        {
-                            Id = record.BackupId,
-                            NoSafetyBackup = preBackup is not null,
-                            Command = options.Command,
-                            DeploymentId = record.Id,
-                        }, acting, ct).ConfigureAwait(false);
-                        restored = result?.BackupId;
-                        done.Add(redactor.Redact($"Database restored from {record.BackupId} (migration head {Show(result?.MigrationHead)})"));
-                        return $"restored {record.BackupId}";
-                    }, cancellationToken).ConfigureAwait(false);
-                }
+                if (ok && options.IncludeDatabase && !databaseFirst) ok = await RestoreDatabaseAsync().ConfigureAwait(false);
                 foreach (var (key, value) in run.Fields) await tracker.AnnotateAsync(key, value, CancellationToken.None).ConfigureAwait(false);
                 if (!ok)
                 {
@@ -196,6 +213,15 @@ public static class RollbackEngine
                 }
                 else message = $"Rolled back {record.Version} -> {toVersion} (verification skipped: -NoVerify)";
             }
+            if (maintenance is not null)
+            {
+                await maintenance.LeaveAsync(status == RollbackStatus.Succeeded, done.Count > 0).ConfigureAwait(false);
+                if (maintenance.LeftOn)
+                {
+                    message += " Maintenance stays ON (users see the maintenance page): run Exit-MaintenanceMode once the application serves again.";
+                    await tracker.AnnotateAsync(DeploymentField.MaintenanceLeftOn, "true", CancellationToken.None).ConfigureAwait(false);
+                }
+            }
             message = redactor.Redact(message);
 
             var outcome = !ok && done.Count == 0 && status == RollbackStatus.Failed ? record.Outcome : ok ? DeploymentOutcome.RolledBack : DeploymentOutcome.Failed;
@@ -209,7 +235,10 @@ public static class RollbackEngine
             var decision = ReadDecision(config, decisionPath);
             var report = IncidentReport.Write(config, folder, record, provisional, tracker.Events, options.Reason, decisionPath, decision);
             var result = new RollbackResult(record.Id, record.Application, record.Environment, record.Strategy, record.Version, toVersion,
-                status, message, done, crossed, record.BackupId, preBackup, restored, verified, folder.Path, report, start, clock.Elapsed);
+                status, message, done, crossed, record.BackupId, preBackup, restored, verified, folder.Path, report, start, clock.Elapsed)
+            {
+                MaintenanceLeftOn = maintenance?.LeftOn == true,
+            };
 
             audit.Write(options.Command, redactor.Redact(what), subject, status.ToString(), new Dictionary<string, string>
             {
@@ -230,19 +259,30 @@ public static class RollbackEngine
         }
     }
 
-    /// <summary>-DeploymentId, else the newest deployment (which must not be rolled back already).</summary>
-    private static async Task<DeploymentRecord> FindTargetAsync(IDeploymentStore store, RollbackOptions options, CancellationToken ct)
+    /// <summary>
+    /// -DeploymentId, else the newest deployment that changed something (a later attempt that stopped in its
+    /// pre-checks changed nothing and is passed over, with a warning naming it); it must not be rolled back already.
+    /// Returns the record and why it was chosen (shown in the -WhatIf/-Confirm text).
+    /// </summary>
+    private static async Task<(DeploymentRecord Record, string Why)> FindTargetAsync(IDeploymentStore store, RollbackOptions options,
+        IOutputSink sink, CancellationToken ct)
     {
         if (options.DeploymentId is { } id)
-            return await store.GetAsync(id, ct).ConfigureAwait(false)
-                ?? throw new DeployOpsException(ErrorIds.DeploymentNotFound, ErrorKind.ObjectNotFound, $"No deployment {id} in {store.Location}", id);
-        var newest = (await store.ListAsync(new HistoryQuery { Last = 1 }, ct).ConfigureAwait(false)).FirstOrDefault()
-            ?? throw new DeployOpsException(ErrorIds.RollbackNothingToUndo, ErrorKind.ObjectNotFound,
-                $"{store.Application}/{store.Environment} has no deployment to roll back ({store.Location})", null);
+            return (await store.GetAsync(id, ct).ConfigureAwait(false)
+                ?? throw new DeployOpsException(ErrorIds.DeploymentNotFound, ErrorKind.ObjectNotFound, $"No deployment {id} in {store.Location}", id),
+                "named by -DeploymentId");
+        var (newest, skipped) = await Recovery.NewestChangedAsync(store, ct).ConfigureAwait(false);
+        if (newest is null)
+            throw new DeployOpsException(ErrorIds.RollbackNothingToUndo, ErrorKind.ObjectNotFound,
+                $"{store.Application}/{store.Environment} has no deployment to roll back ({store.Location})" +
+                (skipped.Count == 0 ? "" : $"; {string.Join("; ", skipped.Select(Recovery.WhyUnchanged))}"), null);
         if (newest.Outcome == DeploymentOutcome.RolledBack)
             throw new DeployOpsException(ErrorIds.RollbackNothingToUndo, ErrorKind.InvalidOperation,
-                $"The newest deployment {newest.Id} ({newest.Version}) was already rolled back; name an older one with -DeploymentId", newest.Id);
-        return newest;
+                $"The newest deployment that changed something, {newest.Id} ({newest.Version}), was already rolled back; name an older one with -DeploymentId", newest.Id);
+        if (skipped.Count == 0) return (newest, $"the newest deployment, {newest.Outcome}");
+        var why = $"the newest deployment that changed something ({newest.Outcome}); passed over: {string.Join("; ", skipped.Select(Recovery.WhyUnchanged))}";
+        sink.WriteWarning($"Rolling back {newest.Id} ({newest.Version}), {why}");
+        return (newest, why);
     }
 
     private static async Task<string> VersionToRestoreAsync(IDeploymentStore store, DeploymentRecord record, RollbackOptions options, CancellationToken ct)

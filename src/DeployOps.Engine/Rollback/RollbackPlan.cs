@@ -14,7 +14,6 @@ namespace DeployOps.Engine.Rollback;
 internal static class RollbackPlan
 {
     public const string Prefix = "rollback:";
-    private static readonly HttpClient Probe = new() { Timeout = TimeSpan.FromSeconds(2) };
 
     /// <summary>The code/traffic actions for the strategy of <paramref name="record"/>.</summary>
     public static List<PlannedPhase> Actions(DeploymentRun run, DeploymentRecord record, bool redeployAlways)
@@ -108,7 +107,7 @@ internal static class RollbackPlan
             Details = run.DescribeSteps(PlanPhases.DeployStepsWithoutMigrate, context).Select(d => "if needed: " + d).ToList(),
             Run = async ct =>
             {
-                if (!redeployAlways && await AnswersAsync(slot, run.Settings.ReadinessPath, ct).ConfigureAwait(false))
+                if (!redeployAlways && await ServingCheck.AnswersAsync(slot, run.Settings.ReadinessPath, ct).ConfigureAwait(false))
                     return $"{slot.Name} still running";
                 run.Sink.WriteWarning(run.Config.Redactor.Redact($"{slot} {(redeployAlways ? "gets" : "does not answer; redeploying")} {run.Version}"));
                 await redeploy.Run(ct).ConfigureAwait(false);
@@ -174,19 +173,6 @@ internal static class RollbackPlan
                 return $"{target.Name} runs {run.Version}";
             },
         };
-    }
-
-    private static async Task<bool> AnswersAsync(DeploymentTarget slot, string path, CancellationToken ct)
-    {
-        try
-        {
-            using var response = await Probe.GetAsync(slot.BaseUrl + path, ct).ConfigureAwait(false);
-            return response.IsSuccessStatusCode;
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
-        {
-            return false;
-        }
     }
 
     private static DeploymentTarget? Slot(DeploymentSettings settings, string? name) =>

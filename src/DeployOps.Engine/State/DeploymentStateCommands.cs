@@ -56,7 +56,7 @@ public static class DeploymentStateCommands
         else activity = newest?.Outcome == DeploymentOutcome.Interrupted ? DeploymentActivity.Interrupted : DeploymentActivity.Idle;
         if (lockInfo is { IsStale: true })
             sink.WriteWarning($"The deployment lock of {config.Application}/{config.Environment} is stale ({lockInfo.StaleReason}); " +
-                "break it with Unlock-Deployment -Force.");
+                "break it with Unlock-Deployment (no -Force needed: its holder is gone).");
         var status = new DeploymentStatus(config.Application, config.Environment, store.Location, activity, lockInfo, current, interrupted);
         sink.WriteRecord(status);
         return status;
@@ -73,6 +73,10 @@ public static class DeploymentStateCommands
         var held = await store.GetLockAsync(ct).ConfigureAwait(false);
         if (held is null)
         {
+            // Every attempt is audited, the ones that found nothing to break too (who tried to unlock, and when).
+            if (!sink.IsDryRun)
+                audit.Write(Command, "break lock", target, ErrorIds.LockNotHeld,
+                    new Dictionary<string, string> { ["store"] = store.Location, ["force"] = options.Force ? "true" : "false" }, null);
             sink.WriteError(new DeployOpsError(ErrorIds.LockNotHeld, ErrorKind.ObjectNotFound,
                 $"No deployment holds the {target} ({store.Location}); nothing to unlock.", target));
             return null;

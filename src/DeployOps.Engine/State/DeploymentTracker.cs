@@ -23,7 +23,7 @@ public sealed class DeploymentStart
 /// boundary, and each call returns only after the event is durable. Dispose it in a finally: a tracker disposed
 /// without <see cref="FinishAsync"/> journals the deployment as Interrupted (resumable) and releases the lock.
 /// </summary>
-public sealed class DeploymentTracker : IAsyncDisposable
+public sealed partial class DeploymentTracker : IAsyncDisposable
 {
     private readonly IDeploymentStore _store;
     private readonly IDeploymentLock _lock;
@@ -66,7 +66,7 @@ public sealed class DeploymentTracker : IAsyncDisposable
             if (start.PreviousVersion is not null) data[K.PreviousVersion] = start.PreviousVersion;
             if (start.LogPath is not null) data[K.LogPath] = start.LogPath;
             var first = await store.AppendAsync(id, new JournalEvent(JournalEventKind.Started, data: data), ct).ConfigureAwait(false);
-            return new DeploymentTracker(store, held, id, new List<JournalEvent> { first });
+            return await WithoutLeftoversAsync(new DeploymentTracker(store, held, id, new List<JournalEvent> { first }), ct).ConfigureAwait(false);
         }
         catch
         {
@@ -138,7 +138,24 @@ public sealed class DeploymentTracker : IAsyncDisposable
             [K.ProcessId] = who.ProcessId.ToString(CultureInfo.InvariantCulture),
         };
         events.Add(await store.AppendAsync(deploymentId, new JournalEvent(JournalEventKind.Resumed, data: data), ct).ConfigureAwait(false));
-        return new DeploymentTracker(store, held, deploymentId, events);
+        return await WithoutLeftoversAsync(new DeploymentTracker(store, held, deploymentId, events), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A deployment that cannot end a crashed one's processes fails before its first step.</summary>
+    private static async Task<DeploymentTracker> WithoutLeftoversAsync(DeploymentTracker tracker, CancellationToken ct)
+    {
+        try
+        {
+            await tracker.EndLeftoversAsync(ct).ConfigureAwait(false);
+            return tracker;
+        }
+        catch (Exception ex) when (ex is DeployOpsException or OperationCanceledException)
+        {
+            try { await tracker.FinishAsync(DeploymentOutcome.Failed, ex.Message, CancellationToken.None).ConfigureAwait(false); }
+            catch (DeployOpsException) { } // the journal is unwritable: the error below says more
+            await tracker.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     public bool IsPhaseCompleted(string phase) => Current.Phases.Any(p => p.Name == phase && p.Status is PhaseStatus.Succeeded or PhaseStatus.Skipped);

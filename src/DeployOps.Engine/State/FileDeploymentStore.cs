@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using DeployOps.Engine.Audit;
 using DeployOps.Engine.Hosting;
+using DeployOps.Engine.Security;
 
 namespace DeployOps.Engine.State;
 
@@ -139,7 +140,7 @@ internal sealed partial class FileDeploymentStore : IDeploymentStore
         failure = null;
         try
         {
-            return new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+            return PrivateFiles.Open(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
         }
         catch (FileNotFoundException) { return null; }
         catch (DirectoryNotFoundException) { return null; }
@@ -237,7 +238,7 @@ internal sealed partial class FileDeploymentStore : IDeploymentStore
             if (EndsTorn(path)) line = "\n" + line;
             try
             {
-                using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 1, FileOptions.None);
+                using var stream = PrivateFiles.Open(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 1, FileOptions.None);
                 stream.Write(Encoding.UTF8.GetBytes(line));
                 stream.Flush(flushToDisk: true);
             }
@@ -332,7 +333,7 @@ internal sealed partial class FileDeploymentStore : IDeploymentStore
             try
             {
                 // Exclusive: several applications sharing a state directory append one whole line at a time.
-                using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.None);
+                using var stream = PrivateFiles.Open(path, FileMode.Append, FileAccess.Write, FileShare.None);
                 stream.Write(Encoding.UTF8.GetBytes(line));
                 stream.Flush(flushToDisk: true);
                 return;
@@ -398,7 +399,7 @@ internal sealed partial class FileDeploymentStore : IDeploymentStore
     private static void WriteAtomically(string path, string text)
     {
         var temp = path + "." + System.Environment.ProcessId + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        using (var stream = PrivateFiles.Open(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             stream.Write(Encoding.UTF8.GetBytes(text));
             stream.Flush(flushToDisk: true);

@@ -16,6 +16,12 @@ public enum JournalEventKind
     Resumed,
     /// <summary>Last event: Data holds outcome and error.</summary>
     Ended,
+    /// <summary>A step started a process: Data holds pid, pgid, startTicks, bootId and host (see LeftoverProcesses).</summary>
+    ProcessStarted,
+    /// <summary>That process group was waited for or ended: Data holds pid, pgid and exitCode ("timeout" when killed).</summary>
+    ProcessEnded,
+    /// <summary>Before its first step, a deployment ended what crashed deployments left running: Data says what was found.</summary>
+    LeftoversChecked,
 }
 
 /// <summary>One line of a deployment's journal. Appended durably before the deployment takes its next action.</summary>

@@ -12,7 +12,7 @@ internal static class LockErrors
 
     /// <summary>What the operator can do about a lock held by <paramref name="holder"/>.</summary>
     private static string Advice(LockInfo holder) =>
-        holder.IsStale ? " Break the stale lock with Unlock-Deployment -Force." : " Wait for it to finish, or see Get-Deployment.";
+        holder.IsStale ? " Break the stale lock with Unlock-Deployment (no -Force needed: its holder is gone)." : " Wait for it to finish, or see Get-Deployment.";
 
     /// <summary>LockNotStale: Unlock-Deployment without -Force on a live holder.</summary>
     public static DeployOpsException NotStale(string application, string environment, LockInfo held) =>

@@ -12,7 +12,7 @@ namespace DeployOps.Engine.State;
 /// when that session ends, however it ends) plus a row in deployops_locks naming the holder. Journals and
 /// history live in deployops_journal and deployops_deployments, created on first use.
 /// </summary>
-internal sealed class PostgresDeploymentStore : IDeploymentStore
+internal sealed partial class PostgresDeploymentStore : IDeploymentStore
 {
     /// <summary>First half of every DeployOps advisory key ("DPOP"); the second half hashes application/environment.</summary>
     internal const int LockNamespace = 0x44504F50;

@@ -1,4 +1,5 @@
 using DeployOps.Engine.Hosting;
+using DeployOps.Engine.Security;
 
 namespace DeployOps.Engine.State;
 
@@ -9,12 +10,7 @@ public static class StateDirectory
     {
         try
         {
-            if (!Directory.Exists(directory))
-            {
-                if (OperatingSystem.IsWindows()) Directory.CreateDirectory(directory);
-                else Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
-            return directory;
+            return PrivateFiles.EnsureDirectory(directory);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -1,71 +1,60 @@
-using System.Text.Json;
-using System.Text.RegularExpressions;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Hosting;
 using DeployOps.Engine.State;
+using DeployOps.Engine.Security;
 
 namespace DeployOps.Engine.Strategies;
 
 /// <summary>
-/// Pending and given approvals as small files in the state directory's <c>approvals</c> folder: the waiting
-/// deployment writes <c>&lt;id&gt;.pending.json</c> and polls for <c>&lt;id&gt;.&lt;gate&gt;.approved.json</c>.
+/// Pending and given canary approvals in the store <c>state.store</c> names: the deployops_approvals table of the
+/// shared PostgreSQL store (approve from any host) or files in the state directory. A waiting deployment records its
+/// pending gate and polls for the approval until the timeout.
 /// </summary>
-internal sealed partial class CanaryApprovals
+internal sealed class CanaryApprovals : IAsyncDisposable
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-    private readonly string _directory;
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+    private readonly IApprovalStore _store;
 
-    public CanaryApprovals(ConfigModel config) => _directory = Path.Combine(config.State.Directory, "approvals");
+    private CanaryApprovals(IApprovalStore store) => _store = store;
 
-    [GeneratedRegex("[^A-Za-z0-9-]")]
-    private static partial Regex Unsafe();
+    public static CanaryApprovals Open(ConfigModel config) => new(config.State.Store == StateStoreKind.Postgres
+        ? new PostgresDeploymentStore(config.State, config.Application, config.Environment, config.Redactor)
+        : new FileApprovalStore(config));
 
-    private string ApprovedPath(string id, string gate) => Path.Combine(_directory, $"{id}.{Unsafe().Replace(gate, "_")}.approved.json");
-    private string PendingPath(string id) => Path.Combine(_directory, $"{id}.pending.json");
+    public string Location => _store.ApprovalLocation;
 
-    public DeploymentApproval? Find(string id, string gate) => Read<DeploymentApproval>(ApprovedPath(id, gate));
+    public Task<DeploymentApproval?> FindAsync(string id, string gate, CancellationToken ct) => _store.FindApprovalAsync(id, gate, ct);
 
-    public DeploymentApproval? Pending(string id) => Read<DeploymentApproval>(PendingPath(id));
+    public Task<DeploymentApproval?> PendingAsync(string id, CancellationToken ct) => _store.FindPendingAsync(id, ct);
 
     public async Task<DeploymentApproval?> WaitAsync(string id, string gate, string reason, TimeSpan timeout, CancellationToken ct)
     {
         var me = OperatorIdentity.Current;
-        Write(PendingPath(id), new DeploymentApproval(id, gate, "", me.Host, DateTimeOffset.UtcNow, reason));
+        await _store.SetPendingAsync(new DeploymentApproval(id, gate, "", me.Host, DateTimeOffset.UtcNow, reason), ct).ConfigureAwait(false);
         try
         {
             var deadline = DateTime.UtcNow + timeout;
             while (DateTime.UtcNow < deadline)
             {
-                if (Find(id, gate) is { } approval) return approval;
-                await Task.Delay(200, ct).ConfigureAwait(false);
+                if (await FindAsync(id, gate, ct).ConfigureAwait(false) is { } approval) return approval;
+                await Task.Delay(PollInterval, ct).ConfigureAwait(false);
             }
-            return Find(id, gate);
+            return await FindAsync(id, gate, ct).ConfigureAwait(false);
         }
         finally
         {
-            File.Delete(PendingPath(id));
+            // Not cancelled with the deployment: a stale pending entry would invite an approval nobody waits for.
+            await _store.ClearPendingAsync(id, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
-    public DeploymentApproval Approve(string id, string gate, string? reason)
+    public async Task<DeploymentApproval> ApproveAsync(string id, string gate, string? reason, CancellationToken ct)
     {
         var me = OperatorIdentity.Current;
         var approval = new DeploymentApproval(id, gate, me.User, me.Host, DateTimeOffset.UtcNow, reason);
-        Write(ApprovedPath(id, gate), approval);
+        await _store.SaveApprovalAsync(approval, ct).ConfigureAwait(false);
         return approval;
     }
 
-    private void Write(string path, DeploymentApproval value)
-    {
-        StateDirectory.Ensure(_directory);
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(value, Json));
-        File.Move(temp, path, overwrite: true);
-    }
-
-    private static T? Read<T>(string path) where T : class
-    {
-        try { return File.Exists(path) ? JsonSerializer.Deserialize<T>(File.ReadAllText(path), Json) : null; }
-        catch (Exception ex) when (ex is IOException or JsonException) { return null; }
-    }
+    public ValueTask DisposeAsync() => _store.DisposeAsync();
 }

@@ -42,6 +42,7 @@ public static class DeploymentEngine
         using var _ = log;
         var router = CreateRouter(config, log);
         await using var store = DeploymentStore.Open(config);
+        await Recovery.EnsureNothingInterruptedAsync(config, store, options.Force, sink, options.Command, cancellationToken).ConfigureAwait(false);
         var previousVersion = await LastSucceededVersionAsync(store, cancellationToken).ConfigureAwait(false);
         var (target, previous) = await ChooseSlotsAsync(config, strategy, router, cancellationToken).ConfigureAwait(false);
         var id = DeploymentIds.New();
@@ -93,6 +94,7 @@ public static class DeploymentEngine
                 $"No interrupted deployment of {config.Application}/{config.Environment} to resume", null);
         var record = await store.GetAsync(id, cancellationToken).ConfigureAwait(false)
             ?? throw new DeployOpsException(ErrorIds.DeploymentNotFound, ErrorKind.ObjectNotFound, $"No deployment {id} in {store.Location}", id);
+        if (Recovery.IsInterruptedRollback(record)) throw Recovery.RollbackInterrupted(record);
         // A journal written before versions were validated (or edited by hand) must not smuggle a version in.
         Security.Identifiers.ValidateVersion(record.Version, $"version of deployment {id}");
         if (record.PreviousVersion is { Length: > 0 } recordedPrevious)
@@ -288,9 +290,9 @@ public static class DeploymentEngine
         id ??= (await store.GetLockAsync(cancellationToken).ConfigureAwait(false))?.DeploymentId
             ?? throw new DeployOpsException(ErrorIds.ApprovalNotPending, ErrorKind.ObjectNotFound,
                 $"No deployment of {config.Application}/{config.Environment} is running", null);
-        var approvals = new CanaryApprovals(config);
-        var pending = approvals.Pending(id) ?? throw new DeployOpsException(ErrorIds.ApprovalNotPending, ErrorKind.InvalidOperation,
-            $"Deployment {id} is not waiting for an approval", id);
+        await using var approvals = CanaryApprovals.Open(config);
+        var pending = await approvals.PendingAsync(id, cancellationToken).ConfigureAwait(false) ?? throw new DeployOpsException(
+            ErrorIds.ApprovalNotPending, ErrorKind.InvalidOperation, $"Deployment {id} is not waiting for an approval ({approvals.Location})", id);
         var action = $"Approve inconclusive canary gate {pending.Gate} ({pending.Reason})";
         var audit = AuditLog.For(config);
         if (!sink.ShouldProcess(id, action))
@@ -298,7 +300,7 @@ public static class DeploymentEngine
             if (!sink.IsDryRun) audit.Write("Approve-Deployment", action, id, "Skipped", null, id);
             return null;
         }
-        var approval = approvals.Approve(id, pending.Gate, reason ?? pending.Reason);
+        var approval = await approvals.ApproveAsync(id, pending.Gate, reason ?? pending.Reason, cancellationToken).ConfigureAwait(false);
         audit.Write("Approve-Deployment", action, id, "Succeeded", null, id);
         sink.WriteRecord(approval);
         return approval;

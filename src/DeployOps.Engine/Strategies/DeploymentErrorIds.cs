@@ -10,6 +10,8 @@ public static partial class ErrorIds
     public const string TrafficReloadFailed = "TrafficReloadFailed";
     public const string TrafficNotConfirmed = "TrafficNotConfirmed";
     public const string TrafficRestoreFailed = "TrafficRestoreFailed";
+    /// <summary>The router (nginx) is not running: there was nothing to reload.</summary>
+    public const string RouterUnavailable = "RouterUnavailable";
     public const string SlotNotFound = "SlotNotFound";
 
     // Steps

@@ -9,6 +9,8 @@ public sealed class DeploymentOptions
     public bool SkipPreChecks { get; init; }
     /// <summary>Passed to the hooks: the backup hook skips its database backup.</summary>
     public bool NoBackup { get; init; }
+    /// <summary>Deploy although an interrupted deployment is not recovered (InterruptedDeploymentPending otherwise); audited.</summary>
+    public bool Force { get; init; }
     /// <summary>Backup and maintenance mode, wired by the host; null runs without them.</summary>
     public IDeploymentHooks? Hooks { get; init; }
     /// <summary>The canary gate; null uses <see cref="HealthEndpointCanaryGate"/>.</summary>

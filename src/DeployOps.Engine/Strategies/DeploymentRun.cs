@@ -8,7 +8,7 @@ using DeployOps.Engine.Traffic;
 namespace DeployOps.Engine.Strategies;
 
 /// <summary>Everything one deployment's phases share: targets, steps, router, journal and output.</summary>
-internal sealed class DeploymentRun
+internal sealed class DeploymentRun : IStepProcessJournal
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
 
@@ -27,7 +27,7 @@ internal sealed class DeploymentRun
         Sink = sink;
         Router = router;
         Log = log;
-        Steps = new StepRunner(config, log);
+        Steps = new StepRunner(config, log, this);
         Fields = new Dictionary<string, string>(fields, StringComparer.Ordinal);
     }
 
@@ -50,6 +50,14 @@ internal sealed class DeploymentRun
     public HashSet<string> Rerun { get; } = new(StringComparer.Ordinal);
     /// <summary>Null while planning for -WhatIf.</summary>
     public DeploymentTracker? Tracker { get; set; }
+
+    string IStepProcessJournal.DeploymentId => Id;
+
+    Task IStepProcessJournal.ProcessStartedAsync(string phase, string step, Processes.ChildProcessStarted started) =>
+        Tracker?.ProcessStartedAsync(phase, step, started) ?? Task.CompletedTask;
+
+    Task IStepProcessJournal.ProcessEndedAsync(string phase, string step, Processes.ChildProcessStarted started, Processes.ChildProcessResult result) =>
+        Tracker?.ProcessEndedAsync(phase, step, started, result) ?? Task.CompletedTask;
 
     public ITrafficRouter RequireRouter() => Router ?? throw new DeployOpsException(ErrorIds.TrafficNotConfigured,
         ErrorKind.InvalidOperation, $"the {Strategy} strategy moves traffic, but {Config.FilePath} has no deployment.traffic section", Config.FilePath);

@@ -47,6 +47,8 @@ public sealed class DeploymentHookContext
     /// <summary>In AfterDeploy: whether the deployment succeeded.</summary>
     public bool Succeeded { get; }
     public IOutputSink Sink { get; }
+    /// <summary>The slot a hotfix deploys to (null: the instances); where <see cref="ServingCheck"/> looks after a failure.</summary>
+    internal string? TargetSlot { get; init; }
 
     /// <summary>Journals a field on the deployment record (e.g. <c>DeploymentField.BackupId</c>).</summary>
     public Task AnnotateAsync(string field, string value, CancellationToken cancellationToken) => _annotate(field, value, cancellationToken);

@@ -64,7 +64,10 @@ internal static class PlanPhases
 
     public static DeploymentHookContext HookContext(DeploymentRun run, bool succeeded) =>
         new(run.Config, run.Id, run.Strategy, run.Version, run.PreviousVersion, run.NoBackup,
-            run.Strategy == DeploymentStrategy.Hotfix && run.Settings.HotfixMaintenance, succeeded, run.Sink, run.AnnotateAsync);
+            run.Strategy == DeploymentStrategy.Hotfix && run.Settings.HotfixMaintenance, succeeded, run.Sink, run.AnnotateAsync)
+        {
+            TargetSlot = run.Fields.GetValueOrDefault(DeploymentEngine.TargetSlotField),
+        };
 
     public static PlannedPhase Deploy(DeploymentRun run, string name, DeploymentTarget? target, bool isSlot, string[] stepPhases)
     {

@@ -13,7 +13,10 @@ namespace DeployOps.Engine.Strategies;
 /// wanted (<c>deployment.maintenance</c>, or a hotfix with <c>hotfix.maintenance</c>), then — when the deployment
 /// runs migrations (<c>deployment.backup</c>) — takes and verifies a backup and records its id; with PostgreSQL
 /// configured it records the migration head before. AfterDeploy records the head after and leaves maintenance
-/// (Complete on success, Fail on failure so <c>maintenance.stayOnFailure</c> is honoured). One instance per deployment.
+/// (Complete on success, Fail on failure so <c>maintenance.stayOnFailure</c> is honoured — but when the application is
+/// not serving after a failure, maintenance stays on whatever that setting says, and the record says so with
+/// <c>maintenanceLeftOn</c>). A window already on (left by an interrupted run) is taken over, never switched off
+/// before the work ran. One instance per deployment.
 /// </summary>
 public sealed class StandardDeploymentHooks : IDeploymentHooks
 {
@@ -39,7 +42,7 @@ public sealed class StandardDeploymentHooks : IDeploymentHooks
         var config = context.Config;
         if (WantsMaintenance(context))
         {
-            _scope = await MaintenanceMode.BeginScopeAsync(config, $"deployment of {context.Version}", context.DeploymentId, context.Sink,
+            _scope = await MaintenanceMode.TakeOverScopeAsync(config, $"deployment of {context.Version}", context.DeploymentId, context.Sink,
                 cancellationToken, _command).ConfigureAwait(false);
         }
         try
@@ -79,7 +82,7 @@ public sealed class StandardDeploymentHooks : IDeploymentHooks
         }
         catch (Exception ex) when (_scope is not null)
         {
-            _scope.Fail(ex.Message);
+            await FailScopeAsync(context, _scope, ex.Message).ConfigureAwait(false);
             await LeaveAsync().ConfigureAwait(false);
             throw;
         }
@@ -101,7 +104,7 @@ public sealed class StandardDeploymentHooks : IDeploymentHooks
             if (_scope is not null)
             {
                 if (context.Succeeded) _scope.Complete();
-                else _scope.Fail($"deployment {context.DeploymentId} of {context.Version} failed");
+                else await FailScopeAsync(context, _scope).ConfigureAwait(false);
                 await LeaveAsync().ConfigureAwait(false);
             }
             else if (WantsMaintenance(context) && context.Succeeded)
@@ -112,6 +115,21 @@ public sealed class StandardDeploymentHooks : IDeploymentHooks
                     context.Sink, askFirst: false, timeout.Token).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>A failed deployment whose application does not answer keeps maintenance on (the page, not a 502).</summary>
+    private static async Task FailScopeAsync(DeploymentHookContext context, MaintenanceScope scope, string? reason = null)
+    {
+        var why = reason ?? $"deployment {context.DeploymentId} of {context.Version} failed";
+        var targets = ServingCheck.InPlaceTargets(context.Config.Deployment, context.Strategy, context.TargetSlot);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        if (await ServingCheck.AllServingAsync(targets, context.Config.Deployment.ReadinessPath, timeout.Token).ConfigureAwait(false))
+        {
+            scope.Fail(why);
+            return;
+        }
+        scope.KeepOn($"{why} and {string.Join(", ", targets.Select(t => t.Name))} does not answer {context.Config.Deployment.ReadinessPath}");
+        await context.AnnotateAsync(DeploymentField.MaintenanceLeftOn, "true", CancellationToken.None).ConfigureAwait(false);
     }
 
     private static bool WantsMaintenance(DeploymentHookContext context) =>

@@ -84,8 +84,8 @@ internal static class StrategyPlans
             OnFailure = abort,
             Run = async ct =>
             {
-                var approvals = new CanaryApprovals(run.Config);
-                if (approvals.Find(run.Id, name) is { } earlier) return $"approved by {earlier.ApprovedBy}";
+                await using var approvals = CanaryApprovals.Open(run.Config);
+                if (await approvals.FindAsync(run.Id, name, ct).ConfigureAwait(false) is { } earlier) return $"approved by {earlier.ApprovedBy}";
                 var result = await run.Gate.EvaluateAsync(new CanaryGateContext(run.Config, run.Id, run.Version, canary, baseline, weight,
                     settings.Pause, run.Sink), ct).ConfigureAwait(false);
                 var reason = run.Config.Redactor.Redact(result.Reason);

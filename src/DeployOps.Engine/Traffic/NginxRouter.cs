@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using DeployOps.Engine.Audit;
-using DeployOps.Engine.Clients;
+using DeployOps.Engine.Processes;
 using DeployOps.Engine.Hosting;
 
 namespace DeployOps.Engine.Traffic;
@@ -81,20 +81,46 @@ public sealed class NginxRouter : ITrafficRouter
         }
 
         WriteAtomically(Render(backends));
+        // Until a reload succeeds nginx still runs what it ran before: undoing then means only putting our file back.
+        var reloaded = false;
         try
         {
-            await RunNginxAsync("-t", ErrorIds.TrafficConfigInvalid, cancellationToken).ConfigureAwait(false);
+            await TestConfigurationAsync(cancellationToken).ConfigureAwait(false);
             await ReloadAsync(ErrorIds.TrafficReloadFailed, cancellationToken).ConfigureAwait(false);
+            reloaded = true;
             var probes = await ConfirmAsync(backends, identities, cancellationToken).ConfigureAwait(false);
             return new TrafficChange(Target, previous is null ? "(none)" : TrafficBackend.Describe(previous),
                 TrafficBackend.Describe(backends), probes, clock.Elapsed);
         }
         catch (Exception failure)
         {
-            await RestoreAsync(previousText, failure).ConfigureAwait(false);
+            await RestoreAsync(previousText, failure, reloaded).ConfigureAwait(false);
             throw;
         }
     }
+
+    /// <summary>
+    /// <c>nginx -t</c>; a refusal is TrafficConfigInvalid naming nginx's file:line, and says so when that is not our
+    /// include (a hand edit elsewhere), because then our change is not the problem.
+    /// </summary>
+    private async Task TestConfigurationAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunNginxAsync("-t", ErrorIds.TrafficConfigInvalid, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DeployOpsException ex) when (ex.ErrorId == ErrorIds.TrafficConfigInvalid && NginxDiagnostics.FirstProblem(ex.Message) is { } problem)
+        {
+            var elsewhere = problem.File is not null && !SamePath(problem.File, Target);
+            var text = $"nginx -t rejects the configuration: {problem.Message}" + (problem.File is null ? "" : $" at {problem.Location}") +
+                (elsewhere ? $". That is outside {Target}, which DeployOps writes: fix {problem.File} and try again; {Target} was put back and nginx was not reloaded" : "");
+            throw new DeployOpsException(ErrorIds.TrafficConfigInvalid, ErrorKind.InvalidArgument, _redactor.Redact(text),
+                problem.File ?? Target, ex);
+        }
+    }
+
+    private static bool SamePath(string a, string b) =>
+        string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal);
 
     private void Validate(IReadOnlyList<TrafficBackend> backends)
     {
@@ -118,13 +144,19 @@ public sealed class NginxRouter : ITrafficRouter
                 $"refusing to write upstream name '{Security.Identifiers.Printable(_settings.UpstreamName)}' into {Target}", Target);
     }
 
-    private async Task RestoreAsync(string? previousText, Exception failure)
+    private async Task RestoreAsync(string? previousText, Exception failure, bool reloaded)
     {
         // Restoring must finish even when the operator pressed Ctrl+C: nginx must not keep the unconfirmed file.
         try
         {
             if (previousText is null) File.Delete(Target);
             else WriteAtomically(previousText);
+            if (!reloaded)
+            {
+                // nginx never loaded our file: the old text is back byte for byte and nothing else needs undoing.
+                _log?.Invoke($"restored the previous {Target} (nginx was not reloaded) after: {failure.Message}");
+                return;
+            }
             if (previousText is not null)
             {
                 await RunNginxAsync("-t", ErrorIds.TrafficRestoreFailed, CancellationToken.None).ConfigureAwait(false);
@@ -161,7 +193,17 @@ public sealed class NginxRouter : ITrafficRouter
             _settings.NginxArguments) ?? "";
         var master = NginxWorkers.MasterPid(_pidFile.Length == 0 ? null : _pidFile);
         var before = master is { } m ? NginxWorkers.Accepting(m) : new HashSet<int>();
-        await RunNginxAsync("-s reload", errorId, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await RunNginxAsync("-s reload", errorId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DeployOpsException ex) when (!NginxWorkers.IsRunning(master))
+        {
+            // Nothing to signal: nginx is down (or its pid file is gone), which no change of our file can fix.
+            throw new DeployOpsException(ErrorIds.RouterUnavailable, ErrorKind.ConnectionError, _redactor.Redact(
+                $"nginx is not running ({(master is null ? $"no master pid in {(_pidFile.Length == 0 ? "its pid file" : _pidFile)}" : $"master pid {master} is gone")}); " +
+                $"start it and try again. {ex.Message}"), Target, ex);
+        }
         if (master is null || before.Count == 0) return;
         var deadline = DateTime.UtcNow + _settings.ConfirmTimeout;
         while (DateTime.UtcNow < deadline && NginxWorkers.Accepting(master.Value).Overlaps(before))
@@ -171,8 +213,7 @@ public sealed class NginxRouter : ITrafficRouter
     private async Task<string> RunNginxAsync(string action, string errorId, CancellationToken cancellationToken, bool quiet = false)
     {
         var command = $"{_settings.NginxCommand} {_settings.NginxArguments} {action}";
-        var result = await ShellCommand.RunAsync(new ShellCommandSpec { Command = command, Timeout = TimeSpan.FromSeconds(30) },
-            null, cancellationToken).ConfigureAwait(false);
+        var result = await ChildProcess.RunShellAsync(command, TimeSpan.FromSeconds(30), null, cancellationToken).ConfigureAwait(false);
         if (!quiet) _log?.Invoke(_redactor.Redact($"$ {command}\n{result.Output.TrimEnd()}"));
         if (!result.Succeeded)
             throw new DeployOpsException(errorId, ErrorKind.InvalidResult,

@@ -34,6 +34,9 @@ internal static partial class NginxWorkers
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return null; }
     }
 
+    /// <summary>Whether an nginx master with this pid is alive (false for no pid).</summary>
+    public static bool IsRunning(int? master) => master is { } pid && Directory.Exists($"/proc/{pid}");
+
     /// <summary>Workers of <paramref name="master"/> that still accept connections.</summary>
     public static HashSet<int> Accepting(int master)
     {

@@ -9,12 +9,27 @@ namespace DeployOps.Commands;
 /// <summary>
 /// Deploys a version with a strategy (BlueGreen, Canary, Rolling, Hotfix) as configured in deployment:, under the
 /// one-at-a-time lock, journaling every phase. Returns the DeploymentRecord; -WhatIf returns the plan instead.
+/// -RecordOnly changes nothing: it records what runs now as the baseline the first real deployment rolls back to.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "Deployment", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
     DefaultParameterSetName = PathSet)]
 [OutputType(typeof(DeploymentRecord), typeof(DeploymentPlanItem))]
 public sealed class InvokeDeploymentCommand : ConfiguredCmdlet
 {
+    // The shared Path/Config sets (a deployment) crossed with -RecordOnly (a baseline: no pre-checks, no backup).
+    public const string PathRecordOnlySet = PathSet + "RecordOnly";
+    public const string ConfigRecordOnlySet = ConfigSet + "RecordOnly";
+
+    /// <summary>deployops.yaml, or a folder holding it; default: the one in the current location.</summary>
+    [Parameter(ParameterSetName = PathSet, Position = 0)]
+    [Parameter(ParameterSetName = PathRecordOnlySet, Position = 0)]
+    public override string? Path { get; set; }
+
+    /// <summary>A configuration from Test-DeploymentConfig.</summary>
+    [Parameter(ParameterSetName = ConfigSet, Mandatory = true, ValueFromPipeline = true)]
+    [Parameter(ParameterSetName = ConfigRecordOnlySet, Mandatory = true, ValueFromPipeline = true)]
+    public override DeploymentConfig? Config { get; set; }
+
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
     public string Version { get; set; } = "";
@@ -23,11 +38,23 @@ public sealed class InvokeDeploymentCommand : ConfiguredCmdlet
     [Parameter]
     public DeploymentStrategy? Strategy { get; set; }
 
-    [Parameter]
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = ConfigSet)]
     public SwitchParameter SkipPreChecks { get; set; }
 
-    [Parameter]
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = ConfigSet)]
     public SwitchParameter NoBackup { get; set; }
+
+    /// <summary>Deploy although an interrupted deployment is not recovered (InterruptedDeploymentPending otherwise); audited.</summary>
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = ConfigSet)]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Record what runs now as a baseline deployment of -Version, changing nothing.</summary>
+    [Parameter(ParameterSetName = PathRecordOnlySet, Mandatory = true)]
+    [Parameter(ParameterSetName = ConfigRecordOnlySet, Mandatory = true)]
+    public SwitchParameter RecordOnly { get; set; }
 
     protected override void ProcessInput()
     {
@@ -41,8 +68,10 @@ public sealed class InvokeDeploymentCommand : ConfiguredCmdlet
             Strategy = Strategy,
             SkipPreChecks = SkipPreChecks,
             NoBackup = NoBackup,
+            Force = Force,
             Hooks = new StandardDeploymentHooks(),
         };
-        RunEngine((sink, ct) => DeploymentEngine.InvokeAsync(config, options, sink, ct));
+        if (RecordOnly) RunEngine((sink, ct) => DeploymentBaseline.RecordAsync(config, options, sink, ct));
+        else RunEngine((sink, ct) => DeploymentEngine.InvokeAsync(config, options, sink, ct));
     }
 }

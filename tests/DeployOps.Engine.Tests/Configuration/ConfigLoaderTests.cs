@@ -145,7 +145,7 @@ public sealed class ConfigLoaderTests
     [Theory]
     [InlineData("10GB", 10_000_000_000L)]
     [InlineData("512MiB", 536_870_912L)]
-    [InlineData("100", 100L)]
+    [InlineData("100B", 100L)]
     public void Sizes_parse(string text, long bytes)
     {
         Assert.True(ValueParsers.TryParseSize(text, out var b));

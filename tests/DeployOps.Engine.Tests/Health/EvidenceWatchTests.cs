@@ -22,7 +22,10 @@ public sealed class EvidenceWatchTests
         var described = HealthHarness.Describe(samples);
         Assert.All(samples, s => Assert.Equal(HealthVerdict.Inconclusive, s.Verdict));
         Assert.Equal(HealthVerdict.Inconclusive, decision.Verdict);
-        Assert.All(samples, s => Assert.True(s.Requests is > 0 and < 50, described));
+        // Per sample the traffic stays under minRequests; a busy host may leave one sample with none at all, so
+        // "there was traffic" is asserted over the whole watch.
+        Assert.All(samples, s => Assert.True(s.Requests is null or < 50, described));
+        Assert.True(samples.Sum(s => s.Requests ?? 0) > 0, described);
         Assert.All(samples, s => Assert.Contains(s.Reasons, r => r.Contains("too little traffic")));
         Assert.Contains(samples, s => s.ErrorRate > 5); // the raw rate is recorded, but it is not evidence
     }

@@ -1,6 +1,6 @@
 using DeployOps.Engine.Audit;
 using DeployOps.Engine.Checks.Git;
-using DeployOps.Engine.Clients;
+using DeployOps.Engine.Processes;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Hosting;
 using DeployOps.Engine.Security;
@@ -49,9 +49,9 @@ public sealed class TemplateQuotingTests : IDisposable
             foreach (var f in Directory.GetFiles(_tmp, "out-*.log")) File.Delete(f);
             var command = StepTemplate.Render(template, Context(value), TemplateSyntax.PowerShell);
 
-            var result = await ShellCommand.RunAsync(new ShellCommandSpec
+            var result = await ChildProcess.RunAsync(new ChildProcessSpec
             {
-                Command = Pwsh,
+                FileName = Pwsh,
                 Arguments = new[] { "-NoProfile", "-NonInteractive", "-Command", command },
                 WorkingDirectory = _tmp,
                 Timeout = TimeSpan.FromSeconds(180),
@@ -79,12 +79,12 @@ public sealed class TemplateQuotingTests : IDisposable
             var hostile = new StepContext(value, value, value, null, "127.0.0.1", 5001).WithApp("shop");
             var command = StepTemplate.Render("echo \"{app} {version}\" > out.log; echo '{slot}' >> out.log", hostile, TemplateSyntax.PosixShell);
             Assert.DoesNotContain(value, command);
-            var result = await ShellCommand.RunAsync(new ShellCommandSpec
+            var result = await ChildProcess.RunAsync(new ChildProcessSpec
             {
-                Command = command,
-                Shell = "sh",
+                FileName = "/bin/sh",
+                Arguments = new[] { "-c", command },
                 WorkingDirectory = _tmp,
-                Environment = hostile.TemplateVariables(),
+                Environment = hostile.TemplateVariables().ToDictionary(kv => kv.Key, kv => (string?)kv.Value),
             }, null, CancellationToken.None);
 
             Assert.True(result.Succeeded, result.Output);

@@ -117,8 +117,11 @@ public sealed class DeploymentStateCommandsTests : IDisposable
         Assert.Contains("may still be running", Assert.Single(sink.Warnings));
         Assert.Null(await store.GetLockAsync(CancellationToken.None));
 
-        Assert.Equal(new[] { "Refused", "Skipped", "Succeeded" }, Audit.Select(e => e.Outcome));
-        Assert.All(Audit, e => Assert.Equal(tracker.Id, e.DeploymentId));
+        // The attempt that found no lock is audited too (docs: every attempt), without a deployment to name.
+        Assert.Equal(new[] { "LockNotHeld", "Refused", "Skipped", "Succeeded" }, Audit.Select(e => e.Outcome));
+        Assert.Null(Audit[0].DeploymentId);
+        Assert.Equal("true", Audit[0].Details["force"]);
+        Assert.All(Audit.Skip(1), e => Assert.Equal(tracker.Id, e.DeploymentId));
         Assert.Equal("true", Audit[^1].Details["force"]);
     }
 

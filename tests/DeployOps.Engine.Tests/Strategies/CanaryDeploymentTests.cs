@@ -85,8 +85,11 @@ public sealed class CanaryDeploymentTests
         var deployment = stage.DeployAsync("2.0.0", DeploymentStrategy.Canary, sink, gate);
         var config = stage.Load();
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (new CanaryApprovals(config).Pending(await RunningDeploymentIdAsync(stage)) is null && !deployment.IsCompleted && DateTime.UtcNow < deadline)
-            await Task.Delay(100);
+        await using (var approvals = CanaryApprovals.Open(config))
+        {
+            while (await approvals.PendingAsync(await RunningDeploymentIdAsync(stage), CancellationToken.None) is null && !deployment.IsCompleted && DateTime.UtcNow < deadline)
+                await Task.Delay(100);
+        }
 
         // While it waits it holds the lock: a second deployment and an operator's switch are refused at once.
         var second = await Assert.ThrowsAsync<DeployOpsException>(() => stage.DeployAsync("9.9.9", DeploymentStrategy.BlueGreen));

@@ -1,13 +1,14 @@
 using System.ComponentModel;
-using DeployOps.Engine.Clients;
+using DeployOps.Engine.Processes;
 
 namespace DeployOps.Engine.Checks.Command;
 
 /// <summary>
 /// Runs a command line and passes on the expected exit code, keeping the tail of its output for the operator.
-/// The check's timeout is the command's: when it fires the whole process tree is killed.
+/// The check's timeout is the command's: when it fires the whole process group is killed and the result keeps
+/// the tail of what it printed, so the operator sees where it hung.
 /// </summary>
-internal sealed class CommandCheck : ICheck
+internal sealed class CommandCheck : ICheck, IReportsOwnTimeout
 {
     private readonly string _command;
     private readonly string _shell;
@@ -40,24 +41,34 @@ internal sealed class CommandCheck : ICheck
         if (!Directory.Exists(_workingDirectory))
             return CheckOutcome.Fail($"working directory not found: {_workingDirectory}", data);
 
-        var spec = new ShellCommandSpec
+        var (file, args) = ChildProcessSpec.Shell(_shell, _command);
+        var spec = new ChildProcessSpec
         {
-            Command = _command,
-            Shell = _shell,
+            FileName = file,
+            Arguments = args,
             WorkingDirectory = _workingDirectory,
-            Environment = _environment,
+            Environment = _environment.ToDictionary(kv => kv.Key, kv => (string?)kv.Value),
             // The runner's per-check timeout cancels the token; this only bounds a run outside the runner.
             Timeout = Timeout.InfiniteTimeSpan,
             TailLines = _tailLines,
         };
-        ShellCommandResult result;
+        ChildProcessResult result;
         try
         {
-            result = await ShellCommand.RunAsync(spec, null, cancellationToken).ConfigureAwait(false);
+            result = await ChildProcess.RunAsync(spec, null, cancellationToken).ConfigureAwait(false);
         }
         catch (Win32Exception ex)
         {
             return CheckOutcome.Fail($"cannot start {_shell}: {ex.Message}", data);
+        }
+        catch (ChildProcessCanceledException ex)
+        {
+            // The runner's timeout: the group is gone; say where it hung with what it printed last.
+            var partial = ex.Partial;
+            data["durationMs"] = Math.Round(partial.Duration.TotalMilliseconds);
+            data["tail"] = partial.TailText;
+            var printed = partial.Tail.Count == 0 ? " (no output)" : $"; last {partial.Tail.Count} line(s):{Environment.NewLine}{partial.TailText}";
+            return CheckOutcome.Fail($"timed out after {partial.Duration.TotalSeconds:0.0}s and was stopped{printed}", data);
         }
 
         data["exitCode"] = result.ExitCode;

@@ -1,14 +1,14 @@
-using DeployOps.Engine.Clients;
+using DeployOps.Engine.Processes;
 
 namespace DeployOps.Engine.Checks.Git;
 
 /// <summary>
-/// Runs git against one repository through <see cref="ShellCommand"/>, in the C locale and never prompting. git is
+/// Runs git against one repository through <see cref="ChildProcess"/>, in the C locale and never prompting. git is
 /// started directly with an argument list (no shell), so repository paths and refs with spaces or quotes are data.
 /// </summary>
 internal sealed class GitCli
 {
-    private static readonly IReadOnlyDictionary<string, string> Environment = new Dictionary<string, string>
+    private static readonly IReadOnlyDictionary<string, string?> Environment = new Dictionary<string, string?>
     {
         ["LC_ALL"] = "C",
         ["GIT_TERMINAL_PROMPT"] = "0",
@@ -24,12 +24,12 @@ internal sealed class GitCli
     {
         var arguments = new List<string> { "-C", _repository };
         arguments.AddRange(args);
-        ShellCommandResult result;
+        ChildProcessResult result;
         try
         {
-            result = await ShellCommand.RunAsync(new ShellCommandSpec
+            result = await ChildProcess.RunAsync(new ChildProcessSpec
             {
-                Command = "git",
+                FileName = "git",
                 Arguments = arguments,
                 WorkingDirectory = Directory.Exists(_repository) ? _repository : null,
                 Environment = Environment,

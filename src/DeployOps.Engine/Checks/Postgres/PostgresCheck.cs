@@ -5,7 +5,7 @@ using Npgsql;
 namespace DeployOps.Engine.Checks.Postgres;
 
 /// <summary>
-/// Connects, runs <c>SELECT 1</c> (latency), reads the server version, counts the sessions on the application's
+/// Connects, runs <c>SELECT 1</c> (latency: the fastest of three), reads the server version, counts the sessions on the application's
 /// database in <c>pg_stat_activity</c> and, when asked, the replay lag of every replica in <c>pg_stat_replication</c>.
 /// </summary>
 internal sealed class PostgresCheck : ICheck
@@ -38,10 +38,11 @@ internal sealed class PostgresCheck : ICheck
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             findings.Data["connectMs"] = Ms(clock.Elapsed);
 
-            clock.Restart();
-            await using (var ping = new NpgsqlCommand("SELECT 1", connection))
-                await ping.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-            var latency = clock.Elapsed;
+            var latency = await RoundTrip.FastestAsync(async ct =>
+            {
+                await using var ping = new NpgsqlCommand("SELECT 1", connection);
+                await ping.ExecuteScalarAsync(ct).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
             findings.Data["latencyMs"] = Ms(latency);
 
             var (version, inRecovery) = await ServerAsync(connection, cancellationToken).ConfigureAwait(false);

@@ -47,7 +47,8 @@ internal static class PostgresConnection
             return context.Postgres;
         }
 
-        if (!string.IsNullOrEmpty(builder.Password) && !options.IsReference(key))
+        // A url's literal password is already refused where every configured string is read (UrlPasswords).
+        if (key != "url" && !string.IsNullOrEmpty(builder.Password) && !options.IsReference(key))
             options.Error(key, "write the password as a reference (${env:NAME} or ${file:path}), never in the file");
         if (string.IsNullOrEmpty(builder.Database))
             options.Error(key, "must name a database");

@@ -52,12 +52,12 @@ internal sealed class RedisCheck : ICheck
             TimeSpan latency;
             try
             {
-                latency = await client.PingAsync(cancellationToken).ConfigureAwait(false);
+                latency = await RoundTrip.FastestAsync(client.PingAsync, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // e.g. NOAUTH when the server wants a password and none is configured.
-                return CheckOutcome.Fail($"PING to Redis at {_settings.Endpoint} failed: {ex.Message}", findings.Data);
+                return CheckOutcome.Fail(ex is DeployOpsException ? ex.Message : $"PING to Redis at {_settings.Endpoint} failed: {ex.Message}", findings.Data);
             }
             findings.Data["latencyMs"] = Math.Round(latency.TotalMilliseconds, 2);
             var pingText = $"PING answered in {Math.Round(latency.TotalMilliseconds, 2)} ms";
@@ -72,7 +72,7 @@ internal sealed class RedisCheck : ICheck
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // INFO may be forbidden by an ACL; that only matters when the configuration asked for INFO data.
-                var text = $"INFO failed: {ex.Message}";
+                var text = ex is DeployOpsException ? ex.Message : $"INFO failed: {ex.Message}";
                 if (_infoFields.Count > 0 || _maxMemory is not null) findings.Fail(text);
                 else findings.Note(text);
                 return findings.ToOutcome();

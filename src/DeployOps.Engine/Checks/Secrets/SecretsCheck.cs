@@ -50,12 +50,18 @@ internal sealed class SecretsCheck : ICheck
             else if (value.Length < variable.MinLength)
             {
                 tooShort.Add(variable.Name);
-                problems.Add($"{variable.Name} is shorter than {variable.MinLength} characters");
+                problems.Add($"{variable.Name} is too short (minimum {variable.MinLength} characters)");
             }
             else if (_placeholders.IsPlaceholder(value))
             {
                 placeholder.Add(variable.Name);
                 problems.Add($"{variable.Name} holds a placeholder value");
+            }
+            else if (value.Length < Redactor.MinimumSecretLength)
+            {
+                // So short it is an ordinary word: output cannot mask it without garbling text.
+                tooShort.Add(variable.Name);
+                problems.Add($"{variable.Name} is too short to be a secret (minimum {Redactor.MinimumSecretLength} characters)");
             }
         }
 

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using DeployOps.Engine.Hosting;
+using DeployOps.Engine.Security;
 
 namespace DeployOps.Engine.Clients.Docker;
 
@@ -60,7 +61,7 @@ internal sealed partial class DockerClient
         {
             long length;
             await using (var source = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false))
-            await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            await using (var file = PrivateFiles.Open(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
             {
                 await source.CopyToAsync(file, 1 << 16, ct).ConfigureAwait(false);
                 await file.FlushAsync(ct).ConfigureAwait(false);

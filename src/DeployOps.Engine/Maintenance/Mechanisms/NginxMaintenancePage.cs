@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using DeployOps.Engine.Clients;
+using DeployOps.Engine.Processes;
 using DeployOps.Engine.Hosting;
 
 namespace DeployOps.Engine.Maintenance.Mechanisms;
@@ -75,7 +75,7 @@ internal sealed partial class NginxMaintenancePage : IMaintenanceMechanism
         else AtomicFile.Write(_settings.IncludeFile, previous);
     }
 
-    private DeployOpsException Invalid(ShellCommandResult test)
+    private DeployOpsException Invalid(ChildProcessResult test)
     {
         var problems = test.Output.Split('\n')
             .Select(l => NginxProblem().Match(l.TrimEnd()))
@@ -89,8 +89,8 @@ internal sealed partial class NginxMaintenancePage : IMaintenanceMechanism
             $"nginx -t rejected the configuration: {text}. {_settings.IncludeFile} was restored and nginx was not reloaded.", target);
     }
 
-    private Task<ShellCommandResult> RunAsync(string command, CancellationToken cancellationToken) =>
-        ShellCommand.RunAsync(new ShellCommandSpec { Command = command, Timeout = _settings.CommandTimeout, TailLines = 10 }, null, cancellationToken);
+    private Task<ChildProcessResult> RunAsync(string command, CancellationToken cancellationToken) =>
+        ChildProcess.RunShellAsync(command, _settings.CommandTimeout, null, cancellationToken, tailLines: 10);
 
-    private static string Describe(ShellCommandResult r) => r.TimedOut ? "timed out" : $"exit code {r.ExitCode}";
+    private static string Describe(ChildProcessResult r) => r.TimedOut ? "timed out" : $"exit code {r.ExitCode}";
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using DeployOps.Engine.Audit;
+using DeployOps.Engine.Security;
 
 namespace DeployOps.Engine.Strategies.Steps;
 
@@ -27,8 +28,7 @@ internal sealed class DeploymentLog : IDisposable
         lock (_gate)
         {
             _writer?.Dispose();
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-            _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite), new UTF8Encoding(false))
+            _writer = new StreamWriter(PrivateFiles.Open(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite), new UTF8Encoding(false))
             {
                 AutoFlush = true,
             };

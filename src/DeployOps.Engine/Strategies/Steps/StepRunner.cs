@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using DeployOps.Engine.Clients;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Hosting;
+using DeployOps.Engine.Processes;
 using Npgsql;
 
 namespace DeployOps.Engine.Strategies.Steps;
@@ -18,11 +18,13 @@ internal sealed class StepRunner
     private static readonly HttpClient Http = new() { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
     private readonly ConfigModel _config;
     private readonly DeploymentLog _log;
+    private readonly IStepProcessJournal? _journal;
 
-    public StepRunner(ConfigModel config, DeploymentLog log)
+    public StepRunner(ConfigModel config, DeploymentLog log, IStepProcessJournal? journal = null)
     {
         _config = config;
         _log = log;
+        _journal = journal;
     }
 
     /// <summary>The step's text with this target's values, for plans and messages.</summary>
@@ -55,19 +57,19 @@ internal sealed class StepRunner
     private async Task<DeployOpsException?> RunCommandAsync(string phase, StepDefinition step, StepContext context, string target,
         CancellationToken cancellationToken)
     {
-        ShellCommandSpec spec;
+        ChildProcessSpec spec;
         try
         {
-            spec = CommandSpec(step, context, _config.Directory);
+            spec = CommandSpec(step, context, _config.Directory, _journal, phase);
         }
         catch (DeployOpsException ex) when (ex.ErrorId is ErrorIds.InvalidVersion or ErrorIds.InvalidTemplateValue)
         {
             return Fail(ex.ErrorId, phase, step, target, ex.Message, "");
         }
-        ShellCommandResult result;
+        ChildProcessResult result;
         try
         {
-            result = await ShellCommand.RunAsync(spec, line => _log.Write("  | " + line), cancellationToken).ConfigureAwait(false);
+            result = await ChildProcess.RunAsync(spec, line => _log.Write("  | " + line), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException or ArgumentException or DirectoryNotFoundException)
         {
@@ -81,20 +83,29 @@ internal sealed class StepRunner
     /// <summary>
     /// The process a command step starts: the command with every placeholder quoted for its shell (bash/sh read the
     /// values from DEPLOYOPS_TEMPLATE_* variables), the working directory with each value kept to one path segment.
+    /// Its environment is the scrubbed inherited one plus the step's own <c>env:</c> map (the only way a step gets a
+    /// resolved secret) and the DEPLOYOPS_* variables; DEPLOYOPS_DEPLOYMENT_ID marks its processes as this deployment's.
     /// </summary>
-    internal static ShellCommandSpec CommandSpec(StepDefinition step, StepContext context, string configDirectory)
+    internal static ChildProcessSpec CommandSpec(StepDefinition step, StepContext context, string configDirectory,
+        IStepProcessJournal? journal = null, string? phase = null)
     {
-        var environment = new Dictionary<string, string>(context.Variables());
+        var environment = new Dictionary<string, string?>();
+        foreach (var (k, v) in context.Variables()) environment[k] = v;
         foreach (var (k, v) in step.Environment) environment[k] = StepTemplate.Render(v, context);
         foreach (var (k, v) in context.TemplateVariables()) environment[k] = v;
-        return new ShellCommandSpec
+        if (journal is not null) environment[State.LeftoverProcesses.DeploymentVariable] = journal.DeploymentId;
+        var (file, args) = ChildProcessSpec.Shell(step.Shell, StepTemplate.Render(step.Command!, context, StepTemplate.ShellSyntax(step.Shell)));
+        var target = context.Instance ?? context.Slot ?? "deployment";
+        return new ChildProcessSpec
         {
-            Command = StepTemplate.Render(step.Command!, context, StepTemplate.ShellSyntax(step.Shell)),
-            Shell = step.Shell,
+            FileName = file,
+            Arguments = args,
             WorkingDirectory = StepTemplate.RenderOrNull(step.WorkingDirectory, context, TemplateSyntax.Path) is { } wd
                 ? Path.GetFullPath(Path.Combine(configDirectory, wd)) : configDirectory,
             Environment = environment,
             Timeout = step.Timeout,
+            OnStarted = journal is null ? null : started => journal.ProcessStartedAsync(phase ?? "", $"{step.Name}@{target}", started),
+            OnEnded = journal is null ? null : (started, result) => journal.ProcessEndedAsync(phase ?? "", $"{step.Name}@{target}", started, result),
         };
     }
 

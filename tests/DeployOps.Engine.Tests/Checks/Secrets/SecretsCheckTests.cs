@@ -70,7 +70,7 @@ public sealed class SecretsCheckTests : IDisposable
         Assert.StartsWith("7 of 8 secret(s) not ready: ", result.Message);
         Assert.Contains($"{missing} is not set", result.Message);
         Assert.Contains($"{empty} is empty", result.Message);
-        Assert.Contains($"{shortKey} is shorter than 50 characters", result.Message);
+        Assert.Contains($"{shortKey} is too short (minimum 50 characters)", result.Message);
         Assert.Contains($"{changeme} holds a placeholder value", result.Message);
         Assert.Contains($"{xs} holds a placeholder value", result.Message);
         Assert.Contains($"{template} holds a placeholder value", result.Message);
@@ -91,7 +91,7 @@ public sealed class SecretsCheckTests : IDisposable
             $"  - name: s\n    kind: secrets\n    minLength: 20\n    variables:\n      - {a}\n      - {{ name: {b}, minLength: 10 }}\n");
 
         Assert.Equal(CheckStatus.Failed, result.Status);
-        Assert.Equal($"1 of 2 secret(s) not ready: {a} is shorter than 20 characters", result.Message);
+        Assert.Equal($"1 of 2 secret(s) not ready: {a} is too short (minimum 20 characters)", result.Message);
     }
 
     [Fact]
@@ -122,7 +122,7 @@ public sealed class SecretsCheckTests : IDisposable
 
         var secrets = report.Results.Single(r => r.Name == "secrets");
         Assert.Equal(CheckStatus.Failed, secrets.Status);
-        Assert.Contains($"{shortOne} is shorter than 50 characters", secrets.Message);
+        Assert.Contains($"{shortOne} is too short (minimum 50 characters)", secrets.Message);
         Assert.Contains($"{placeholder} holds a placeholder value", secrets.Message);
         Assert.Single(report.Results, r => r.Name == "echo" && r.Status == CheckStatus.Failed);
 
