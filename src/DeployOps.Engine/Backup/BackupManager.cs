@@ -108,7 +108,10 @@ public sealed partial class BackupManager
             var args = DumpArguments(partial, snapshot, pgDumpVersion, compressArgument);
             args.AddRange(credentials.ConnectionArguments(pg.Database));
 
-            PrivateFiles.CreateEmpty(partial); // pg_dump truncates it and keeps its 0600, whatever its own umask
+            // Private whatever pg_dump's umask: a custom dump is a 0600 file pg_dump truncates and keeps; a directory
+            // dump goes into an empty 0700 folder (pg_dump -Fd fills an existing empty one), so its files are unreachable.
+            if (_settings.Format == BackupDumpFormat.Directory) PrivateFiles.EnsureDirectory(partial);
+            else PrivateFiles.CreateEmpty(partial);
             using var dumpCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var dump = PgProcess.RunAsync(pgDump, args, credentials.Environment(), line => ToolLine(sink, line, 30), dumpCancel.Token);
             SortedDictionary<string, long> tables;
@@ -131,7 +134,11 @@ public sealed partial class BackupManager
                     $"pg_dump of {pg.Display} failed (exit {result.ExitCode}): {PgDiagnostics.Summarize(result.ErrorTail)}", pg.Display);
             await tx.CommitAsync(ct).ConfigureAwait(false);
 
-            if (_settings.Format == BackupDumpFormat.Directory) System.IO.Directory.Move(partial, finalPath);
+            if (_settings.Format == BackupDumpFormat.Directory)
+            {
+                PrivateFiles.RestrictTree(partial); // pg_dump created its files with its own umask (0666 seen)
+                System.IO.Directory.Move(partial, finalPath);
+            }
             else File.Move(partial, finalPath);
             Progress(sink, "Computing the sha256 of the dump", 80);
             var (sha256, files) = _settings.Format == BackupDumpFormat.Directory

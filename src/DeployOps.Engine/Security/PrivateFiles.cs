@@ -65,6 +65,18 @@ public static class PrivateFiles
         stream.Write(bytes);
     }
 
+    /// <summary>
+    /// Sets 0700 on <paramref name="directory"/> and its folders and 0600 on every file in it: for what a child process
+    /// (pg_dump -Fd) wrote there with its own umask. The caller keeps the folder private (0700) while the child writes.
+    /// </summary>
+    public static void RestrictTree(string directory)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        File.SetUnixFileMode(directory, DirectoryPermissions);
+        foreach (var entry in Directory.EnumerateFileSystemEntries(directory, "*", SearchOption.AllDirectories))
+            File.SetUnixFileMode(entry, Directory.Exists(entry) ? DirectoryPermissions : FilePermissions);
+    }
+
     /// <summary>Creates an empty 0600 file for a child process (pg_dump) to write into: it keeps the mode of an existing file.</summary>
     public static void CreateEmpty(string path)
     {
