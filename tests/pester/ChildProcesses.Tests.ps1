@@ -79,12 +79,13 @@ $Steps
         $lines = @(Get-Content $app.StepsLog)
         ($lines | ForEach-Object { ($_ -split ' ')[0..1] -join ' ' }) | Should -Be @('start 1.0.0', 'start 2.0.0', 'end 2.0.0')
         $nextStartMs = [long](($lines[1] -split ' ')[2]) / 1000000
-        Write-Host "kill -9 -> next deployment's first step started after $($nextStartMs - $killedAt) ms"
+        Write-Host "kill -9 -> next deployment's first step started after $([math]::Round($nextStartMs - $killedAt)) ms"
         @(Get-LiveGroupMember $pgid).Count | Should -Be 0 -Because 'the victim group is gone'
 
         $journal = @(Read-Journal $app.Dir $next.Id)
         $check = @($journal | Where-Object kind -eq 'LeftoversChecked')
         $check.Count | Should -Be 1
+        Write-Host "LeftoversChecked: $($check[0].detail) (found $($check[0].data.found), killed '$($check[0].data.killed)')"
         $victimRecord = Get-DeploymentHistory -Path $app.Config | Where-Object Version -eq '1.0.0'
         $victimRecord.Outcome | Should -Be 'Interrupted'
         $check[0].data.checked | Should -Match $victimRecord.Id

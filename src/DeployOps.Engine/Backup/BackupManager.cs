@@ -108,9 +108,9 @@ public sealed partial class BackupManager
             var args = DumpArguments(partial, snapshot, pgDumpVersion, compressArgument);
             args.AddRange(credentials.ConnectionArguments(pg.Database));
 
-            // Private whatever pg_dump's umask: a custom dump is a 0600 file pg_dump truncates and keeps; a directory
-            // dump goes into an empty 0700 folder (pg_dump -Fd fills an existing empty one), so its files are unreachable.
-            if (_settings.Format == BackupDumpFormat.Directory) PrivateFiles.EnsureDirectory(partial);
+            // A custom-format dump goes into a 0600 file pg_dump truncates (keeping the mode, whatever its umask); a
+            // directory-format dump must not exist yet: pg_dump creates it (0700) and its files are made 0600 below.
+            if (_settings.Format == BackupDumpFormat.Directory) PrivateFiles.EnsureDirectory(Path.GetDirectoryName(Path.GetFullPath(partial))!);
             else PrivateFiles.CreateEmpty(partial);
             using var dumpCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var dump = PgProcess.RunAsync(pgDump, args, credentials.Environment(), line => ToolLine(sink, line, 30), dumpCancel.Token);
@@ -136,7 +136,7 @@ public sealed partial class BackupManager
 
             if (_settings.Format == BackupDumpFormat.Directory)
             {
-                PrivateFiles.RestrictTree(partial); // pg_dump created its files with its own umask (0666 seen)
+                PrivateFiles.RestrictTree(partial);
                 System.IO.Directory.Move(partial, finalPath);
             }
             else File.Move(partial, finalPath);

@@ -65,21 +65,25 @@ public static class PrivateFiles
         stream.Write(bytes);
     }
 
+    /// <summary>Creates an empty 0600 file for a child process (pg_dump) to write into: it keeps the mode of an existing file.</summary>
+    public static void CreateEmpty(string path)
+    {
+        using var _ = Open(path, FileMode.Create, FileAccess.Write, FileShare.None);
+    }
+
     /// <summary>
-    /// Sets 0700 on <paramref name="directory"/> and its folders and 0600 on every file in it: for what a child process
-    /// (pg_dump -Fd) wrote there with its own umask. The caller keeps the folder private (0700) while the child writes.
+    /// Makes a folder a child process created (pg_dump's directory format) private: the folder and its subfolders
+    /// 0700, its files 0600. The child's own umask decided their modes; symbolic links are not followed.
     /// </summary>
     public static void RestrictTree(string directory)
     {
         if (OperatingSystem.IsWindows()) return;
         File.SetUnixFileMode(directory, DirectoryPermissions);
-        foreach (var entry in Directory.EnumerateFileSystemEntries(directory, "*", SearchOption.AllDirectories))
-            File.SetUnixFileMode(entry, Directory.Exists(entry) ? DirectoryPermissions : FilePermissions);
-    }
-
-    /// <summary>Creates an empty 0600 file for a child process (pg_dump) to write into: it keeps the mode of an existing file.</summary>
-    public static void CreateEmpty(string path)
-    {
-        using var _ = Open(path, FileMode.Create, FileAccess.Write, FileShare.None);
+        foreach (var entry in new DirectoryInfo(directory).EnumerateFileSystemInfos("*", SearchOption.TopDirectoryOnly))
+        {
+            if (entry.LinkTarget is not null) continue;
+            if (entry is DirectoryInfo sub) RestrictTree(sub.FullName);
+            else File.SetUnixFileMode(entry.FullName, FilePermissions);
+        }
     }
 }

@@ -13,8 +13,9 @@ namespace DeployOps.Engine.Tests.Strategies;
 /// <summary>
 /// kill -9 of a real deploying process (tests/DeployOps.DeployProbe) in the middle of a step that ignores SIGTERM and
 /// sleeps, after its supervisor was killed too (the worst case: nothing of ours is left to end the step), then the next
-/// deployment of the same target: it ends the dead one's process group before its own first step, journals what it
-/// found, and steps.log never shows the two deployments' steps at the same time. File and PostgreSQL stores.
+/// deployment of the same target (or Resume-Deployment of the killed one): it ends the dead one's process group before
+/// its own first step, journals what it found, and steps.log never shows two runs' steps at the same time. File and
+/// PostgreSQL stores.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
@@ -30,20 +31,21 @@ public sealed class OrphanedStepTests
         _output = output;
     }
 
-    // The victim (1.0.0) writes its group id, then sleeps deaf to TERM. The next one (2.0.0) first records whether any
+    // The victim (the first run) writes its group id, then sleeps deaf to TERM. The next run first records whether any
     // process of that group is still alive (zombies are dead: this machine's pid 1 may never reap them): "overlap" in
     // steps.log is the defect.
     private const string StepCommand =
         "trap '' TERM; echo \"start $DEPLOYOPS_VERSION\" >> steps.log; " +
-        "if [ \"$DEPLOYOPS_VERSION\" = 1.0.0 ]; then cut -d' ' -f5 /proc/$$/stat > victim.pgid; sleep 60; " +
+        "if [ ! -e victim.pgid ]; then cut -d' ' -f5 /proc/$$/stat > victim.pgid; sleep 60; " +
         "elif ps -eo pgid=,stat= | awk -v g=\"$(cat victim.pgid)\" '$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }'; " +
         "then echo overlap >> steps.log; fi; " +
         "echo \"end $DEPLOYOPS_VERSION\" >> steps.log";
 
     [Theory]
-    [InlineData("file")]
-    [InlineData("postgres")]
-    public async Task The_next_deployment_ends_the_killed_ones_step_group_before_its_own_steps(string store)
+    [InlineData("file", false)]
+    [InlineData("postgres", false)]
+    [InlineData("file", true)]
+    public async Task The_next_deployment_ends_the_killed_ones_step_group_before_its_own_steps(string store, bool resume)
     {
         using var http = new LoopbackHttpServer().Route("/health", new CannedResponse(200, "ok", "text/plain"));
         using var temp = new TempConfig(Yaml(store, http.Port));
@@ -63,14 +65,17 @@ public sealed class OrphanedStepTests
             Assert.NotEmpty(ProcessGroup.Members(pgid));
 
             var config = ConfigLoader.Load(temp.Path);
-            var next = await DeploymentEngine.InvokeAsync(config, new DeploymentOptions
-            {
-                Version = "2.0.0", Strategy = DeploymentStrategy.Hotfix, NoBackup = true,
-            }, new RecordingSink(), CancellationToken.None);
-            _output.WriteLine($"{store}: kill -9 -> next deployment finished in {killed.ElapsedMilliseconds} ms");
+            var next = resume
+                ? await DeploymentEngine.ResumeAsync(config, new ResumeDeploymentOptions(), new RecordingSink(), CancellationToken.None)
+                : await DeploymentEngine.InvokeAsync(config, new DeploymentOptions
+                {
+                    Version = "2.0.0", Strategy = DeploymentStrategy.Hotfix, NoBackup = true,
+                }, new RecordingSink(), CancellationToken.None);
+            _output.WriteLine($"{store}{(resume ? " resume" : "")}: kill -9 -> next deployment finished in {killed.ElapsedMilliseconds} ms");
 
             Assert.True(next!.Outcome == DeploymentOutcome.Succeeded, next.Error);
-            Assert.Equal(new[] { "start 1.0.0", "start 2.0.0", "end 2.0.0" }, File.ReadAllLines(stepsLog));
+            var version = resume ? "1.0.0" : "2.0.0";
+            Assert.Equal(new[] { "start 1.0.0", $"start {version}", $"end {version}" }, File.ReadAllLines(stepsLog));
             Assert.Empty(ProcessGroup.Members(pgid));
 
             await using var states = DeploymentStore.Open(config);
@@ -79,10 +84,11 @@ public sealed class OrphanedStepTests
             Assert.True(int.Parse(check.Data["found"]) >= 2, check.Detail); // the step's bash and its sleep
             Assert.Contains($":{pgid}", check.Data["ended"]);
             Assert.Contains($":{pgid}", check.Data["killed"]); // it ignored TERM
-            Assert.True(check.Sequence < journal.First(e => e.Kind == JournalEventKind.ProcessStarted).Sequence,
+            var resumedAt = journal.LastOrDefault(e => e.Kind == JournalEventKind.Resumed)?.Sequence ?? 0;
+            Assert.True(check.Sequence > resumedAt && check.Sequence < journal.First(e => e.Kind == JournalEventKind.ProcessStarted && e.Sequence > resumedAt).Sequence,
                 "leftovers must be checked before the first step starts");
-            var victim = (await states.FindInterruptedAsync(CancellationToken.None)).Single();
-            var victimJournal = await states.ReadJournalAsync(victim.Id, CancellationToken.None);
+            var victimJournal = resume ? journal
+                : await states.ReadJournalAsync((await states.FindInterruptedAsync(CancellationToken.None)).Single().Id, CancellationToken.None);
             Assert.Contains(victimJournal, e => e.Kind == JournalEventKind.ProcessStarted && e.Data["pgid"] == pgid.ToString());
         }
         finally

@@ -74,11 +74,26 @@ public sealed class CommandCheckTests
         var result = await check.RunSingleAsync();
 
         Assert.Equal(CheckStatus.Failed, result.Status);
-        Assert.Equal("timed out after 1s", result.Message);
+        Assert.StartsWith("timed out after ", result.Message);
         var shell = int.Parse(File.ReadAllText(Path.Combine(check.Directory, "shell.pid")).Trim());
         var child = int.Parse(File.ReadAllText(Path.Combine(check.Directory, "child.pid")).Trim());
         Assert.True(WaitUntilGone(shell), $"shell {shell} still running");
         Assert.True(WaitUntilGone(child), $"child {child} still running");
+    }
+
+    [Fact]
+    public async Task A_timed_out_command_keeps_the_tail_of_what_it_printed_so_the_admin_sees_where_it_hung()
+    {
+        using var check = new ConfiguredCheck(
+            "  - name: hangs\n    kind: command\n    timeout: 2s\n    tailLines: 2\n" +
+            "    command: 'for i in 1 2 3; do echo \"step $i\"; done; echo \"waiting for db lock\" >&2; sleep 60'\n");
+        var result = await check.RunSingleAsync();
+
+        Assert.Equal(CheckStatus.Failed, result.Status);
+        Assert.StartsWith("timed out after ", result.Message);
+        Assert.Contains("waiting for db lock", result.Message);
+        Assert.Contains("waiting for db lock", (string)result.Data["tail"]!);
+        Assert.Contains("step 3", (string)result.Data["tail"]!);
     }
 
     [Fact]
