@@ -108,9 +108,9 @@ public sealed partial class BackupManager
             var args = DumpArguments(partial, snapshot, pgDumpVersion, compressArgument);
             args.AddRange(credentials.ConnectionArguments(pg.Database));
 
-            // A custom-format dump goes into a 0600 file pg_dump truncates (keeping the mode, whatever its umask); a
-            // directory-format dump must not exist yet: pg_dump creates it (0700) and its files are made 0600 below.
-            if (_settings.Format == BackupDumpFormat.Directory) PrivateFiles.EnsureDirectory(Path.GetDirectoryName(Path.GetFullPath(partial))!);
+            // Private before pg_dump writes a byte: it truncates a 0600 file (keeping the mode) or fills an empty 0700
+            // folder (directory format), whatever its own umask.
+            if (_settings.Format == BackupDumpFormat.Directory) PrivateFiles.EnsureDirectory(partial);
             else PrivateFiles.CreateEmpty(partial);
             using var dumpCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var dump = PgProcess.RunAsync(pgDump, args, credentials.Environment(), line => ToolLine(sink, line, 30), dumpCancel.Token);
@@ -136,6 +136,7 @@ public sealed partial class BackupManager
 
             if (_settings.Format == BackupDumpFormat.Directory)
             {
+                // pg_dump -Fd created its files with its own umask inside the 0700 folder: 0600 like every other file.
                 PrivateFiles.RestrictTree(partial);
                 System.IO.Directory.Move(partial, finalPath);
             }

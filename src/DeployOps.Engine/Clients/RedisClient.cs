@@ -37,7 +37,7 @@ internal sealed class RedisClient : IRedisClient
         }
         catch (Exception ex) when (RedisErrors.IsRedisFailure(ex))
         {
-            throw RedisErrors.Translate(ex, settings.Endpoint, settings.ConnectTimeout, "Cannot connect to");
+            throw RedisErrors.Translate(ex, settings.Endpoint, settings.ConnectTimeout, settings.Password is not null, "Cannot connect to");
         }
     }
 
@@ -100,7 +100,7 @@ internal sealed class RedisClient : IRedisClient
         }
         catch (Exception ex) when (RedisErrors.IsRedisFailure(ex))
         {
-            throw RedisErrors.Translate(ex, _settings.Endpoint, _settings.ConnectTimeout, doing);
+            throw RedisErrors.Translate(ex, _settings.Endpoint, _settings.ConnectTimeout, _settings.Password is not null, doing);
         }
     }
 

@@ -12,17 +12,17 @@ namespace DeployOps.Engine.Clients;
 internal static class RedisErrors
 {
     /// <summary>RedisUnreachable for <paramref name="endpoint"/>, worded from <paramref name="ex"/>.</summary>
-    public static DeployOpsException Translate(Exception ex, string endpoint, TimeSpan timeout, string doing) =>
-        new(ErrorIds.RedisUnreachable, ErrorKind.ConnectionError, $"{doing} Redis at {endpoint}: {Describe(ex, endpoint, timeout)}", endpoint, ex);
+    public static DeployOpsException Translate(Exception ex, string endpoint, TimeSpan timeout, bool passwordSent, string doing) =>
+        new(ErrorIds.RedisUnreachable, ErrorKind.ConnectionError, $"{doing} Redis at {endpoint}: {Describe(ex, timeout, passwordSent)}", endpoint, ex);
 
     /// <summary>True for the exceptions <see cref="Translate"/> understands (the library's and the socket's).</summary>
     public static bool IsRedisFailure(Exception ex) => ex is RedisException or TimeoutException or SocketException or IOException;
 
-    public static string Describe(Exception ex, string endpoint, TimeSpan timeout)
+    public static string Describe(Exception ex, TimeSpan timeout, bool passwordSent)
     {
         var text = Messages(ex);
         var ms = ((long)timeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
-        if (Has(text, "NOAUTH"))
+        if (Has(text, "NOAUTH") || (!passwordSent && Has(text, "AUTH")))
             return "the server requires a password and none was sent (set redis.password to a ${env:…} reference)";
         if (Has(text, "WRONGPASS") || Has(text, "invalid password") || Has(text, "invalid username-password")
             || ex is RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure } || Has(text, "AUTH"))
@@ -46,7 +46,7 @@ internal static class RedisErrors
             return connection.FailureType switch
             {
                 ConnectionFailureType.UnableToResolvePhysicalConnection or ConnectionFailureType.UnableToConnect =>
-                    $"unreachable: no Redis answered at {endpoint} within {ms} ms (connectTimeout); is it running, and is the endpoint right?",
+                    $"unreachable (no Redis answered within {ms} ms, the connectTimeout): is it running, and is the endpoint right?",
                 ConnectionFailureType.SocketClosed or ConnectionFailureType.SocketFailure => "the connection was lost (the server closed it or stopped)",
                 ConnectionFailureType.ProtocolFailure => "the server at that address does not speak the Redis protocol",
                 _ => $"the connection failed ({connection.FailureType})",
