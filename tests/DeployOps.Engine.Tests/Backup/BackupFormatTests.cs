@@ -38,6 +38,47 @@ public sealed class BackupFormatTests
         Assert.Equal(500, backup.Tables["public.orders"]);
     }
 
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // bash wrappers with Unix file modes
+    public async Task Jobs_reach_pg_dump_and_the_parallel_restores_but_not_the_single_transaction_clean_restore()
+    {
+        // Wrappers log each call's arguments, then run the real tool.
+        var wrappers = ExternalProcess.TempDirectory("pgargs");
+        var log = Path.Combine(wrappers, "calls.log");
+        foreach (var tool in new[] { "pg_dump", "pg_restore" })
+        {
+            var path = Path.Combine(wrappers, tool);
+            File.WriteAllText(path, $"#!/bin/bash\necho \"{tool} $*\" >> {log}\nexec {Path.Combine(_pg.BinDirectory, tool)} \"$@\"\n");
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        try
+        {
+            using var ctx = new BackupTestContext(_pg, $"jobs: 3\npgDump: {wrappers}/pg_dump\npgRestore: {wrappers}/pg_restore");
+            var backup = (await ctx.Manager.BackupAsync(new BackupOptions { Verify = true }, new RecordingSink(), default))!;
+            await ctx.Manager.RestoreAsync(new RestoreOptions { Id = backup.Id, NoSafetyBackup = true }, new RecordingSink(), default);
+            var swap = (await ctx.Manager.RestoreAsync(new RestoreOptions { Id = backup.Id, NoSafetyBackup = true, Mode = BackupRestoreMode.Swap }, new RecordingSink(), default))!;
+            ctx.Pg.Execute("postgres", $"DROP DATABASE \"{swap.PreviousDatabase}\" WITH (FORCE)");
+
+            var calls = File.ReadAllLines(log).Where(l => !l.EndsWith("--version", StringComparison.Ordinal) && !l.Contains("--list")).ToList();
+            var dump = Assert.Single(calls, c => c.StartsWith("pg_dump ", StringComparison.Ordinal));
+            Assert.Contains("--format=directory", dump);
+            Assert.Contains("--jobs=3", dump);
+            Assert.Contains("--compress=1", dump);
+            var restores = calls.Where(c => c.StartsWith("pg_restore ", StringComparison.Ordinal)).ToList();
+            Assert.Equal(3, restores.Count); // verify, clean, swap
+            Assert.Contains("--jobs=3", restores[0]);
+            Assert.Contains("deployops_verify_", restores[0]);
+            Assert.Contains("--single-transaction", restores[1]);
+            Assert.DoesNotContain("--jobs", restores[1]);
+            Assert.Contains("--jobs=3", restores[2]);
+            Assert.Contains("_restore_", restores[2]);
+        }
+        finally
+        {
+            Directory.Delete(wrappers, true);
+        }
+    }
+
     [Theory]
     [InlineData("directory", "clean")]
     [InlineData("directory", "swap")]
