@@ -95,7 +95,8 @@ public sealed class BackupRetentionAndSecurityTests
         Assert.DoesNotContain(PostgresFixture.Password, sink.AllText());
         foreach (var file in Directory.GetFiles(ctx.Manager.Directory, "*.json").Append(AuditLog.For(ctx.Config).FilePath))
             Assert.DoesNotContain(PostgresFixture.Password, await File.ReadAllTextAsync(file));
-        Assert.Empty(Directory.GetFiles(Path.GetTempPath(), "deployops-pgpass-*"));
+        // The pgpass file's own life (0600, deleted on dispose) is The_arguments_the_engine_builds…; a scan of the
+        // shared temp folder here would see the files of backups other test classes run at the same time.
     }
 
     [Fact]
