@@ -73,7 +73,12 @@ $Steps
         $victim.WaitForExit(30000) | Should -BeTrue
         $killedAt = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
 
-        $next = Invoke-Deployment -Path $app.Config -Version 2.0.0 -Strategy Hotfix -Confirm:$false
+        # The killed deployment is Interrupted: a plain Invoke-Deployment is refused and runs no step ...
+        $refused = Invoke-Deployment -Path $app.Config -Version 2.0.0 -Strategy Hotfix -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable refusal
+        $refused | Should -BeNullOrEmpty
+        $refusal[0].FullyQualifiedErrorId | Should -BeLike 'InterruptedDeploymentPending*'
+        # ... and -Force (audited) goes ahead, ending the dead deployment's step group before its own steps.
+        $next = Invoke-Deployment -Path $app.Config -Version 2.0.0 -Strategy Hotfix -Force -Confirm:$false
         $next.Outcome | Should -Be 'Succeeded'
 
         $lines = @(Get-Content $app.StepsLog)

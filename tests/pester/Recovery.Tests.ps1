@@ -70,13 +70,16 @@ deployment:
 
     $script:counts = [ordered]@{}
 
-    # Samples GET /version through nginx every ~50 ms on a thread; 0 = no HTTP answer at all.
+    # Samples GET /version through nginx every ~50 ms on a thread; 0 = no HTTP answer at all. Each sample is a new
+    # connection, as a new visitor's is: a reload closing an idle keep-alive connection under a request is nginx's own
+    # reload race (issue 13 §6, measured by the router bench), not what these scenarios judge.
     function script:Start-Poller {
         $state = [hashtable]::Synchronized(@{ Stop = $false; Codes = [System.Collections.Concurrent.ConcurrentQueue[int]]::new() })
         $job = Start-ThreadJob -ArgumentList $script:url, $state -ScriptBlock {
             param($url, $state)
             $client = [System.Net.Http.HttpClient]::new()
             $client.Timeout = [TimeSpan]::FromSeconds(10)
+            $client.DefaultRequestHeaders.ConnectionClose = $true
             while (-not $state.Stop) {
                 try {
                     $response = $client.GetAsync($url).GetAwaiter().GetResult()

@@ -4,7 +4,8 @@
 # SECRET_KEY a step prints. The run happens in a child pwsh under umask 000 with -Verbose, every stream captured;
 # then every file under the state directory, audit log, logs, incidents and backups, and every stream record, is
 # scanned for the values (0 hits), and every folder/file DeployOps created there must be 0700/0600.
-# (What child processes see in their environment is branch proc's suite.)
+# The start step writes its own environment to child-env/ each time it runs (deploy 1.0.0, 2.0.0, the rollback's
+# 1.0.0): no value may be there either (pg_dump's and the command check's environments: ChildSecretsTests).
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSupport.ps1')
     Import-DeployOpsUnderTest
@@ -94,6 +95,7 @@ deployment:
       - { name: stop, command: "bash ./app.sh stop web1" }
     start:
       - { name: start, command: "bash ./app.sh start web1 {port} {version}" }
+      - { name: environment, command: "mkdir -p child-env && env > child-env/start-{version}-`$RANDOM.txt" }
     smoke:
       - { name: key in use, command: "echo using `${env:SCAN_SECRET_KEY}. and api `${env:SCAN_API_KEY}" }
 "@ | Set-Content $script:config
@@ -185,6 +187,19 @@ Describe 'Secret scan of a deploy → watch → rollback run' {
         @(Get-ChildItem $script:roots.logs -File).Count | Should -BeGreaterThan 0
         # The step printed the key: the deployment log has the line, masked as a whole word.
         (Get-ChildItem $script:roots.logs -File | Get-Content -Raw) -join "`n" | Should -Match 'using \*\*\*\. and api \*\*\*'
+    }
+
+    It 'finds no secret value in the environment of the steps it ran' {
+        $envFiles = @(Get-ChildItem (Join-Path $script:dir 'child-env') -File)
+        $envFiles.Count | Should -BeGreaterOrEqual 3 -Because 'the start step ran for 1.0.0, 2.0.0 and the rollback'
+        $hits = @(foreach ($file in $envFiles) {
+            $text = Get-Content $file.FullName -Raw
+            $text | Should -Match '(?m)^PATH=' -Because 'the file is a real environment dump'
+            foreach ($name in (Find-Secrets $text)) { "$($file.Name): $name" }
+            foreach ($name in $script:secretVariables) { if ($text -match "(?m)^$name=") { "$($file.Name): variable $name" } }
+        })
+        Write-Host "child environments scanned: $($envFiles.Count), hits: $($hits.Count)"
+        $hits | Should -BeNullOrEmpty
     }
 
     It 'finds no secret value in any file under the state directory, audit, logs, incidents or backups' {

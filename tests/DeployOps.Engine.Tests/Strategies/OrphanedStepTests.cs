@@ -69,7 +69,8 @@ public sealed class OrphanedStepTests
                 ? await DeploymentEngine.ResumeAsync(config, new ResumeDeploymentOptions(), new RecordingSink(), CancellationToken.None)
                 : await DeploymentEngine.InvokeAsync(config, new DeploymentOptions
                 {
-                    Version = "2.0.0", Strategy = DeploymentStrategy.Hotfix, NoBackup = true,
+                    // -Force: the killed deployment is Interrupted, which blocks a new one (InterruptedDeploymentPending).
+                    Version = "2.0.0", Strategy = DeploymentStrategy.Hotfix, NoBackup = true, Force = true,
                 }, new RecordingSink(), CancellationToken.None);
             _output.WriteLine($"{store}{(resume ? " resume" : "")}: kill -9 -> next deployment finished in {killed.ElapsedMilliseconds} ms");
 
