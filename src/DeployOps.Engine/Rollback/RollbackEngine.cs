@@ -116,7 +116,7 @@ public static class RollbackEngine
         var tracker = await DeploymentTracker.ReopenAsync(store, record.Id, cancellationToken).ConfigureAwait(false);
         await using (tracker.ConfigureAwait(false))
         {
-            log.Open(record.LogPath ?? Path.Combine(config.Deployment.LogDirectory ?? StateDirectory.Sub(config.State.Directory, "logs"), record.Id + ".log"));
+            log.Open(record.LogPath ?? DeploymentLog.PathFor(config, record.Id));
             log.Write($"rollback of {record.Id} by {OperatorIdentity.Current}: {what}");
             audit.Write(options.Command, redactor.Redact(what), subject, "Started",
                 new Dictionary<string, string> { ["reason"] = redactor.Redact(options.Reason ?? "operator request") }, record.Id);

@@ -86,26 +86,12 @@ internal sealed partial class PostgresDeploymentStore : IApprovalStore
     private async Task EnsureApprovalsSchemaAsync(CancellationToken ct)
     {
         if (_approvalsReady) return;
-        try
-        {
-            await using var conn = await OpenAsync(ct).ConfigureAwait(false);
-            await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
-            // Serialised like the other tables' first use: concurrent CREATE TABLE IF NOT EXISTS can collide.
-            await using (var cmd = Command(conn, "SELECT pg_advisory_xact_lock(@k1, 0)"))
-                await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            await using (var cmd = Command(conn, """
-                CREATE TABLE IF NOT EXISTS deployops_approvals (
-                  deployment_id text NOT NULL, kind text NOT NULL CHECK (kind IN ('pending', 'approved')), gate text NOT NULL,
-                  application text NOT NULL, environment text NOT NULL, approved_by text NOT NULL, host text NOT NULL,
-                  at timestamptz NOT NULL, reason text, PRIMARY KEY (deployment_id, kind, gate));
-                """))
-                await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            await tx.CommitAsync(ct).ConfigureAwait(false);
-            _approvalsReady = true;
-        }
-        catch (NpgsqlException ex)
-        {
-            throw Unavailable(ex);
-        }
+        await CreateTablesAsync("""
+            CREATE TABLE IF NOT EXISTS deployops_approvals (
+              deployment_id text NOT NULL, kind text NOT NULL CHECK (kind IN ('pending', 'approved')), gate text NOT NULL,
+              application text NOT NULL, environment text NOT NULL, approved_by text NOT NULL, host text NOT NULL,
+              at timestamptz NOT NULL, reason text, PRIMARY KEY (deployment_id, kind, gate));
+            """, ct).ConfigureAwait(false);
+        _approvalsReady = true;
     }
 }

@@ -387,6 +387,25 @@ internal sealed partial class PostgresDeploymentStore : IDeploymentStore
     private async Task EnsureSchemaAsync(CancellationToken ct)
     {
         if (_schemaReady) return;
+        await CreateTablesAsync("""
+            CREATE TABLE IF NOT EXISTS deployops_deployments (
+              id text PRIMARY KEY, application text NOT NULL, environment text NOT NULL,
+              started timestamptz NOT NULL, ended timestamptz, outcome text NOT NULL, record jsonb);
+            CREATE INDEX IF NOT EXISTS deployops_deployments_history ON deployops_deployments (application, environment, started DESC);
+            CREATE TABLE IF NOT EXISTS deployops_journal (
+              deployment_id text NOT NULL REFERENCES deployops_deployments (id), seq bigint NOT NULL, event jsonb NOT NULL,
+              PRIMARY KEY (deployment_id, seq));
+            CREATE TABLE IF NOT EXISTS deployops_locks (
+              application text NOT NULL, environment text NOT NULL, deployment_id text NOT NULL, owner text NOT NULL,
+              host text NOT NULL, pid integer NOT NULL, process_start timestamptz, acquired timestamptz NOT NULL,
+              backend_pid integer NOT NULL, PRIMARY KEY (application, environment));
+            """, ct).ConfigureAwait(false);
+        _schemaReady = true;
+    }
+
+    /// <summary>Runs <paramref name="ddl"/> (CREATE … IF NOT EXISTS) in one transaction, serialised across hosts.</summary>
+    private async Task CreateTablesAsync(string ddl, CancellationToken ct)
+    {
         try
         {
             await using var conn = await OpenAsync(ct).ConfigureAwait(false);
@@ -394,22 +413,9 @@ internal sealed partial class PostgresDeploymentStore : IDeploymentStore
             // Serialise first use across hosts: concurrent CREATE TABLE IF NOT EXISTS can still collide.
             await using (var cmd = Command(conn, "SELECT pg_advisory_xact_lock(@k1, 0)"))
                 await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            await using (var cmd = Command(conn, """
-                CREATE TABLE IF NOT EXISTS deployops_deployments (
-                  id text PRIMARY KEY, application text NOT NULL, environment text NOT NULL,
-                  started timestamptz NOT NULL, ended timestamptz, outcome text NOT NULL, record jsonb);
-                CREATE INDEX IF NOT EXISTS deployops_deployments_history ON deployops_deployments (application, environment, started DESC);
-                CREATE TABLE IF NOT EXISTS deployops_journal (
-                  deployment_id text NOT NULL REFERENCES deployops_deployments (id), seq bigint NOT NULL, event jsonb NOT NULL,
-                  PRIMARY KEY (deployment_id, seq));
-                CREATE TABLE IF NOT EXISTS deployops_locks (
-                  application text NOT NULL, environment text NOT NULL, deployment_id text NOT NULL, owner text NOT NULL,
-                  host text NOT NULL, pid integer NOT NULL, process_start timestamptz, acquired timestamptz NOT NULL,
-                  backend_pid integer NOT NULL, PRIMARY KEY (application, environment));
-                """))
+            await using (var cmd = Command(conn, ddl))
                 await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             await tx.CommitAsync(ct).ConfigureAwait(false);
-            _schemaReady = true;
         }
         catch (NpgsqlException ex)
         {

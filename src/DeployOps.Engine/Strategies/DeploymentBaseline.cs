@@ -45,18 +45,10 @@ public static class DeploymentBaseline
         }
 
         var id = DeploymentIds.New();
-        var logPath = Path.Combine(config.Deployment.LogDirectory ?? StateDirectory.Sub(config.State.Directory, "logs"), id + ".log");
-        log.Open(logPath);
         var previous = (await store.ListAsync(new HistoryQuery { Last = 1, Outcomes = new[] { DeploymentOutcome.Succeeded } }, cancellationToken)
             .ConfigureAwait(false)).FirstOrDefault()?.Version;
-        var tracker = await DeploymentTracker.StartAsync(store, new DeploymentStart
-        {
-            Id = id,
-            Version = options.Version,
-            Strategy = strategy.ToString(),
-            PreviousVersion = previous,
-            LogPath = logPath,
-        }, cancellationToken).ConfigureAwait(false);
+        var tracker = await DeploymentEngine.StartRecordAsync(store, log, DeploymentLog.PathFor(config, id), id, options.Version, strategy,
+            previous, cancellationToken).ConfigureAwait(false);
         await using (tracker.ConfigureAwait(false))
         {
             audit.Write(options.Command, config.Redactor.Redact(what), subject, "Started", null, id);

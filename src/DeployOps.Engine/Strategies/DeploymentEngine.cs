@@ -60,16 +60,8 @@ public static class DeploymentEngine
             return null;
         }
 
-        var logPath = Path.Combine(config.Deployment.LogDirectory ?? StateDirectory.Sub(config.State.Directory, "logs"), id + ".log");
-        log.Open(logPath);
-        var tracker = await DeploymentTracker.StartAsync(store, new DeploymentStart
-        {
-            Id = id,
-            Version = options.Version,
-            Strategy = strategy.ToString(),
-            PreviousVersion = previousVersion,
-            LogPath = logPath,
-        }, cancellationToken).ConfigureAwait(false);
+        var tracker = await StartRecordAsync(store, log, DeploymentLog.PathFor(config, id), id, options.Version, strategy, previousVersion,
+            cancellationToken).ConfigureAwait(false);
         await using (tracker.ConfigureAwait(false))
         {
             run.Tracker = tracker;
@@ -304,5 +296,20 @@ public static class DeploymentEngine
         audit.Write("Approve-Deployment", action, id, "Succeeded", null, id);
         sink.WriteRecord(approval);
         return approval;
+    }
+
+    /// <summary>Opens the deployment's log and starts its journal: how every deployment record begins (a baseline's too).</summary>
+    internal static Task<DeploymentTracker> StartRecordAsync(IDeploymentStore store, DeploymentLog log, string logPath, string id,
+        string version, DeploymentStrategy strategy, string? previousVersion, CancellationToken ct)
+    {
+        log.Open(logPath);
+        return DeploymentTracker.StartAsync(store, new DeploymentStart
+        {
+            Id = id,
+            Version = version,
+            Strategy = strategy.ToString(),
+            PreviousVersion = previousVersion,
+            LogPath = logPath,
+        }, ct);
     }
 }

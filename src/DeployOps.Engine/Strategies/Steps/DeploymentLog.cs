@@ -22,6 +22,10 @@ internal sealed class DeploymentLog : IDisposable
 
     public string? Path { get; private set; }
 
+    /// <summary>Where deployment <paramref name="id"/> logs: deployment.logDirectory, else the state directory's logs/.</summary>
+    public static string PathFor(Configuration.ConfigModel config, string id) =>
+        System.IO.Path.Combine(config.Deployment.LogDirectory ?? State.StateDirectory.Sub(config.State.Directory, "logs"), id + ".log");
+
     /// <summary>Starts writing (appending) to <paramref name="path"/>; a log without a file discards lines (planning).</summary>
     public void Open(string path)
     {
