@@ -2,7 +2,7 @@ namespace DeployOps.Hosting.Tests;
 
 /// <summary>
 /// Another module (or a script) may load its own, older YamlDotNet into PowerShell's default context, before or
-/// after DeployOps. Ours (16.x) lives in DeployOps.Dependencies, so both work side by side in either order.
+/// after DeployOps. Ours (18.x) lives in DeployOps.Dependencies, so both work side by side in either order.
 /// </summary>
 public sealed class YamlDotNetConflictTests
 {
@@ -73,6 +73,6 @@ public sealed class YamlDotNetConflictTests
         var yaml = result.GetProperty("Yaml").EnumerateArray().Select(e => e.GetString()!).Order().ToList();
         Assert.Equal(2, yaml.Count);
         Assert.Contains(yaml, y => y.StartsWith("13.", StringComparison.Ordinal) && y.EndsWith("@Default", StringComparison.Ordinal));
-        Assert.Contains(yaml, y => y.StartsWith("16.", StringComparison.Ordinal) && y.EndsWith("@DeployOps.Dependencies", StringComparison.Ordinal));
+        Assert.Contains(yaml, y => y.StartsWith("18.", StringComparison.Ordinal) && y.EndsWith("@DeployOps.Dependencies", StringComparison.Ordinal));
     }
 }
