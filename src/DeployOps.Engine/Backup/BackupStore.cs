@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using DeployOps.Engine.Files;
 using DeployOps.Engine.State;
 using DeployOps.Engine.Security;
 
@@ -65,9 +66,7 @@ internal sealed class BackupStore
     {
         Ensure();
         var path = ManifestPath(manifest.Id);
-        var temp = path + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
-        PrivateFiles.WriteAllText(temp, JsonSerializer.Serialize(manifest, BackupManifest.Json));
-        File.Move(temp, path, overwrite: true);
+        AtomicFile.Write(path, JsonSerializer.Serialize(manifest, BackupManifest.Json), FileReaders.Owner);
     }
 
     /// <summary>Deletes the dump and its manifest together (manifest first: a dump without one is never listed).</summary>

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using DeployOps.Engine.Files;
 using DeployOps.Engine.Audit;
 using DeployOps.Engine.Hosting;
 using DeployOps.Engine.Security;
@@ -405,23 +406,15 @@ internal sealed partial class FileDeploymentStore : IDeploymentStore
                 $"'{deploymentId}' is not a deployment id (letters, digits, '.', '_' and '-').", deploymentId);
     }
 
-    /// <summary>A private (0600) temp file renamed over the target; an I/O failure (a full disk) becomes the state
-    /// error callers document, and the temp file does not stay behind.</summary>
+    /// <summary>A private (0600) atomic replace; an I/O failure (a full disk) becomes the state error callers document.</summary>
     private static void WriteAtomically(string path, string text, string errorId, string what)
     {
-        var temp = path + "." + System.Environment.ProcessId + ".tmp";
         try
         {
-            using (var stream = PrivateFiles.Open(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                stream.Write(Encoding.UTF8.GetBytes(text));
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, path, overwrite: true);
+            AtomicFile.Write(path, text, FileReaders.Owner);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            TryDelete(temp);
             throw new DeployOpsException(errorId, ErrorKind.ResourceUnavailable, $"Cannot write {what} {path}: {ex.Message}", path, ex);
         }
     }

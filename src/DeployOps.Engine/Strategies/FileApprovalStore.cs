@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using DeployOps.Engine.Files;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Security;
 using DeployOps.Engine.State;
@@ -48,13 +49,8 @@ internal sealed partial class FileApprovalStore : IApprovalStore
         return Task.CompletedTask;
     }
 
-    private void Write(string path, DeploymentApproval value)
-    {
-        StateDirectory.Ensure(_directory);
-        var temp = path + ".tmp";
-        PrivateFiles.WriteAllText(temp, JsonSerializer.Serialize(value, Json));
-        File.Move(temp, path, overwrite: true);
-    }
+    private static void Write(string path, DeploymentApproval value) =>
+        AtomicFile.Write(path, JsonSerializer.Serialize(value, Json), FileReaders.Owner);
 
     private static DeploymentApproval? Read(string path)
     {

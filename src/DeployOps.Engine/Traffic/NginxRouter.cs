@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using DeployOps.Engine.Files;
 using DeployOps.Engine.Audit;
 using DeployOps.Engine.Processes;
 using DeployOps.Engine.Hosting;
@@ -287,19 +288,8 @@ public sealed class NginxRouter : ITrafficRouter
                 $"{Configuration.ValueParsers.FormatDuration(_settings.ConfirmTimeout)} ({probes} probes; last: {last})"), Target);
     }
 
-    private void WriteAtomically(string text)
-    {
-        var directory = Path.GetDirectoryName(Target)!;
-        Directory.CreateDirectory(directory);
-        // The temporary name must not match the include glob (*.conf) nginx reads.
-        var temp = Path.Combine(directory, "." + Path.GetFileName(Target) + ".deployops-tmp");
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
-        {
-            stream.Write(Encoding.UTF8.GetBytes(text));
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temp, Target, overwrite: true);
-    }
+    // nginx's workers read the file: it keeps the umask's mode.
+    private void WriteAtomically(string text) => AtomicFile.Write(Target, text, FileReaders.Umask);
 
     internal static IReadOnlyList<TrafficBackend>? Parse(string text)
     {

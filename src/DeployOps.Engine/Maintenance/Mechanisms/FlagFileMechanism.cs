@@ -1,3 +1,4 @@
+using DeployOps.Engine.Files;
 namespace DeployOps.Engine.Maintenance.Mechanisms;
 
 /// <summary>A JSON flag file the application checks; replaced atomically so readers never see half a file.</summary>
@@ -22,7 +23,7 @@ internal sealed class FlagFileMechanism : IMaintenanceMechanism
 
     public Task EnterAsync(MaintenanceInfo info, CancellationToken cancellationToken)
     {
-        AtomicFile.Write(_settings.Path, info.ToJson() + "\n");
+        AtomicFile.Write(_settings.Path, info.ToJson() + "\n", FileReaders.Umask);
         return Task.CompletedTask;
     }
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using DeployOps.Engine.Files;
 using DeployOps.Engine.Processes;
 using DeployOps.Engine.Hosting;
 
@@ -44,7 +45,7 @@ internal sealed partial class NginxMaintenancePage : IMaintenanceMechanism
     private async Task ApplyAsync(string content, CancellationToken cancellationToken)
     {
         var previous = AtomicFile.ReadOrNull(_settings.IncludeFile);
-        AtomicFile.Write(_settings.IncludeFile, content);
+        AtomicFile.Write(_settings.IncludeFile, content, FileReaders.Umask);
         try
         {
             var test = await RunAsync(_settings.TestCommand, cancellationToken).ConfigureAwait(false);
@@ -72,7 +73,7 @@ internal sealed partial class NginxMaintenancePage : IMaintenanceMechanism
     private void Restore(string? previous)
     {
         if (previous is null) File.Delete(_settings.IncludeFile);
-        else AtomicFile.Write(_settings.IncludeFile, previous);
+        else AtomicFile.Write(_settings.IncludeFile, previous, FileReaders.Umask);
     }
 
     private DeployOpsException Invalid(ChildProcessResult test)
