@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using DeployOps.Engine.Configuration;
+using DeployOps.Engine.Files;
 using DeployOps.Engine.Hosting;
 using DeployOps.Engine.State;
 using DeployOps.Engine.Security;
@@ -67,10 +68,7 @@ public sealed class AuditLog
         StateDirectory.Ensure(Path.GetDirectoryName(_path)!);
         try
         {
-            // Only the open waits for another writer's exclusive lock; a failing write (a full disk) fails at once.
-            using var stream = OpenExclusive(DateTime.UtcNow.AddSeconds(10));
-            stream.Write(bytes);
-            stream.Flush(flushToDisk: true);
+            ExclusiveAppend.Write(_path, bytes, TimeSpan.FromSeconds(10));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -79,18 +77,4 @@ public sealed class AuditLog
         }
     }
 
-    private FileStream OpenExclusive(DateTime deadline)
-    {
-        while (true)
-        {
-            try
-            {
-                return PrivateFiles.Open(_path, FileMode.Append, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough);
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                Thread.Sleep(20); // another writer holds the exclusive lock
-            }
-        }
-    }
 }

@@ -328,34 +328,15 @@ internal sealed partial class FileDeploymentStore : IDeploymentStore
     {
         var line = JsonSerializer.Serialize(new IndexEntry(deploymentId, Application, Environment, start), Json) + "\n";
         var path = Path.Combine(DeploymentsDirectory, IndexFile);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
         try
         {
-            // Exclusive: several applications sharing a state directory append one whole line at a time. Only the
-            // open waits for another writer; a failing write (a full disk) fails at once.
-            using var stream = OpenExclusive(path, deadline);
-            stream.Write(Encoding.UTF8.GetBytes(line));
-            stream.Flush(flushToDisk: true);
+            // Several applications sharing a state directory append one whole line at a time.
+            ExclusiveAppend.Write(path, Encoding.UTF8.GetBytes(line), TimeSpan.FromSeconds(10));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new DeployOpsException(ErrorIds.JournalWriteFailed, ErrorKind.ResourceUnavailable,
                 $"Cannot append to the history index {path}: {ex.Message}", path, ex);
-        }
-    }
-
-    private static FileStream OpenExclusive(string path, DateTime deadline)
-    {
-        while (true)
-        {
-            try
-            {
-                return PrivateFiles.Open(path, FileMode.Append, FileAccess.Write, FileShare.None);
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                Thread.Sleep(10);
-            }
         }
     }
 
