@@ -72,6 +72,35 @@ Describe 'Watch-DeploymentHealth' {
         $warnings | Should -BeNullOrEmpty
     }
 
+    It '-Until Rollback watches on through Investigate and stops at the Rollback verdict although -Duration is given' {
+        Stop-TestProcess -Process $script:app.Process
+        $out = Watch-DeploymentHealth -Path $script:config -DeploymentId 'pester-until-1' -Duration ([timespan]::FromSeconds(60)) `
+            -Interval ([timespan]::FromMilliseconds(300)) -Until Rollback
+        $samples = @($out | Where-Object { $_ -is [DeployOps.Engine.Health.HealthSample] })
+        $decision = $out | Where-Object { $_ -is [DeployOps.Engine.Health.HealthDecision] }
+
+        # The refused connection is "down" at once (Investigate, rule appDown), which -Until Decision would stop at;
+        # the third failed probe is the crash rule's Rollback, long before the 60 s window is over.
+        $samples[0].Verdict | Should -Be 'Investigate'
+        $samples[0].Reasons -join "`n" | Should -Match 'appDown'
+        $samples.Count | Should -Be 3
+        $samples[-1].Verdict | Should -Be 'Rollback'
+        $decision.Verdict | Should -Be 'Rollback'
+        $decision.Rule | Should -Be 'crash'
+    }
+
+    It '-Until Rollback runs the whole window of a healthy application' {
+        $out = Watch-DeploymentHealth -Path $script:config -DeploymentId 'pester-until-2' -Duration ([timespan]::FromSeconds(2)) `
+            -Interval ([timespan]::FromMilliseconds(500)) -Until Rollback
+        $samples = @($out | Where-Object { $_ -is [DeployOps.Engine.Health.HealthSample] })
+        $decision = $out | Where-Object { $_ -is [DeployOps.Engine.Health.HealthDecision] }
+
+        $samples.Count | Should -BeGreaterOrEqual 2
+        $samples.Verdict | Should -Not -Contain 'Rollback'
+        $decision.Verdict | Should -Be 'Healthy'
+        $decision.SampleCount | Should -Be $samples.Count
+    }
+
     It 'replays a recording to the same verdicts' {
         Watch-DeploymentHealth -Path $script:config -DeploymentId 'pester-3' -Duration ([timespan]::FromSeconds(2)) -Interval ([timespan]::FromMilliseconds(500)) | Out-Null
         $file = Join-Path (Split-Path $script:config) '.deployops/deployments/pester-3/health-samples.jsonl'
@@ -132,5 +161,19 @@ deployment:
         ($warnings -join "`n") | Should -Not -Match 'not yet available'
         (Get-Deployment -Path $script:config -Id $script:bad.Id).Outcome | Should -Be 'RolledBack'
         (Invoke-RestMethod "$($script:url)/version" -TimeoutSec 10).version | Should -Be '1.0.0'
+
+        # The record, the decision record and the incident all name and describe the rollback that was triggered.
+        $decision.RecordPath | Should -Exist
+        (Get-Deployment -Path $script:config -Id $script:bad.Id).DecisionRecordPath | Should -Be $decision.RecordPath
+        (Get-Content $decision.RecordPath -Raw | ConvertFrom-Json).rollbackTriggered | Should -BeTrue
+        $incident = Join-Path $script:dir ".deployops/incidents/$($script:bad.Id)"
+        $copy = Join-Path $incident (Split-Path $decision.RecordPath -Leaf)
+        $copy | Should -Exist
+        (Split-Path $copy -Leaf) | Should -Match '^decision-\d+\.json$'
+        @(Get-ChildItem $incident -Filter 'decision-decision-*') | Should -BeNullOrEmpty
+        (Get-Content $copy -Raw | ConvertFrom-Json).rollbackTriggered | Should -BeTrue
+        $report = Get-Content (Join-Path $incident 'incident.json') -Raw | ConvertFrom-Json
+        $report.decisionRecordPath | Should -Be $decision.RecordPath
+        $report.decisionRecord.rollbackTriggered | Should -BeTrue
     }
 }

@@ -58,6 +58,7 @@ public sealed class HealthSettings
         var timeout = map.Duration("timeout", DefaultTimeout);
         var minRequests = map.Int("minRequests", HealthPolicy.DefaultMinRequests, 0);
         var maxSourceErrors = map.Int("maxSourceErrors", HealthPolicy.DefaultMaxSourceErrors, 1);
+        int? minLatencyRequests = map.Has("minLatencyRequests") ? map.Int("minLatencyRequests", HealthPolicy.DefaultMinLatencyRequests, 0) : null;
         var scrape = ScrapeSettings.Read(map.Map("scrape"), endpoints);
         var prometheus = PrometheusSettings.Read(map.Map("prometheus"), scrape);
         var probes = ResolveUrls(map, "probes", endpoints, "/health");
@@ -75,7 +76,7 @@ public sealed class HealthSettings
         var rules = HealthPolicyReader.ReadRules(map);
         var phases = HealthPolicyReader.ReadPhases(map, rules);
         map.Finish();
-        var policy = new HealthPolicy(rules, phases, minRequests, maxSourceErrors);
+        var policy = new HealthPolicy(rules, phases, minRequests, maxSourceErrors, minLatencyRequests: minLatencyRequests);
         return new HealthSettings(policy, duration, interval, timeout, scrape, prometheus, probes,
             useDatabase ? postgres : null, useRedis ? redis : null);
     }

@@ -99,8 +99,8 @@ public static partial class HealthWatcher
                 if (sample.Verdict == HealthVerdict.Rollback)
                 {
                     if (options.AutoRollback && !rollbackTriggered)
-                        rollbackTriggered = await TriggerRollbackAsync(config, options, run.Tracker.Current(), sink, cancellationToken).ConfigureAwait(false);
-                    if (options.StopOnRollback || options.Until == WatchUntil.Decision) { stoppedOn = run.Tracker.Current(); break; }
+                        rollbackTriggered = await TriggerRollbackAsync(config, options, run.Tracker.Current(), recorder, sink, cancellationToken).ConfigureAwait(false);
+                    if (options.StopOnRollback || options.Until is WatchUntil.Decision or WatchUntil.Rollback) { stoppedOn = run.Tracker.Current(); break; }
                 }
                 if (options.Until == WatchUntil.Healthy && sample.Verdict == HealthVerdict.Healthy) { stoppedOn = run.Tracker.Current(); break; }
                 if (options.Until == WatchUntil.Decision && sample.Verdict == HealthVerdict.Investigate && decision is not null) { stoppedOn = run.Tracker.Current(); break; }
@@ -126,7 +126,7 @@ public static partial class HealthWatcher
     }
 
     private static async Task<bool> TriggerRollbackAsync(ConfigModel config, WatchOptions options, HealthDecision decision,
-        IOutputSink sink, CancellationToken cancellationToken)
+        HealthRecorder? recorder, IOutputSink sink, CancellationToken cancellationToken)
     {
         var audit = AuditLog.For(config);
         var target = config.Redactor.Redact($"{config.Application}/{config.Environment}");
@@ -142,14 +142,20 @@ public static partial class HealthWatcher
             if (!sink.IsDryRun) audit.Write(options.Command, "automatic rollback", target, "Skipped", null, options.DeploymentId);
             return false;
         }
+        // The rollback copies the decision record into its incident: the copy must say the rollback it explains was
+        // triggered, so the record is rewritten first (and back if the rollback fails).
+        var triggered = decision.With(rollbackTriggered: true);
+        var rewrite = recorder is not null && decision.RecordPath is not null;
+        if (rewrite) recorder!.WriteDecision(triggered);
         try
         {
-            await trigger.TriggerAsync(decision, sink, cancellationToken).ConfigureAwait(false);
+            await trigger.TriggerAsync(triggered, sink, cancellationToken).ConfigureAwait(false);
             audit.Write(options.Command, "automatic rollback", target, "Triggered", new Dictionary<string, string> { ["rule"] = decision.Rule ?? "" }, options.DeploymentId);
             return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            if (rewrite) recorder!.WriteDecision(decision);
             sink.WriteError(new DeployOpsError(ErrorIds.HealthRollbackTriggerFailed, ErrorKind.InvalidResult,
                 config.Redactor.Redact($"Automatic rollback failed: {ex.Message}"), target, ex));
             audit.Write(options.Command, "automatic rollback", target, "Failed", new Dictionary<string, string> { ["error"] = ex.Message }, options.DeploymentId);

@@ -12,6 +12,8 @@ public enum WatchUntil
     Healthy,
     /// <summary>Stop at the first Rollback or Investigate decision.</summary>
     Decision,
+    /// <summary>Stop at the first Rollback verdict, even when an explicit duration was given; Investigate keeps watching.</summary>
+    Rollback,
 }
 
 /// <summary>

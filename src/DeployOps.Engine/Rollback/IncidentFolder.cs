@@ -42,7 +42,14 @@ internal sealed class IncidentFolder
             }
             else CopyRedacted(config, source, "logs/" + System.IO.Path.GetFileName(source), config.Rollback.MaxLogBytes);
         }
-        if (decisionRecordPath is not null) CopyRedacted(config, decisionRecordPath, "decision-" + System.IO.Path.GetFileName(decisionRecordPath), long.MaxValue);
+        if (decisionRecordPath is not null) CopyRedacted(config, decisionRecordPath, IncidentName(decisionRecordPath), long.MaxValue);
+    }
+
+    /// <summary>A health decision record keeps its name (decision-2.json); any other file is prefixed to say what it is.</summary>
+    internal static string IncidentName(string decisionRecordPath)
+    {
+        var name = System.IO.Path.GetFileName(decisionRecordPath);
+        return name.StartsWith("decision", StringComparison.OrdinalIgnoreCase) ? name : "decision-" + name;
     }
 
     private void CopyRedacted(ConfigModel config, string source, string relative, long maxBytes)

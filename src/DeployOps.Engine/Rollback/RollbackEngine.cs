@@ -120,6 +120,9 @@ public static class RollbackEngine
             log.Write($"rollback of {record.Id} by {OperatorIdentity.Current}: {what}");
             audit.Write(options.Command, redactor.Redact(what), subject, "Started",
                 new Dictionary<string, string> { ["reason"] = redactor.Redact(options.Reason ?? "operator request") }, record.Id);
+            // The record names the evidence the rollback acted on (Get-Deployment's DecisionRecordPath).
+            if (decisionPath is not null && decisionPath != record.DecisionRecordPath)
+                await tracker.AnnotateAsync(DeploymentField.DecisionRecordPath, decisionPath, cancellationToken).ConfigureAwait(false);
             var state = new State(config, tracker, sink, log, plan.Count);
             var folder = IncidentFolder.Create(config, record.Id);
 

@@ -25,6 +25,7 @@ public sealed class NginxRouter : ITrafficRouter
     private readonly TrafficSettings _settings;
     private readonly Redactor _redactor;
     private readonly Action<string>? _log;
+    private readonly BackendProbe _probe;
     private string? _pidFile;
 
     public NginxRouter(TrafficSettings settings, Redactor redactor, Action<string>? log = null)
@@ -35,6 +36,7 @@ public sealed class NginxRouter : ITrafficRouter
         _settings = settings;
         _redactor = redactor;
         _log = log;
+        _probe = new BackendProbe(Http, settings.IdentityHeader);
     }
 
     public string Target => _settings.UpstreamFile;
@@ -70,15 +72,25 @@ public sealed class NginxRouter : ITrafficRouter
         var previousText = File.Exists(Target) ? await File.ReadAllTextAsync(Target, cancellationToken).ConfigureAwait(false) : null;
         var previous = previousText is null ? null : Parse(previousText);
 
-        // Learn who each backend is before routing to it: a target that does not answer directly gets no traffic.
+        // Learn who each backend is before routing to it: a target that gives no recognisable answer directly within
+        // the confirm timeout gets no traffic. One that answers with an error status is routed to: the gate judges it.
         var identities = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var b in backends)
         {
-            var identity = await IdentityAsync(b, cancellationToken).ConfigureAwait(false);
-            if (identity is null && b.Weight > 0)
-                throw new DeployOpsException(ErrorIds.TrafficTargetUnreachable, ErrorKind.ConnectionError,
-                    _redactor.Redact($"{b.Name} ({b.BaseUrl}{_settings.ProbePath}) does not answer; traffic was not moved"), b.Name);
-            identities[b.Name] = identity;
+            var url = b.BaseUrl + _settings.ProbePath;
+            if (b.Weight <= 0)
+            {
+                identities[b.Name] = (await _probe.OnceAsync(url, cancellationToken).ConfigureAwait(false)).Identity;
+                continue;
+            }
+            var (answer, attempts) = await _probe.WithinAsync(url, _settings.ConfirmTimeout, cancellationToken).ConfigureAwait(false);
+            if (!answer.Recognised)
+                throw new DeployOpsException(ErrorIds.TrafficTargetUnreachable, ErrorKind.ConnectionError, _redactor.Redact(
+                    $"{b.Name} ({url}) {answer}" + (answer.Answered ? $" (no {_settings.IdentityHeader} header to recognise it through nginx)" : "") +
+                    $" after {attempts} attempt(s) within {Configuration.ValueParsers.FormatDuration(_settings.ConfirmTimeout)}; traffic was not moved"), b.Name);
+            if (answer.Status is not (>= 200 and < 300))
+                _log?.Invoke(_redactor.Redact($"{b.Name} ({url}) {answer}: it gets its traffic and the health checks judge it"));
+            identities[b.Name] = answer.Identity;
         }
 
         WriteAtomically(Render(backends));
@@ -222,28 +234,8 @@ public sealed class NginxRouter : ITrafficRouter
         return result.Output;
     }
 
-    private async Task<string?> IdentityAsync(TrafficBackend backend, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await ProbeAsync(backend.BaseUrl + _settings.ProbePath, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>One request on a fresh connection; the identity it answered with, or null for a non-2xx answer.</summary>
-    private async Task<string?> ProbeAsync(string url, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        request.Headers.ConnectionClose = true; // a new connection reaches the newest nginx workers
-        using var response = await Http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode) return null;
-        if (response.Headers.TryGetValues(_settings.IdentityHeader, out var values)) return string.Join(",", values);
-        return (await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)).Trim();
-    }
+    private async Task<string?> IdentityAsync(TrafficBackend backend, CancellationToken cancellationToken) =>
+        (await _probe.OnceAsync(backend.BaseUrl + _settings.ProbePath, cancellationToken).ConfigureAwait(false)).Identity;
 
     /// <summary>
     /// Probes through nginx until every backend that should take traffic has answered and, for at least
@@ -262,13 +254,9 @@ public sealed class NginxRouter : ITrafficRouter
         {
             cancellationToken.ThrowIfCancellationRequested();
             probes++;
-            string? identity;
-            try { identity = await ProbeAsync(_settings.ProbeUrl, cancellationToken).ConfigureAwait(false); }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
-            {
-                identity = null;
-                last = ex.Message;
-            }
+            var answer = await _probe.OnceAsync(_settings.ProbeUrl, cancellationToken).ConfigureAwait(false);
+            var identity = answer.Identity;
+            if (identity is null) last = answer.ToString();
             if (identity is not null && wanted.Contains(identity))
             {
                 streak++;

@@ -46,10 +46,13 @@ public sealed class WatchDeploymentHealthCommand : ConfiguredCmdlet
     [DurationTransformation]
     public TimeSpan? Interval { get; set; }
 
-    /// <summary>Stop at the first Healthy sample, or at the first Rollback/Investigate decision.</summary>
+    /// <summary>
+    /// Stop at the first Healthy sample, at the first Rollback/Investigate decision, or only at a Rollback verdict
+    /// (Rollback: else the whole window, also with -Duration).
+    /// </summary>
     [Parameter(ParameterSetName = PathSet)]
     [Parameter(ParameterSetName = ConfigSet)]
-    [ValidateSet("Healthy", "Decision")]
+    [ValidateSet("Healthy", "Decision", "Rollback")]
     public string? Until { get; set; }
 
     /// <summary>On a Rollback verdict, roll the watched deployment back (Invoke-Rollback) with the decision record.</summary>

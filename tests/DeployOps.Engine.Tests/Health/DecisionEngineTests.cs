@@ -132,6 +132,36 @@ public sealed class DecisionEngineTests
     }
 
     [Fact]
+    public void Latency_is_judged_on_fewer_requests_than_the_error_rate_needs()
+    {
+        var engine = new HealthDecisionEngine(HealthPolicy.Default);
+        Assert.Equal(20, HealthPolicy.Default.MinLatencyRequests);
+        var slow = engine.Evaluate(At(0, requests: 30, errorRate: 0, p95: 6000));
+        Assert.Equal(("latencyP95", HealthVerdict.Rollback), (slow.Findings[0].Rule, slow.Verdict));
+
+        engine = new HealthDecisionEngine(HealthPolicy.Default);
+        var quiet = engine.Evaluate(At(0, requests: 10, errorRate: 0, p95: 6000));
+        Assert.Equal(HealthVerdict.Inconclusive, quiet.Verdict);
+        Assert.Contains(quiet.Reasons, r => r.Contains("p95 unreadable (too little traffic: 10 requests in the window, at least 20 needed)"));
+        Assert.Contains(quiet.Reasons, r => r.Contains("errorRate unreadable (too little traffic: 10 requests in the window, at least 50 needed)"));
+        // Never stricter than minRequests unless configured so.
+        Assert.Equal(5, HealthPolicy.Default.With(minRequests: 5).MinLatencyRequests);
+        Assert.Equal(30, HealthPolicy.Default.With(minRequests: 5, minLatencyRequests: 30).MinLatencyRequests);
+    }
+
+    [Fact]
+    public void A_refused_connection_is_Investigate_at_once_without_traffic_and_three_failed_probes_still_roll_back()
+    {
+        var engine = new HealthDecisionEngine(HealthPolicy.Default);
+        Assert.Equal(HealthVerdict.Healthy, engine.Evaluate(At(0, errorRate: 0, extra: new Dictionary<string, double> { ["refused"] = 0, ["healthDown"] = 0 })).Verdict);
+        var down = engine.Evaluate(At(1, requests: 0, extra: new Dictionary<string, double> { ["refused"] = 1, ["healthDown"] = 1 }));
+        Assert.Equal(("appDown", HealthVerdict.Investigate), (down.Findings[0].Rule, down.Verdict));
+        Assert.Equal(HealthVerdict.Investigate, engine.Evaluate(At(2, requests: 0, extra: new Dictionary<string, double> { ["refused"] = 1, ["healthDown"] = 2 })).Verdict);
+        var crash = engine.Evaluate(At(3, requests: 0, extra: new Dictionary<string, double> { ["refused"] = 1, ["healthDown"] = 3 }));
+        Assert.Equal(("crash", HealthVerdict.Rollback), (crash.Findings[0].Rule, crash.Verdict));
+    }
+
+    [Fact]
     public void Latency_between_2_and_5_seconds_is_Investigate_above_5_is_Rollback()
     {
         var engine = new HealthDecisionEngine(HealthPolicy.Default);

@@ -31,26 +31,32 @@ public sealed class EvidenceWatchTests
     }
 
     [Fact]
-    public async Task Scrape_errors_hold_the_verdict_three_times_then_report_Inconclusive_never_Rollback()
+    public async Task A_killed_application_refusing_the_scrape_is_down_at_once_not_a_scrape_error_that_holds_Healthy()
     {
         using var app = new DemoAppProcess();
         await using var load = new LoadGenerator(app.BaseUrl + "/api/work");
         using var file = HealthHarness.Config(HealthHarness.Scrape, app.BaseUrl);
-        var (watch, sink) = HealthHarness.Start(file, new WatchOptions { Duration = TimeSpan.FromSeconds(6) });
+        var (watch, sink) = HealthHarness.Start(file, new WatchOptions { Duration = TimeSpan.FromSeconds(5) });
         await HealthHarness.WaitForSamplesAsync(sink, 2, s => s.Verdict == HealthVerdict.Healthy);
-        app.Kill(); // no health endpoint is configured: all the watch sees is scrapes failing
+        app.Kill(); // no health endpoint is configured: all the watch sees is the metrics port refusing
         var decision = await watch;
         var samples = sink.RecordsOf<HealthSample>().ToList();
 
         var described = HealthHarness.Describe(samples);
-        Assert.DoesNotContain(samples, s => s.Verdict is HealthVerdict.Rollback or HealthVerdict.Investigate);
-        var failing = samples.SkipWhile(s => s.SourceErrors.Count == 0).ToList();
-        Assert.True(failing.Count >= 5 && failing.All(s => s.SourceErrors.Count > 0), described);
-        Assert.Equal(new[] { HealthVerdict.Healthy, HealthVerdict.Healthy, HealthVerdict.Healthy }, failing.Take(3).Select(s => s.Verdict));
-        Assert.All(failing.Skip(3), s => Assert.Equal(HealthVerdict.Inconclusive, s.Verdict));
-        Assert.Contains("consecutive samples with scrape/query errors (limit 4)", failing[3].Reasons[0]);
-        Assert.Contains("Connection refused", failing[3].SourceErrors[0], StringComparison.OrdinalIgnoreCase);
-        Assert.Equal(HealthVerdict.Inconclusive, decision.Verdict);
+        Assert.All(samples.Where(s => s.Verdict == HealthVerdict.Healthy), s => Assert.Equal(0, s.Signals["refused"]));
+        var down = samples.SkipWhile(s => s.Signals.GetValueOrDefault("refused") == 0).ToList();
+        Assert.True(down.Count >= 2, described);
+        // Every sample after the kill says so: the first one already, never "previous verdict held".
+        Assert.All(down, s =>
+        {
+            Assert.Equal(1, s.Signals["refused"]);
+            Assert.Equal(HealthVerdict.Investigate, s.Verdict);
+            Assert.Empty(s.SourceErrors);
+            Assert.Contains(s.Reasons, r => r.Contains("appDown"));
+            Assert.DoesNotContain(s.Reasons, r => r.Contains("previous verdict held"));
+            Assert.Contains(s.Notes, n => n.Contains("refused", StringComparison.OrdinalIgnoreCase) && n.Contains("not listening"));
+        });
+        Assert.Equal(("appDown", HealthVerdict.Investigate), (decision.Rule, decision.Verdict));
     }
 
     [Fact]

@@ -34,6 +34,26 @@ public sealed class LatencyAndMemoryWatchTests
     }
 
     [Fact]
+    public async Task A_slowdown_that_cuts_closed_loop_traffic_below_minRequests_still_rolls_back_on_its_latency()
+    {
+        using var app = new DemoAppProcess();
+        await app.SetFaultsAsync(new { latencyMs = 600 });
+        // Closed-loop clients: 8 workers at 600 ms each make at most ~27 requests per 2 s window, far below minRequests.
+        await using var load = new LoadGenerator(app.BaseUrl + "/api/work", concurrency: 8, pauseMs: 0);
+        using var file = HealthHarness.Config(HealthHarness.Scrape.Replace("interval: 500ms", "interval: 2s")
+            .Replace("minRequests: 10", "minRequests: 200\nminLatencyRequests: 5") + "\n  - name: latencyP95\n    threshold: 500ms", app.BaseUrl);
+
+        var (samples, decision, _) = await HealthHarness.WatchAsync(file, new WatchOptions { Duration = TimeSpan.FromSeconds(30), Until = WatchUntil.Decision });
+
+        var described = HealthHarness.Describe(samples);
+        Assert.True(decision.Verdict == HealthVerdict.Rollback && decision.Rule == "latencyP95", described);
+        // Requests land in the (0.5, 1] bucket (500 + 500 * 0.95 = 975 ms by PromQL's interpolation), or above it on a loaded host.
+        Assert.InRange(decision.Value!.Value, 974.9, 2500);
+        // The window that decided held fewer requests than errorRate needs: judged on the requests there were.
+        Assert.InRange(samples[^1].Requests!.Value, 5, 199);
+    }
+
+    [Fact]
     public async Task Memory_growing_faster_than_the_threshold_rolls_back()
     {
         using var app = new DemoAppProcess();

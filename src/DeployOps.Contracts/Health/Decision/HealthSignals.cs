@@ -47,6 +47,11 @@ public static class HealthSignals
     public const string MemoryGrowth = "memoryGrowth";
     /// <summary>Counter resets seen in the window (a target restarted).</summary>
     public const string Restarts = "restarts";
+    /// <summary>
+    /// Scrape targets or health endpoints that refused the connection this sample (the application is not listening);
+    /// the highest count of any one source, so an application both scraped and probed counts once.
+    /// </summary>
+    public const string Refused = "refused";
     /// <summary>Consecutive failed health-endpoint probes (worst endpoint).</summary>
     public const string HealthDown = "healthDown";
     /// <summary>Slowest health-endpoint answer, milliseconds.</summary>

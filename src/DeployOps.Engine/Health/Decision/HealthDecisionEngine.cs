@@ -7,8 +7,8 @@ namespace DeployOps.Engine.Health.Decision;
 /// <item>A rule breaches when its signal is readable and compares to the phase's threshold; it fires once the
 /// breach has lasted its sustained duration. A readable sample that does not breach ends the breach; an
 /// unreadable one neither extends nor ends it.</item>
-/// <item>Traffic-based signals (errorRate, p95, p99) are unreadable when the sample holds fewer requests than the
-/// minimum: a quiet window is never evidence either way.</item>
+/// <item>Traffic-based signals are unreadable when the sample holds fewer requests than their minimum (errorRate:
+/// minRequests; p95/p99: the lower minLatencyRequests): a quiet window is never evidence either way.</item>
 /// <item>Scrape and query errors are counted separately: below the limit the previous verdict stands (a
 /// Rollback stands only as Investigate), at the limit the verdict is Inconclusive. A failed scrape is never a
 /// reason to roll back.</item>
@@ -102,19 +102,16 @@ public sealed class HealthDecisionEngine
 
     private void GateByTraffic(Dictionary<string, double> signals, Dictionary<string, string> unreadable)
     {
-        string? why = null;
-        if (signals.TryGetValue(HealthSignals.Requests, out var requests))
-        {
-            if (requests < _policy.MinRequests)
-                why = $"too little traffic: {requests:0} requests in the window, at least {_policy.MinRequests} needed";
-        }
-        else if (unreadable.TryGetValue(HealthSignals.Requests, out var reason))
-        {
-            why = "request count unreadable: " + reason;
-        }
-        if (why is null) return;
+        var counted = signals.TryGetValue(HealthSignals.Requests, out var requests);
+        if (!counted && !unreadable.ContainsKey(HealthSignals.Requests)) return;
         foreach (var signal in _policy.EvidenceSignals)
         {
+            // Latency has its own, lower minimum: it is judged on the requests there were (a slowdown cuts traffic).
+            var minimum = _policy.MinRequestsFor(signal);
+            var why = !counted ? "request count unreadable: " + unreadable[HealthSignals.Requests]
+                : requests < minimum ? $"too little traffic: {requests:0} requests in the window, at least {minimum} needed"
+                : null;
+            if (why is null) continue;
             if (signals.Remove(signal) || unreadable.ContainsKey(signal)) unreadable[signal] = why;
         }
     }

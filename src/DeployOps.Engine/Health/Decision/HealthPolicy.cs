@@ -8,10 +8,15 @@ public sealed class HealthPolicy
 {
     public const int DefaultMinRequests = 50;
     public const int DefaultMaxSourceErrors = 4;
+    /// <summary>Requests a percentile needs (capped at <see cref="MinRequests"/>): a slowdown cuts closed-loop traffic, and
+    /// the latency it causes must stay readable on the requests there were.</summary>
+    public const int DefaultMinLatencyRequests = 20;
+    private readonly int? _minLatencyRequests;
 
     public HealthPolicy(IReadOnlyList<HealthRule> rules, IReadOnlyList<HealthPhase> phases, int minRequests = DefaultMinRequests,
-        int maxSourceErrors = DefaultMaxSourceErrors, IReadOnlyList<string>? evidenceSignals = null)
+        int maxSourceErrors = DefaultMaxSourceErrors, IReadOnlyList<string>? evidenceSignals = null, int? minLatencyRequests = null)
     {
+        _minLatencyRequests = minLatencyRequests;
         if (phases.Count == 0) throw new ArgumentException("at least one phase is required", nameof(phases));
         Rules = rules;
         Phases = phases.OrderBy(p => p.From).ToList();
@@ -23,10 +28,22 @@ public sealed class HealthPolicy
     public static readonly IReadOnlyList<string> DefaultEvidenceSignals =
         new[] { HealthSignals.ErrorRate, HealthSignals.P95, HealthSignals.P99 };
 
+    /// <summary>Evidence signals gated by <see cref="MinLatencyRequests"/> instead of <see cref="MinRequests"/>.</summary>
+    public static readonly IReadOnlyList<string> LatencySignals = new[] { HealthSignals.P95, HealthSignals.P99 };
+
     public IReadOnlyList<HealthRule> Rules { get; }
     public IReadOnlyList<HealthPhase> Phases { get; }
     /// <summary>Fewer requests than this in a sample make its traffic-based signals unreadable (not evidence).</summary>
     public int MinRequests { get; }
+    /// <summary>
+    /// Fewer requests than this make p95/p99 unreadable; by default <see cref="DefaultMinLatencyRequests"/>, never more
+    /// than <see cref="MinRequests"/> unless configured so.
+    /// </summary>
+    public int MinLatencyRequests => _minLatencyRequests ?? Math.Min(DefaultMinLatencyRequests, MinRequests);
+
+    /// <summary>The minimum number of requests in a sample for <paramref name="signal"/> to count as evidence.</summary>
+    public int MinRequestsFor(string signal) => LatencySignals.Contains(signal) ? MinLatencyRequests : MinRequests;
+
     /// <summary>Consecutive samples with scrape or query errors after which the watch reports Inconclusive.</summary>
     public int MaxSourceErrors { get; }
     /// <summary>Signals computed from requests and therefore gated by <see cref="MinRequests"/>.</summary>
@@ -44,11 +61,12 @@ public sealed class HealthPolicy
 
     /// <summary>The same policy with every duration multiplied by <paramref name="factor"/> (tests and drills compress time).</summary>
     public HealthPolicy Scaled(double factor) => factor == 1 ? this :
-        new(Rules.Select(r => r.Scaled(factor)).ToList(), Phases.Select(p => p.Scaled(factor)).ToList(), MinRequests, MaxSourceErrors, EvidenceSignals);
+        new(Rules.Select(r => r.Scaled(factor)).ToList(), Phases.Select(p => p.Scaled(factor)).ToList(), MinRequests, MaxSourceErrors, EvidenceSignals, _minLatencyRequests);
 
     public HealthPolicy With(int? minRequests = null, int? maxSourceErrors = null, IReadOnlyList<HealthRule>? rules = null,
-        IReadOnlyList<HealthPhase>? phases = null) =>
-        new(rules ?? Rules, phases ?? Phases, minRequests ?? MinRequests, maxSourceErrors ?? MaxSourceErrors, EvidenceSignals);
+        IReadOnlyList<HealthPhase>? phases = null, int? minLatencyRequests = null) =>
+        new(rules ?? Rules, phases ?? Phases, minRequests ?? MinRequests, maxSourceErrors ?? MaxSourceErrors, EvidenceSignals,
+            minLatencyRequests ?? _minLatencyRequests);
 
     /// <summary>The runbooks' decision matrix.</summary>
     public static IReadOnlyList<HealthRule> DefaultRules { get; } = new[]
@@ -58,6 +76,8 @@ public sealed class HealthPolicy
         new HealthRule("latencyP95", HealthSignals.P95, RuleComparison.Above, 5000, TimeSpan.Zero, RuleSeverity.Rollback),
         new HealthRule("latencyP95Warning", HealthSignals.P95, RuleComparison.Above, 2000, TimeSpan.Zero, RuleSeverity.Investigate),
         new HealthRule("crash", HealthSignals.HealthDown, RuleComparison.AtLeast, 3, TimeSpan.Zero, RuleSeverity.Rollback),
+        // A refused connection is the application being down, seen at once; crash (3 probes in a row) decides the rollback.
+        new HealthRule("appDown", HealthSignals.Refused, RuleComparison.AtLeast, 1, TimeSpan.Zero, RuleSeverity.Investigate),
         new HealthRule("databaseDown", HealthSignals.DbDown, RuleComparison.AtLeast, 2, TimeSpan.Zero, RuleSeverity.Rollback),
         new HealthRule("databaseSlow", HealthSignals.DbLatency, RuleComparison.Above, 100, TimeSpan.Zero, RuleSeverity.Investigate),
         new HealthRule("memoryGrowth", HealthSignals.MemoryGrowth, RuleComparison.Above, 100, TimeSpan.Zero, RuleSeverity.Rollback),

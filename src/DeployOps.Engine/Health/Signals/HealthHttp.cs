@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 
 namespace DeployOps.Engine.Health.Signals;
 
@@ -14,6 +15,13 @@ internal static class HealthHttp
     {
         Timeout = System.Threading.Timeout.InfiniteTimeSpan,
     };
+
+    /// <summary>
+    /// The connection was refused: nothing listens on the application's port, so the application is down (evidence),
+    /// unlike a timeout or a bad answer, which say nothing certain about it.
+    /// </summary>
+    public static bool IsRefused(Exception ex) =>
+        ex is HttpRequestException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionRefused } };
 
     /// <summary>A message for a failed request that says what failed without a stack trace.</summary>
     public static string Describe(Exception ex, TimeSpan timeout) => ex switch

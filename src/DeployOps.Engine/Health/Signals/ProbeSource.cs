@@ -5,7 +5,8 @@ namespace DeployOps.Engine.Health.Signals;
 
 /// <summary>
 /// GETs each health endpoint: 2xx is up. Signals are the worst streak of consecutive failures (the crash rule
-/// reads it) and the slowest answer. An unreachable endpoint is evidence, not a source error.
+/// reads it), the endpoints that refused the connection (the appDown rule) and the slowest answer. An unreachable
+/// endpoint is evidence, not a source error.
 /// </summary>
 internal sealed class ProbeSource : ISignalSource
 {
@@ -29,8 +30,10 @@ internal sealed class ProbeSource : ISignalSource
         var reading = new SourceReading();
         var worst = 0;
         double? slowest = null;
-        foreach (var (url, latency, failure) in results)
+        var refused = 0;
+        foreach (var (url, latency, failure, wasRefused) in results)
         {
+            if (wasRefused) refused++;
             var streak = failure is null ? 0 : _streaks.GetValueOrDefault(url) + 1;
             _streaks[url] = streak;
             worst = Math.Max(worst, streak);
@@ -38,12 +41,13 @@ internal sealed class ProbeSource : ISignalSource
             else slowest = Math.Max(slowest ?? 0, latency);
         }
         reading.Set(HealthSignals.HealthDown, worst);
+        reading.Set(HealthSignals.Refused, refused);
         if (slowest is { } ms) reading.Set(HealthSignals.HealthLatency, ms);
         else reading.Unreadable[HealthSignals.HealthLatency] = "no health endpoint answered";
         return reading;
     }
 
-    private async Task<(string Url, double LatencyMs, string? Failure)> ProbeAsync(string url, CancellationToken cancellationToken)
+    private async Task<(string Url, double LatencyMs, string? Failure, bool Refused)> ProbeAsync(string url, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_timeout);
@@ -52,11 +56,11 @@ internal sealed class ProbeSource : ISignalSource
         {
             using var response = await HealthHttp.Client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             var ms = clock.Elapsed.TotalMilliseconds;
-            return response.IsSuccessStatusCode ? (url, ms, null) : (url, ms, $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+            return response.IsSuccessStatusCode ? (url, ms, null, false) : (url, ms, $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}", false);
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException && !cancellationToken.IsCancellationRequested)
         {
-            return (url, clock.Elapsed.TotalMilliseconds, HealthHttp.Describe(ex, _timeout));
+            return (url, clock.Elapsed.TotalMilliseconds, HealthHttp.Describe(ex, _timeout), HealthHttp.IsRefused(ex));
         }
     }
 

@@ -7,7 +7,8 @@ namespace DeployOps.Engine.Health.Signals;
 /// <summary>
 /// Scrapes /metrics of every target each interval and turns counter and bucket deltas into signals: requests,
 /// error rate (by status class), p95/p99 (PromQL interpolation over bucket deltas), resident memory and its growth.
-/// A target whose counters went down restarted: its counters count again from zero.
+/// A target whose counters went down restarted: its counters count again from zero. A target that refuses the
+/// connection is counted in the refused signal (the application is down), not reported as a scrape error.
 /// </summary>
 internal sealed class ScrapeSource : ISignalSource
 {
@@ -38,16 +39,25 @@ internal sealed class ScrapeSource : ISignalSource
         var now = _clock();
         var reading = new SourceReading();
         var window = new Window();
-        foreach (var (url, snapshot, error) in results)
+        var refused = 0;
+        foreach (var (url, snapshot, error, wasRefused) in results)
         {
             if (snapshot is null)
             {
-                reading.Errors.Add($"scrape {url}: {error}");
+                window.Failed++;
                 window.MemoryComplete = false;
+                // A refused connection is the application down (the appDown rule), not a failure of the metrics source.
+                if (wasRefused)
+                {
+                    refused++;
+                    reading.Notes.Add($"scrape {url}: {error}: the application is not listening");
+                }
+                else reading.Errors.Add($"scrape {url}: {error}");
                 continue;
             }
             Accumulate(url, snapshot, window, reading);
         }
+        reading.Set(HealthSignals.Refused, refused);
         Report(window, reading, now, results.Length);
         return reading;
     }
@@ -88,7 +98,7 @@ internal sealed class ScrapeSource : ISignalSource
     private void Report(Window window, SourceReading reading, DateTimeOffset now, int targets)
     {
         var noWindow = window.Targets == 0
-            ? (reading.Errors.Count == targets ? "every scrape failed" : "first scrape of the targets (baseline only)")
+            ? (window.Failed == targets ? "every scrape failed" : "first scrape of the targets (baseline only)")
             : null;
 
         if (noWindow is not null) Unreadable(reading, noWindow, HealthSignals.Requests, HealthSignals.ErrorRate, HealthSignals.P95, HealthSignals.P99);
@@ -113,7 +123,7 @@ internal sealed class ScrapeSource : ISignalSource
             }
         }
 
-        if (!window.MemorySeen && reading.Errors.Count < targets)
+        if (!window.MemorySeen && window.Failed < targets)
             Unreadable(reading, $"gauge {_settings.MemoryMetric} not found", HealthSignals.Memory);
         else if (window.MemoryComplete && window.MemorySeen)
         {
@@ -137,24 +147,24 @@ internal sealed class ScrapeSource : ISignalSource
         foreach (var s in signals) reading.Unreadable[s] = why;
     }
 
-    private async Task<(string Url, Snapshot? Snapshot, string? Error)> FetchAsync(string url, CancellationToken cancellationToken)
+    private async Task<(string Url, Snapshot? Snapshot, string? Error, bool Refused)> FetchAsync(string url, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_timeout);
         try
         {
             using var response = await HealthHttp.Client.GetAsync(url, timeout.Token).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode) return (url, null, $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+            if (!response.IsSuccessStatusCode) return (url, null, $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}", false);
             var text = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
-            return (url, Extract(ExpositionParser.Parse(text)), null);
+            return (url, Extract(ExpositionParser.Parse(text)), null, false);
         }
         catch (ExpositionFormatException ex)
         {
-            return (url, null, "malformed exposition, " + ex.Message);
+            return (url, null, "malformed exposition, " + ex.Message, false);
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException && !cancellationToken.IsCancellationRequested)
         {
-            return (url, null, HealthHttp.Describe(ex, _timeout));
+            return (url, null, HealthHttp.Describe(ex, _timeout), HealthHttp.IsRefused(ex));
         }
     }
 
@@ -213,6 +223,7 @@ internal sealed class ScrapeSource : ISignalSource
     private sealed class Window
     {
         public int Targets;
+        public int Failed;
         public int Restarts;
         public bool RequestsSeen;
         public bool HistogramSeen;

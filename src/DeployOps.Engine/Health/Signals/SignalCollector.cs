@@ -47,7 +47,12 @@ internal sealed class SignalCollector : IAsyncDisposable
         var notes = new List<string>();
         foreach (var reading in readings)
         {
-            foreach (var (name, value) in reading.Signals) signals.TryAdd(name, value);
+            foreach (var (name, value) in reading.Signals)
+            {
+                // Scrape and probes may both see the same application refuse: the worst source counts, not the sum.
+                if (name == HealthSignals.Refused && signals.TryGetValue(name, out var seen)) signals[name] = Math.Max(seen, value);
+                else signals.TryAdd(name, value);
+            }
             foreach (var (name, why) in reading.Unreadable)
                 if (!signals.ContainsKey(name)) unreadable.TryAdd(name, _redactor.Redact(why));
             errors.AddRange(reading.Errors.Select(_redactor.Redact));
