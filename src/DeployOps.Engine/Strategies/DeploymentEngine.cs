@@ -207,7 +207,8 @@ public static class DeploymentEngine
                 message += $" Restoring traffic failed too: {run.Config.Redactor.Redact(compensation.Message)}";
             }
         }
-        if (run.Hooks is not null && phase.Kind != PhaseKind.Hook && tracker.IsPhaseCompleted("before-deploy"))
+        // A phase after after-deploy (the hotfix's router check) fails with maintenance already left: nothing to undo.
+        if (run.Hooks is not null && phase.Kind != PhaseKind.Hook && tracker.IsPhaseCompleted("before-deploy") && !tracker.IsPhaseCompleted("after-deploy"))
         {
             try
             {

@@ -123,9 +123,55 @@ internal static class PlanPhases
             Run = async ct =>
             {
                 await run.RunStepsAsync("post-verify", new[] { "verify" }, context, ct).ConfigureAwait(false);
-                return null;
+                return await RouterCheck.VerifyAsync(run, "post-verify", ct).ConfigureAwait(false);
             },
             OnFailure = onFailure,
+        };
+    }
+
+    /// <summary>
+    /// A phase of its own for strategies without a traffic move to verify (hotfix): requests through the router,
+    /// counted. Null without a router or with <c>traffic.verifyRequests: 0</c>.
+    /// </summary>
+    public static PlannedPhase? RouterCheckPhase(DeploymentRun run)
+    {
+        if (run.Router is null || run.Settings.Traffic.VerifyRequests == 0) return null;
+        return new PlannedPhase
+        {
+            Name = "router-check",
+            Kind = PhaseKind.PostVerify,
+            Action = $"Send {run.Settings.Traffic.VerifyRequests} request(s) through the router and count the failed ones",
+            Target = run.Config.Redactor.Redact(run.Settings.Traffic.ProbeUrl),
+            Run = ct => RouterCheck.VerifyAsync(run, "router-check", ct),
+        };
+    }
+
+    /// <summary>
+    /// <paramref name="phase"/>, started only once the router sends nothing more to backends out of rotation (the
+    /// slot it stops may have been taken out a moment ago, and an old nginx worker may still be talking to it).
+    /// </summary>
+    public static PlannedPhase AfterRouterRetired(DeploymentRun run, PlannedPhase phase)
+    {
+        if (run.Router is not { } router) return phase;
+        return new PlannedPhase
+        {
+            Name = phase.Name,
+            Kind = phase.Kind,
+            Action = phase.Action,
+            Target = phase.Target,
+            Details = phase.Details.Prepend($"first: wait until the router sends nothing more to backends out of rotation (at most {Configuration.ValueParsers.FormatDuration(run.Settings.Traffic.ConfirmTimeout)})").ToList(),
+            OnFailure = phase.OnFailure,
+            Run = async ct =>
+            {
+                var waited = await router.WaitUntilRetiredAsync(ct).ConfigureAwait(false);
+                if (waited is not null)
+                {
+                    run.Log.Write($"{phase.Name}: {waited}");
+                    run.Sink.WriteVerbose($"[{phase.Name}] {waited}");
+                }
+                var detail = await phase.Run(ct).ConfigureAwait(false);
+                return waited is null ? detail : detail is null ? waited : $"{waited}; {detail}";
+            },
         };
     }
 

@@ -21,12 +21,14 @@ internal static class StrategyPlans
         }
         phases.Add(Docker.DockerDeployments.OperatorTagsPhase(run));
         phases.Add(PlanPhases.AfterDeploy(run));
+        // A hotfix moves no traffic, so nothing else looks through the router; after maintenance is left, users' view.
+        if (run.Strategy == DeploymentStrategy.Hotfix) phases.Add(PlanPhases.RouterCheckPhase(run));
         return phases.OfType<PlannedPhase>().ToList();
     }
 
     private static IEnumerable<PlannedPhase> BlueGreen(DeploymentRun run, DeploymentTarget target, DeploymentTarget? previous)
     {
-        yield return PlanPhases.Deploy(run, $"deploy:{target.Name}", target, true, PlanPhases.DeploySteps);
+        yield return PlanPhases.AfterRouterRetired(run, PlanPhases.Deploy(run, $"deploy:{target.Name}", target, true, PlanPhases.DeploySteps));
         yield return PlanPhases.Verify(run, $"verify:{target.Name}", target, true);
         yield return SwitchAll(run, $"traffic:{target.Name}", target, previous, null);
         yield return PlanPhases.PostVerify(run, target, true, SwitchBack(run, previous));
@@ -34,7 +36,7 @@ internal static class StrategyPlans
 
     private static IEnumerable<PlannedPhase> Canary(DeploymentRun run, DeploymentTarget target, DeploymentTarget? previous)
     {
-        yield return PlanPhases.Deploy(run, $"deploy:{target.Name}", target, true, PlanPhases.DeploySteps);
+        yield return PlanPhases.AfterRouterRetired(run, PlanPhases.Deploy(run, $"deploy:{target.Name}", target, true, PlanPhases.DeploySteps));
         yield return PlanPhases.Verify(run, $"verify:{target.Name}", target, true);
         var abort = SwitchBack(run, previous);
         if (previous is null)
@@ -184,7 +186,8 @@ internal static class StrategyPlans
                 {
                     var change = await run.MoveTrafficAsync(outAction, Backends(names), ct).ConfigureAwait(false);
                     await Task.Delay(run.Settings.Traffic.DrainDelay, ct).ConfigureAwait(false); // in-flight requests finish
-                    return change.To;
+                    var retired = await run.RequireRouter().WaitUntilRetiredAsync(ct).ConfigureAwait(false);
+                    return retired is null ? change.To : $"{change.To}; {retired}";
                 },
             };
             yield return RollingBatch(run, $"{label}:deploy", batch, instances.Count, Failed, putBack);
@@ -197,7 +200,12 @@ internal static class StrategyPlans
                 Target = run.Router?.Target ?? "",
                 Details = new[] { TrafficBackend.Describe(Backends(Array.Empty<string>())) },
                 OnFailure = putBack,
-                Run = async ct => (await run.MoveTrafficAsync(inAction, Backends(Array.Empty<string>()), ct).ConfigureAwait(false)).To,
+                Run = async ct =>
+                {
+                    var change = await run.MoveTrafficAsync(inAction, Backends(Array.Empty<string>()), ct).ConfigureAwait(false);
+                    var check = await RouterCheck.VerifyAsync(run, $"{label}:in", ct).ConfigureAwait(false);
+                    return check is null ? change.To : $"{change.To}; {check}";
+                },
             };
         }
     }
@@ -255,11 +263,56 @@ internal static class StrategyPlans
                 $"a hotfix needs deployment.slots or deployment.instances in {run.Config.FilePath}", run.Config.FilePath);
         var separateMigrate = targets.Length > 1 && run.Settings.StepsFor("migrate").Count > 0;
         if (separateMigrate) yield return PlanPhases.Deploy(run, "migrate", null, false, new[] { "migrate" });
+        // Restarting the only backend that takes traffic fails requests while it is down, unless maintenance hides it.
+        var restartNote = isSlot || targets.Length == 1 ? HotfixRestartNote(run) : null;
         foreach (var target in targets)
         {
-            yield return PlanPhases.Deploy(run, $"hotfix:{target.Name}", target, isSlot,
-                separateMigrate ? PlanPhases.DeployStepsWithoutMigrate : PlanPhases.DeploySteps);
+            // Entering maintenance reloads nginx: workers of the old configuration may still be proxying to the target.
+            var deploy = PlanPhases.AfterRouterRetired(run, PlanPhases.Deploy(run, $"hotfix:{target.Name}", target, isSlot,
+                separateMigrate ? PlanPhases.DeployStepsWithoutMigrate : PlanPhases.DeploySteps));
+            yield return restartNote is not { } note ? deploy : new PlannedPhase
+            {
+                Name = deploy.Name,
+                Kind = deploy.Kind,
+                Action = $"{deploy.Action} in place ({note.Short})",
+                Target = deploy.Target,
+                Details = deploy.Details.Prepend(note.Full(target)).ToList(),
+                Run = async ct =>
+                {
+                    if (note.Hidden) run.Sink.WriteVerbose($"[{deploy.Name}] {note.Full(target)}");
+                    else run.Sink.WriteWarning($"[{deploy.Name}] {note.Full(target)}");
+                    run.Log.Write($"{deploy.Name}: {note.Full(target)}");
+                    // A file written with older server parameters (nginx's 10 s fail_timeout) would black-hole the restart.
+                    if (await run.Router!.RefreshAsync(ct).ConfigureAwait(false) is { } refreshed)
+                    {
+                        var text = run.Config.Redactor.Redact($"rewrote {run.Router.Target} with the configured server parameters: {refreshed.To}");
+                        run.Log.Write($"{deploy.Name}: {text}");
+                        run.Sink.WriteVerbose($"[{deploy.Name}] {text}");
+                    }
+                    return await deploy.Run(ct).ConfigureAwait(false);
+                },
+            };
             yield return PlanPhases.Verify(run, $"smoke:{target.Name}", target, isSlot);
         }
+    }
+
+    private sealed record RestartNote(bool Hidden, string Short, Func<DeploymentTarget, string> Full);
+
+    /// <summary>What users see while a hotfix restarts the only serving target, said in the plan and the output.</summary>
+    private static RestartNote? HotfixRestartNote(DeploymentRun run)
+    {
+        if (run.Router is null) return null;
+        var maintenance = run.Config.Maintenance;
+        if (run.Settings.HotfixMaintenance && maintenance.Nginx is not null)
+            return new RestartNote(true, "maintenance on", t =>
+                $"{t.Name} is the only backend taking traffic: nginx serves the maintenance page while it restarts (deployment.hotfix.maintenance)");
+        // A flag file or Redis key is read by the application, which is down during the restart: only nginx can answer then.
+        var why = !run.Settings.HotfixMaintenance
+            ? "set deployment.hotfix.maintenance: true with maintenance.nginx to serve the maintenance page instead"
+            : maintenance.HasMechanism
+                ? "deployment.hotfix.maintenance is on, but only the application reads its flag (no maintenance.nginx), and it is down meanwhile"
+                : "deployment.hotfix.maintenance is set but no maintenance mechanism is configured (maintenance.nginx)";
+        return new RestartNote(false, "no maintenance: requests fail while it restarts", t =>
+            $"{t.Name} is the only backend taking traffic and restarts without maintenance: requests through the router fail until it answers again; {why}");
     }
 }

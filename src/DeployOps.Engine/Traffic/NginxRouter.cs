@@ -51,11 +51,34 @@ public sealed class NginxRouter : ITrafficRouter
         text.Append("# Managed by DeployOps: Switch-DeploymentTraffic and Invoke-Deployment rewrite this file; edits are lost.\n");
         text.Append(StateMarker).Append(JsonSerializer.Serialize(backends.Select(b => new BackendLine(b.Name, b.Host, b.Port, b.Weight)), Json)).Append('\n');
         text.Append("upstream ").Append(_settings.UpstreamName).Append(" {\n");
+        var failure = FailureParameters(backends.Count(b => b.Weight > 0));
         foreach (var b in backends)
-            text.Append("    server ").Append(b.Address).Append(b.Weight > 0 ? $" weight={b.Weight}" : " down").Append(";  # ").Append(b.Name).Append('\n');
+            text.Append("    server ").Append(b.Address).Append(b.Weight > 0 ? $" weight={b.Weight}{failure}" : " down").Append(";  # ").Append(b.Name).Append('\n');
         if (_settings.Keepalive > 0) text.Append("    keepalive ").Append(_settings.Keepalive).Append(";\n");
         text.Append("}\n");
         return text.ToString();
+    }
+
+    /// <summary>
+    /// max_fails/fail_timeout for a serving server. Always written, so nginx's defaults (max_fails=1 fail_timeout=10s,
+    /// which black-hole a lone server for 10 s after one refused connect during a restart) never apply silently.
+    /// </summary>
+    private string FailureParameters(int serving)
+    {
+        var maxFails = _settings.MaxFailsFor(serving);
+        return maxFails == 0 ? " max_fails=0"
+            : $" max_fails={maxFails} fail_timeout={(long)_settings.FailTimeout.TotalSeconds}s";
+    }
+
+    public async Task<TrafficChange?> RefreshAsync(CancellationToken cancellationToken)
+    {
+        if (!File.Exists(Target)) return null;
+        var text = await File.ReadAllTextAsync(Target, cancellationToken).ConfigureAwait(false);
+        // Only a file DeployOps wrote: adopting someone else's upstream is an explicit step, never a side effect.
+        if (!text.Contains(StateMarker, StringComparison.Ordinal)) return null;
+        var current = await ReadCurrentAsync(cancellationToken).ConfigureAwait(false);
+        if (current is null || current.All(b => b.Weight <= 0) || text == Render(current)) return null;
+        return await ApplyAsync(current, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes the first include file without reloading (nginx cannot start while its include is missing).</summary>
@@ -199,12 +222,45 @@ public sealed class NginxRouter : ITrafficRouter
         }
     }
 
-    /// <summary>Reloads and waits (within the confirm timeout) until the workers that ran the old configuration stop accepting.</summary>
-    private async Task ReloadAsync(string errorId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits, within <see cref="TrafficSettings.ConfirmTimeout"/>, until no worker of an earlier configuration is left:
+    /// those still finish requests to backends that were in rotation then, so stopping such a backend before they exit
+    /// fails those requests. Past the bound it says so and returns (a long-lived connection may keep a worker forever).
+    /// </summary>
+    public async Task<string?> WaitUntilRetiredAsync(CancellationToken cancellationToken)
+    {
+        int? master;
+        try { master = await MasterAsync(ErrorIds.RouterUnavailable, cancellationToken).ConfigureAwait(false); }
+        catch (DeployOpsException ex)
+        {
+            // Only a wait: when nginx cannot tell us its pid file the change itself reports the real problem.
+            var unknown = _redactor.Redact($"could not look for nginx workers of a previous configuration: {ex.Message}");
+            _log?.Invoke(unknown);
+            return unknown;
+        }
+        if (master is null || NginxWorkers.Retiring(master.Value).Count == 0) return null;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < _settings.ConfirmTimeout && NginxWorkers.Retiring(master.Value).Count > 0)
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+        var left = NginxWorkers.Retiring(master.Value).Count;
+        var text = left == 0
+            ? $"waited {clock.Elapsed.TotalMilliseconds:0} ms until nginx's workers of the previous configuration finished"
+            : $"{left} nginx worker(s) of the previous configuration still run after {Configuration.ValueParsers.FormatDuration(_settings.ConfirmTimeout)}; continuing";
+        _log?.Invoke(text);
+        return text;
+    }
+
+    private async Task<int?> MasterAsync(string errorId, CancellationToken cancellationToken)
     {
         _pidFile ??= NginxWorkers.PidFileFrom(await RunNginxAsync("-T", errorId, cancellationToken, quiet: true).ConfigureAwait(false),
             _settings.NginxArguments) ?? "";
-        var master = NginxWorkers.MasterPid(_pidFile.Length == 0 ? null : _pidFile);
+        return NginxWorkers.MasterPid(_pidFile.Length == 0 ? null : _pidFile);
+    }
+
+    /// <summary>Reloads and waits (within the confirm timeout) until the workers that ran the old configuration stop accepting.</summary>
+    private async Task ReloadAsync(string errorId, CancellationToken cancellationToken)
+    {
+        var master = await MasterAsync(errorId, cancellationToken).ConfigureAwait(false);
         var before = master is { } m ? NginxWorkers.Accepting(m) : new HashSet<int>();
         try
         {
@@ -214,7 +270,7 @@ public sealed class NginxRouter : ITrafficRouter
         {
             // Nothing to signal: nginx is down (or its pid file is gone), which no change of our file can fix.
             throw new DeployOpsException(ErrorIds.RouterUnavailable, ErrorKind.ConnectionError, _redactor.Redact(
-                $"nginx is not running ({(master is null ? $"no master pid in {(_pidFile.Length == 0 ? "its pid file" : _pidFile)}" : $"master pid {master} is gone")}); " +
+                $"nginx is not running ({(master is null ? $"no master pid in {(string.IsNullOrEmpty(_pidFile) ? "its pid file" : _pidFile)}" : $"master pid {master} is gone")}); " +
                 $"start it and try again. {ex.Message}"), Target, ex);
         }
         if (master is null || before.Count == 0) return;

@@ -38,7 +38,15 @@ internal static partial class NginxWorkers
     public static bool IsRunning(int? master) => master is { } pid && Directory.Exists($"/proc/{pid}");
 
     /// <summary>Workers of <paramref name="master"/> that still accept connections.</summary>
-    public static HashSet<int> Accepting(int master)
+    public static HashSet<int> Accepting(int master) => Workers(master, shuttingDown: false);
+
+    /// <summary>
+    /// Workers of <paramref name="master"/> left over from an earlier configuration: they no longer accept connections
+    /// but still finish requests they took, possibly to a backend the current configuration marks down.
+    /// </summary>
+    public static HashSet<int> Retiring(int master) => Workers(master, shuttingDown: true);
+
+    private static HashSet<int> Workers(int master, bool shuttingDown)
     {
         var result = new HashSet<int>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
@@ -50,7 +58,7 @@ internal static partial class NginxWorkers
                 var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
                 if (fields.Length < 2 || fields[1] != master.ToString(System.Globalization.CultureInfo.InvariantCulture)) continue;
                 var title = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Trim();
-                if (title.StartsWith("nginx: worker process", StringComparison.Ordinal) && !title.Contains("shutting down", StringComparison.Ordinal))
+                if (title.StartsWith("nginx: worker process", StringComparison.Ordinal) && title.Contains("shutting down", StringComparison.Ordinal) == shuttingDown)
                     result.Add(pid);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)

@@ -13,6 +13,9 @@ public enum TrafficProvider
 public sealed class TrafficSettings
 {
     public static readonly TimeSpan DefaultConfirmTimeout = TimeSpan.FromSeconds(15);
+    /// <summary>Short: nginx's own 10 s default turns one refused connect during a restart into 10 s of 502s.</summary>
+    public static readonly TimeSpan DefaultFailTimeout = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan MaxFailTimeout = TimeSpan.FromMinutes(10);
 
     public TrafficProvider Provider { get; private init; }
     /// <summary>The upstream include file DeployOps owns (absolute).</summary>
@@ -36,6 +39,20 @@ public sealed class TrafficSettings
     public int Keepalive { get; private init; }
     /// <summary>How long a backend taken out of rotation gets to finish in-flight requests before it is touched.</summary>
     public TimeSpan DrainDelay { get; private init; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// nginx <c>max_fails</c> written on every server that takes traffic; null = automatic (see <see cref="MaxFailsFor"/>).
+    /// </summary>
+    public int? MaxFails { get; private init; }
+    /// <summary>nginx <c>fail_timeout</c>: how long a server that reached max_fails gets no requests.</summary>
+    public TimeSpan FailTimeout { get; private init; } = DefaultFailTimeout;
+    /// <summary>Requests sent through <see cref="ProbeUrl"/> after a strategy changed something (0 = no router check).</summary>
+    public int VerifyRequests { get; private init; } = 20;
+
+    /// <summary>
+    /// The max_fails to write when <paramref name="serving"/> backends take traffic: the configured value, else 0 for a
+    /// lone server (nothing to fail over to, so marking it failed only turns a blip into "no live upstreams") and 1 otherwise.
+    /// </summary>
+    public int MaxFailsFor(int serving) => MaxFails ?? (serving <= 1 ? 0 : 1);
 
     public static TrafficSettings None { get; } = new() { Provider = TrafficProvider.None };
 
@@ -58,7 +75,14 @@ public sealed class TrafficSettings
             ConfirmProbes = map.Int("confirmProbes", 5, 1, 1000),
             Keepalive = map.Int("keepalive", 0, 0, 10_000),
             DrainDelay = map.Duration("drainDelay", TimeSpan.FromSeconds(2)),
+            MaxFails = map.Has("maxFails") ? map.Int("maxFails", 1, 0, 1000) : null,
+            FailTimeout = map.Duration("failTimeout", DefaultFailTimeout),
+            VerifyRequests = map.Int("verifyRequests", 20, 0, 10_000),
         };
+        if (settings.FailTimeout > MaxFailTimeout)
+            map.Error("failTimeout", $"must be at most {Configuration.ValueParsers.FormatDuration(MaxFailTimeout)} (a failed server gets no requests that long)");
+        else if (settings.FailTimeout.Ticks % TimeSpan.TicksPerSecond != 0)
+            map.Error("failTimeout", "nginx takes fail_timeout in whole seconds, e.g. 1s or 2s");
         if (provider == TrafficProvider.Nginx)
         {
             if (upstreamFile is null) map.Error("upstreamFile", "is required for provider nginx (the include file DeployOps owns)");
@@ -75,7 +99,7 @@ public sealed class TrafficSettings
     /// <summary>Settings built in code (tests, bench).</summary>
     public static TrafficSettings ForNginx(string upstreamFile, string upstreamName, string probeUrl, string nginxCommand = "nginx",
         string nginxArguments = "", TimeSpan? confirmTimeout = null, TimeSpan? drainDelay = null, string identityHeader = "X-App-Version",
-        string probePath = "/version") => new()
+        string probePath = "/version", int? maxFails = null, TimeSpan? failTimeout = null) => new()
     {
         Provider = TrafficProvider.Nginx,
         UpstreamFile = Path.GetFullPath(upstreamFile),
@@ -87,5 +111,7 @@ public sealed class TrafficSettings
         DrainDelay = drainDelay ?? TimeSpan.FromSeconds(2),
         IdentityHeader = identityHeader,
         ProbePath = probePath,
+        MaxFails = maxFails,
+        FailTimeout = failTimeout ?? DefaultFailTimeout,
     };
 }

@@ -162,7 +162,7 @@ public sealed class ContainerDeploymentTests
 
         var hotfix = await stage.DeployAsync("1", DeploymentStrategy.Hotfix, sink);
         Succeeded(hotfix, sink);
-        Assert.Equal(new[] { "hotfix:web1", "smoke:web1", "hotfix:web2", "smoke:web2", "hotfix:web3", "smoke:web3", "image-tags" },
+        Assert.Equal(new[] { "hotfix:web1", "smoke:web1", "hotfix:web2", "smoke:web2", "hotfix:web3", "smoke:web3", "image-tags", "router-check" },
             hotfix!.Phases.Select(p => p.Name));
         Assert.Equal(30, (await stage.CountVersionsAsync(30)).GetValueOrDefault("1"));
     }

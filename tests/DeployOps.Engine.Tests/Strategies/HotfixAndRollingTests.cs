@@ -40,7 +40,7 @@ public sealed class HotfixAndRollingTests
 
         Assert.True(record!.Outcome == DeploymentOutcome.Succeeded, record.Error);
         Assert.Equal("Hotfix", record.Strategy);
-        Assert.Equal(new[] { "before-deploy", "hotfix:blue", "smoke:blue", "after-deploy" }, record.Phases.Select(p => p.Name));
+        Assert.Equal(new[] { "before-deploy", "hotfix:blue", "smoke:blue", "after-deploy", "router-check" }, record.Phases.Select(p => p.Name));
         Assert.Equal(new[] { "before maintenance=True noBackup=True version=1.0.1", "after succeeded=True" }, hooks.Calls);
         Assert.Equal("backup-42", record.BackupId);
         Assert.Equal("blue", stage.ActiveSlot());
