@@ -79,4 +79,28 @@ public sealed class AdoptedUpstreamDeploymentTests
         Assert.Equal("true", audit.Details["adopted"]);
         Assert.StartsWith("Adopt the hand-written", audit.Action);
     }
+
+    [Fact]
+    public async Task Rolling_on_an_unreadable_hand_written_upstream_stops_at_its_first_traffic_change_with_every_instance_untouched()
+    {
+        using var stage = new DeploymentStage(instances: 2);
+        var web1 = stage.Instances[0];
+        var handWritten = $"upstream app {{\n    server 127.0.0.1:{web1.Port};\n    server 127.0.0.1:{stage.Instances[1].Port} weight=$w;\n}}\n";
+        File.WriteAllText(stage.Proxy.UpstreamFile, handWritten); // not served: nginx itself would refuse the variable
+        var pids = stage.Instances.Select(i => File.ReadAllText(Path.Combine(stage.Directory, i.Name + ".pid")).Trim()).ToList();
+        var sink = new RecordingSink();
+
+        var record = await stage.DeployAsync("2.0.0", DeploymentStrategy.Rolling, sink);
+
+        Assert.Equal(DeploymentOutcome.Failed, record!.Outcome);
+        // The refusal, and the record's error for phase batch1:out (its attempt to put traffic back is refused the same way).
+        Assert.All(sink.Errors, e => Assert.Equal(ErrorIds.TrafficStateUnknown, e.ErrorId));
+        var error = sink.Errors.First();
+        Assert.Contains($"{stage.Proxy.UpstreamFile}:3: the server line uses a variable", error.Message);
+        Assert.Contains(sink.Errors, e => e.Message.Contains("stopped in phase batch1:out", StringComparison.Ordinal));
+        Assert.Contains("Make every server line a configured instance's host:port", error.Message);
+        Assert.Equal(handWritten, File.ReadAllText(stage.Proxy.UpstreamFile));
+        Assert.Equal(pids, stage.Instances.Select(i => File.ReadAllText(Path.Combine(stage.Directory, i.Name + ".pid")).Trim()));
+        Assert.Equal(20, (await stage.Proxy.CountVersionsAsync(20)).GetValueOrDefault("1.0.0"));
+    }
 }
