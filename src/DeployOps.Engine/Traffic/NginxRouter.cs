@@ -15,7 +15,7 @@ namespace DeployOps.Engine.Traffic;
 /// </summary>
 public sealed class NginxRouter : ITrafficRouter
 {
-    private const string StateMarker = "# deployops-backends: ";
+    private const string StateMarker = NginxUpstreamFile.StateMarker;
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
     private static readonly HttpClient Http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero })
     {
@@ -26,9 +26,13 @@ public sealed class NginxRouter : ITrafficRouter
     private readonly Redactor _redactor;
     private readonly Action<string>? _log;
     private readonly BackendProbe _probe;
+    private readonly IReadOnlyList<Strategies.DeploymentTarget> _slots;
+    private readonly IReadOnlyList<Strategies.DeploymentTarget> _instances;
     private string? _pidFile;
 
-    public NginxRouter(TrafficSettings settings, Redactor redactor, Action<string>? log = null)
+    /// <param name="slots">With <paramref name="instances"/>: the configured targets a hand-written upstream is mapped to by host:port.</param>
+    public NginxRouter(TrafficSettings settings, Redactor redactor, Action<string>? log = null,
+        IReadOnlyList<Strategies.DeploymentTarget>? slots = null, IReadOnlyList<Strategies.DeploymentTarget>? instances = null)
     {
         if (settings.Provider != TrafficProvider.Nginx)
             throw new DeployOpsException(ErrorIds.TrafficNotConfigured, ErrorKind.InvalidOperation,
@@ -37,12 +41,20 @@ public sealed class NginxRouter : ITrafficRouter
         _redactor = redactor;
         _log = log;
         _probe = new BackendProbe(Http, settings.IdentityHeader);
+        _slots = slots ?? Array.Empty<Strategies.DeploymentTarget>();
+        _instances = instances ?? Array.Empty<Strategies.DeploymentTarget>();
     }
+
+    /// <summary>
+    /// Set by <c>Switch-DeploymentTraffic -Adopt</c>: the next change may replace a hand-written upstream file that
+    /// cannot be read with certainty (otherwise refused as TrafficStateUnknown).
+    /// </summary>
+    public bool Adopt { get; init; }
 
     public string Target => _settings.UpstreamFile;
 
     public Task<IReadOnlyList<TrafficBackend>?> ReadCurrentAsync(CancellationToken cancellationToken) =>
-        Task.FromResult(File.Exists(Target) ? Parse(File.ReadAllText(Target)) : null);
+        Task.FromResult(NginxUpstreamFile.Read(Target, _settings, _slots, _instances));
 
     /// <summary>The include file for an assignment (also used to write the very first file before nginx starts).</summary>
     public string Render(IReadOnlyList<TrafficBackend> backends)
@@ -93,7 +105,8 @@ public sealed class NginxRouter : ITrafficRouter
         Validate(backends);
         var clock = Stopwatch.StartNew();
         var previousText = File.Exists(Target) ? await File.ReadAllTextAsync(Target, cancellationToken).ConfigureAwait(false) : null;
-        var previous = previousText is null ? null : Parse(previousText);
+        // A hand-written file is replaced only when it reads with certainty or the operator adopts it.
+        var previous = NginxUpstreamFile.ReadBeforeChange(Target, _settings, _slots, _instances, Adopt);
 
         // Learn who each backend is before routing to it: a target that gives no recognisable answer directly within
         // the confirm timeout gets no traffic. One that answers with an error status is routed to: the gate judges it.
@@ -125,7 +138,7 @@ public sealed class NginxRouter : ITrafficRouter
             await ReloadAsync(ErrorIds.TrafficReloadFailed, cancellationToken).ConfigureAwait(false);
             reloaded = true;
             var probes = await ConfirmAsync(backends, identities, cancellationToken).ConfigureAwait(false);
-            return new TrafficChange(Target, previous is null ? "(none)" : TrafficBackend.Describe(previous),
+            return new TrafficChange(Target, previous is null ? (previousText is null ? "(none)" : "(hand-written file, adopted)") : TrafficBackend.Describe(previous),
                 TrafficBackend.Describe(backends), probes, clock.Elapsed);
         }
         catch (Exception failure)
@@ -335,16 +348,7 @@ public sealed class NginxRouter : ITrafficRouter
     // nginx's workers read the file: it keeps the umask's mode.
     private void WriteAtomically(string text) => AtomicFile.Write(Target, text, FileReaders.Umask);
 
-    internal static IReadOnlyList<TrafficBackend>? Parse(string text)
-    {
-        foreach (var line in text.Split('\n'))
-        {
-            if (!line.StartsWith(StateMarker, StringComparison.Ordinal)) continue;
-            var lines = JsonSerializer.Deserialize<List<BackendLine>>(line[StateMarker.Length..], Json);
-            return lines?.Select(l => new TrafficBackend(l.Name, l.Host, l.Port, l.Weight)).ToList();
-        }
-        return null;
-    }
+    internal static IReadOnlyList<TrafficBackend>? Parse(string text) => NginxUpstreamFile.ReadMarker(text);
 
     private sealed record BackendLine(string Name, string Host, int Port, int Weight);
 }

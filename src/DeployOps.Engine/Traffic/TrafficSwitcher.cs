@@ -12,15 +12,18 @@ public sealed class SwitchTrafficOptions
     /// <summary>The slot that gets all traffic (blue or green, as named in deployment.slots).</summary>
     public required string To { get; init; }
     public string Command { get; init; } = "Switch-DeploymentTraffic";
+    /// <summary>Take over an upstream file DeployOps did not write, even when it cannot be read with certainty.</summary>
+    public bool Adopt { get; init; }
 }
 
 /// <summary>Moves all traffic to one slot on an operator's request (the instant switch-back of blue-green).</summary>
 public static class TrafficSwitcher
 {
-    public static ITrafficRouter CreateRouter(ConfigModel config, Action<string>? log = null) =>
+    public static ITrafficRouter CreateRouter(ConfigModel config, Action<string>? log = null, bool adopt = false) =>
         config.Deployment.Traffic.Provider switch
         {
-            TrafficProvider.Nginx => new NginxRouter(config.Deployment.Traffic, config.Redactor, log),
+            TrafficProvider.Nginx => new NginxRouter(config.Deployment.Traffic, config.Redactor, log,
+                config.Deployment.Slots, config.Deployment.Instances) { Adopt = adopt },
             _ => throw new DeployOpsException(ErrorIds.TrafficNotConfigured, ErrorKind.InvalidOperation,
                 $"{config.FilePath} has no deployment.traffic section: DeployOps does not manage this application's traffic", config.FilePath),
         };
@@ -41,11 +44,13 @@ public static class TrafficSwitcher
         var slot = slots.FirstOrDefault(s => string.Equals(s.Name, options.To, StringComparison.OrdinalIgnoreCase))
             ?? throw new DeployOpsException(ErrorIds.SlotNotFound, ErrorKind.ObjectNotFound,
                 $"No slot '{options.To}' in deployment.slots of {config.FilePath} (slots: {string.Join(", ", slots.Select(s => s.Name))})", options.To);
-        var router = CreateRouter(config, sink.WriteVerbose);
+        var router = CreateRouter(config, sink.WriteVerbose, options.Adopt);
         var audit = AuditLog.For(config);
-        var current = await router.ReadCurrentAsync(cancellationToken).ConfigureAwait(false);
+        var (current, adopting) = await ReadForSwitchAsync(router, options.Adopt, sink, cancellationToken).ConfigureAwait(false);
         var wanted = AllTo(slots, slot.Name);
-        var action = $"Switch all traffic from {ActiveSlot(current) ?? "(none)"} to {slot}";
+        var action = adopting
+            ? $"Adopt the hand-written {router.Target}: DeployOps writes it from now on, all traffic to {slot}"
+            : $"Switch all traffic from {ActiveSlot(current) ?? "(none)"} to {slot}";
         if (!sink.ShouldProcess(router.Target, action))
         {
             if (!sink.IsDryRun) audit.Write(options.Command, action, router.Target, "Skipped");
@@ -64,6 +69,7 @@ public static class TrafficSwitcher
                 ["to"] = change.To,
                 ["probes"] = change.Probes.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["durationMs"] = ((long)change.Duration.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["adopted"] = adopting ? "true" : "false",
             });
             sink.WriteRecord(change);
             return change;
@@ -72,6 +78,24 @@ public static class TrafficSwitcher
         {
             audit.Write(options.Command, action, router.Target, "Failed", new Dictionary<string, string> { ["error"] = ex.Message });
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The current assignment. With -Adopt a file DeployOps did not write is taken over even when it cannot be read
+    /// (adopting = true); without it such a file stops the switch with TrafficStateUnknown before anything changes.
+    /// </summary>
+    private static async Task<(IReadOnlyList<TrafficBackend>? Current, bool Adopting)> ReadForSwitchAsync(ITrafficRouter router, bool adopt,
+        IOutputSink sink, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await router.ReadCurrentAsync(cancellationToken).ConfigureAwait(false), false);
+        }
+        catch (DeployOpsException ex) when (adopt && ex.ErrorId == ErrorIds.TrafficStateUnknown)
+        {
+            sink.WriteVerbose($"adopting: {ex.Message}");
+            return (null, true);
         }
     }
 }

@@ -21,9 +21,16 @@ public sealed class SwitchDeploymentTrafficCommand : ConfiguredCmdlet
     [ArgumentCompleter(typeof(SlotNameCompleter))]
     public string To { get; set; } = "";
 
+    /// <summary>
+    /// Takes over an upstream file DeployOps did not write (an existing hand-run blue/green) even when which slot is live
+    /// cannot be read from it: the one-time step that TrafficStateUnknown asks for.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Adopt { get; set; }
+
     protected override void ProcessInput()
     {
         var config = ResolveConfig();
-        RunEngine((sink, ct) => TrafficSwitcher.SwitchAsync(config, new SwitchTrafficOptions { To = To }, sink, ct));
+        RunEngine((sink, ct) => TrafficSwitcher.SwitchAsync(config, new SwitchTrafficOptions { To = To, Adopt = Adopt.IsPresent }, sink, ct));
     }
 }
