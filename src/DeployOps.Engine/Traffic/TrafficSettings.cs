@@ -1,4 +1,5 @@
 using DeployOps.Engine.Configuration;
+using DeployOps.Engine.Traffic.Haproxy;
 
 namespace DeployOps.Engine.Traffic;
 
@@ -7,6 +8,8 @@ public enum TrafficProvider
     /// <summary>No router: hotfix-only applications, or traffic managed elsewhere.</summary>
     None,
     Nginx,
+    /// <summary>HAProxy's runtime API over its admin socket: weights and states change without a reload.</summary>
+    Haproxy,
 }
 
 /// <summary>The <c>deployment.traffic:</c> section: which router DeployOps drives and how a switch is confirmed.</summary>
@@ -36,6 +39,8 @@ public sealed class TrafficSettings
     public int Keepalive { get; private init; }
     /// <summary>How long a backend taken out of rotation gets to finish in-flight requests before it is touched.</summary>
     public TimeSpan DrainDelay { get; private init; } = TimeSpan.FromSeconds(2);
+    /// <summary>The <c>haproxy:</c> subsection (provider haproxy only).</summary>
+    public HaproxySettings? Haproxy { get; private init; }
 
     public static TrafficSettings None { get; } = new() { Provider = TrafficProvider.None };
 
@@ -58,7 +63,15 @@ public sealed class TrafficSettings
             ConfirmProbes = map.Int("confirmProbes", 5, 1, 1000),
             Keepalive = map.Int("keepalive", 0, 0, 10_000),
             DrainDelay = map.Duration("drainDelay", TimeSpan.FromSeconds(2)),
+            Haproxy = HaproxySettings.Read(map.Map("haproxy"), configDirectory),
         };
+        if (provider == TrafficProvider.Haproxy)
+        {
+            if (settings.Haproxy is null) map.Error("haproxy", "is required for provider haproxy (socket, backend, servers)");
+            if (settings.ProbeUrl.Length == 0) map.Error("probeUrl", "is required: a URL through haproxy that confirms a switch");
+            else if (!Uri.TryCreate(settings.ProbeUrl, UriKind.Absolute, out _)) map.Error("probeUrl", "expected an absolute http URL");
+        }
+        else if (settings.Haproxy is not null) map.Error("haproxy", "is only read with provider: haproxy");
         if (provider == TrafficProvider.Nginx)
         {
             if (upstreamFile is null) map.Error("upstreamFile", "is required for provider nginx (the include file DeployOps owns)");
@@ -83,6 +96,19 @@ public sealed class TrafficSettings
         ProbeUrl = probeUrl,
         NginxCommand = nginxCommand,
         NginxArguments = nginxArguments,
+        ConfirmTimeout = confirmTimeout ?? DefaultConfirmTimeout,
+        DrainDelay = drainDelay ?? TimeSpan.FromSeconds(2),
+        IdentityHeader = identityHeader,
+        ProbePath = probePath,
+    };
+
+    /// <summary>HAProxy settings built in code (tests, bench).</summary>
+    public static TrafficSettings ForHaproxy(HaproxySettings haproxy, string probeUrl, TimeSpan? confirmTimeout = null,
+        TimeSpan? drainDelay = null, string identityHeader = "X-App-Version", string probePath = "/version") => new()
+    {
+        Provider = TrafficProvider.Haproxy,
+        Haproxy = haproxy,
+        ProbeUrl = probeUrl,
         ConfirmTimeout = confirmTimeout ?? DefaultConfirmTimeout,
         DrainDelay = drainDelay ?? TimeSpan.FromSeconds(2),
         IdentityHeader = identityHeader,

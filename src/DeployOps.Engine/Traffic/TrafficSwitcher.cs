@@ -21,6 +21,7 @@ public static class TrafficSwitcher
         config.Deployment.Traffic.Provider switch
         {
             TrafficProvider.Nginx => new NginxRouter(config.Deployment.Traffic, config.Redactor, log),
+            TrafficProvider.Haproxy => new Haproxy.HaproxyRouter(config.Deployment.Traffic, config.Redactor, log),
             _ => throw new DeployOpsException(ErrorIds.TrafficNotConfigured, ErrorKind.InvalidOperation,
                 $"{config.FilePath} has no deployment.traffic section: DeployOps does not manage this application's traffic", config.FilePath),
         };
