@@ -12,6 +12,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringCompare
     ["docker"] = DockerBench.RunAsync,
     ["rollback"] = RollbackBench.RunAsync,
     ["import"] = ImportBench.RunAsync,
+    ["router"] = RouterBench.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

@@ -19,7 +19,9 @@ internal static class ConfigView
             m.Checks.Select(c => $"{c.Name} ({c.Kind})" + (c.Enabled ? "" : " disabled")).ToList(),
             deployment.IsConfigured ? deployment.Strategy : null,
             deployment.Slots.Concat(deployment.Instances).Select(t => t.ToString()).ToList(),
-            traffic.Provider == TrafficProvider.None ? null : r.Redact($"{traffic.Provider.ToString().ToLowerInvariant()} {traffic.UpstreamFile} (upstream {traffic.UpstreamName})"),
+            traffic.Provider == TrafficProvider.None ? null
+                : traffic.Haproxy is { } haproxy ? r.Redact($"haproxy backend {haproxy.Backend} ({haproxy.Socket})")
+                : r.Redact($"{traffic.Provider.ToString().ToLowerInvariant()} {traffic.UpstreamFile} (upstream {traffic.UpstreamName})"),
             Maintenance(m.Maintenance).Select(r.Redact).ToList(),
             m.Health.Policy.Rules.Select(rule => r.Redact(rule.ToString())).ToList(),
             m.Backup.Directory.Length == 0 ? null : m.Backup.Directory)

@@ -1,4 +1,5 @@
 using DeployOps.Engine.Configuration;
+using DeployOps.Engine.Traffic.Haproxy;
 
 namespace DeployOps.Engine.Traffic;
 
@@ -7,6 +8,8 @@ public enum TrafficProvider
     /// <summary>No router: hotfix-only applications, or traffic managed elsewhere.</summary>
     None,
     Nginx,
+    /// <summary>HAProxy's runtime API over its admin socket: weights and states change without a reload.</summary>
+    Haproxy,
 }
 
 /// <summary>The <c>deployment.traffic:</c> section: which router DeployOps drives and how a switch is confirmed.</summary>
@@ -53,6 +56,8 @@ public sealed class TrafficSettings
     /// lone server (nothing to fail over to, so marking it failed only turns a blip into "no live upstreams") and 1 otherwise.
     /// </summary>
     public int MaxFailsFor(int serving) => MaxFails ?? (serving <= 1 ? 0 : 1);
+    /// <summary>The <c>haproxy:</c> subsection (provider haproxy only).</summary>
+    public HaproxySettings? Haproxy { get; private init; }
 
     public static TrafficSettings None { get; } = new() { Provider = TrafficProvider.None };
 
@@ -78,11 +83,19 @@ public sealed class TrafficSettings
             MaxFails = map.Has("maxFails") ? map.Int("maxFails", 1, 0, 1000) : null,
             FailTimeout = map.Duration("failTimeout", DefaultFailTimeout),
             VerifyRequests = map.Int("verifyRequests", 20, 0, 10_000),
+            Haproxy = HaproxySettings.Read(map.Map("haproxy"), configDirectory),
         };
         if (settings.FailTimeout > MaxFailTimeout)
             map.Error("failTimeout", $"must be at most {Configuration.ValueParsers.FormatDuration(MaxFailTimeout)} (a failed server gets no requests that long)");
         else if (settings.FailTimeout.Ticks % TimeSpan.TicksPerSecond != 0)
             map.Error("failTimeout", "nginx takes fail_timeout in whole seconds, e.g. 1s or 2s");
+        if (provider == TrafficProvider.Haproxy)
+        {
+            if (settings.Haproxy is null) map.Error("haproxy", "is required for provider haproxy (socket, backend, servers)");
+            if (settings.ProbeUrl.Length == 0) map.Error("probeUrl", "is required: a URL through haproxy that confirms a switch");
+            else if (!Uri.TryCreate(settings.ProbeUrl, UriKind.Absolute, out _)) map.Error("probeUrl", "expected an absolute http URL");
+        }
+        else if (settings.Haproxy is not null) map.Error("haproxy", "is only read with provider: haproxy");
         if (provider == TrafficProvider.Nginx)
         {
             if (upstreamFile is null) map.Error("upstreamFile", "is required for provider nginx (the include file DeployOps owns)");
@@ -113,5 +126,18 @@ public sealed class TrafficSettings
         ProbePath = probePath,
         MaxFails = maxFails,
         FailTimeout = failTimeout ?? DefaultFailTimeout,
+    };
+
+    /// <summary>HAProxy settings built in code (tests, bench).</summary>
+    public static TrafficSettings ForHaproxy(HaproxySettings haproxy, string probeUrl, TimeSpan? confirmTimeout = null,
+        TimeSpan? drainDelay = null, string identityHeader = "X-App-Version", string probePath = "/version") => new()
+    {
+        Provider = TrafficProvider.Haproxy,
+        Haproxy = haproxy,
+        ProbeUrl = probeUrl,
+        ConfirmTimeout = confirmTimeout ?? DefaultConfirmTimeout,
+        DrainDelay = drainDelay ?? TimeSpan.FromSeconds(2),
+        IdentityHeader = identityHeader,
+        ProbePath = probePath,
     };
 }

@@ -24,6 +24,7 @@ public static class TrafficSwitcher
         {
             TrafficProvider.Nginx => new NginxRouter(config.Deployment.Traffic, config.Redactor, log,
                 config.Deployment.Slots, config.Deployment.Instances) { Adopt = adopt },
+            TrafficProvider.Haproxy => new Haproxy.HaproxyRouter(config.Deployment.Traffic, config.Redactor, log),
             _ => throw new DeployOpsException(ErrorIds.TrafficNotConfigured, ErrorKind.InvalidOperation,
                 $"{config.FilePath} has no deployment.traffic section: DeployOps does not manage this application's traffic", config.FilePath),
         };
