@@ -306,44 +306,14 @@ public sealed class NginxRouter : ITrafficRouter
     private async Task<string?> IdentityAsync(TrafficBackend backend, CancellationToken cancellationToken) =>
         (await _probe.OnceAsync(backend.BaseUrl + _settings.ProbePath, cancellationToken).ConfigureAwait(false)).Identity;
 
-    /// <summary>
-    /// Probes through nginx until every backend that should take traffic has answered and, for at least
-    /// <see cref="TrafficSettings.ConfirmProbes"/> probes in a row, nothing else answered.
-    /// </summary>
-    private async Task<int> ConfirmAsync(IReadOnlyList<TrafficBackend> backends, IReadOnlyDictionary<string, string?> identities,
-        CancellationToken cancellationToken)
-    {
-        var wanted = backends.Where(b => b.Weight > 0).Select(b => identities[b.Name]!).ToHashSet(StringComparer.Ordinal);
-        var deadline = DateTime.UtcNow + _settings.ConfirmTimeout;
-        var probes = 0;
-        var streak = 0;
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        string last = "no answer";
-        while (DateTime.UtcNow < deadline)
+    /// <summary>Probes through nginx until only the backends that should take traffic answer (the shared rule).</summary>
+    private Task<int> ConfirmAsync(IReadOnlyList<TrafficBackend> backends, IReadOnlyDictionary<string, string?> identities,
+        CancellationToken cancellationToken) =>
+        RouterProbe.ConfirmAsync(_settings, _redactor, Target, backends, identities, async ct =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            probes++;
-            var answer = await _probe.OnceAsync(_settings.ProbeUrl, cancellationToken).ConfigureAwait(false);
-            var identity = answer.Identity;
-            if (identity is null) last = answer.ToString();
-            if (identity is not null && wanted.Contains(identity))
-            {
-                streak++;
-                seen.Add(identity);
-                if (streak >= _settings.ConfirmProbes && seen.Count == wanted.Count) return probes;
-            }
-            else
-            {
-                if (identity is not null) last = $"answered by '{identity}'";
-                streak = 0;
-                seen.Clear();
-                await Task.Delay(20, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        throw new DeployOpsException(ErrorIds.TrafficNotConfirmed, ErrorKind.OperationTimeout,
-            _redactor.Redact($"{_settings.ProbeUrl} did not confirm [{string.Join(", ", wanted)}] within " +
-                $"{Configuration.ValueParsers.FormatDuration(_settings.ConfirmTimeout)} ({probes} probes; last: {last})"), Target);
-    }
+            var answer = await _probe.OnceAsync(_settings.ProbeUrl, ct).ConfigureAwait(false);
+            return (answer.Identity, answer.Identity is null ? answer.ToString() : null);
+        }, cancellationToken);
 
     // nginx's workers read the file: it keeps the umask's mode.
     private void WriteAtomically(string text) => AtomicFile.Write(Target, text, FileReaders.Umask);

@@ -6,7 +6,7 @@ namespace DeployOps.Engine.Traffic;
 /// <summary>
 /// Learns who a backend is (its identity header or body at <see cref="TrafficSettings.ProbePath"/>) and confirms a
 /// routing change by probing through the router on fresh connections until only the intended backends answer.
-/// Router-neutral; the haproxy router uses it (NginxRouter still carries its own copy of the same rules).
+/// Router-neutral: the haproxy router uses all of it, the nginx router its confirmation rule.
 /// </summary>
 internal sealed class RouterProbe
 {
@@ -69,11 +69,27 @@ internal sealed class RouterProbe
     /// Probes <see cref="TrafficSettings.ProbeUrl"/> until every backend that should take traffic has answered and, for
     /// at least <see cref="TrafficSettings.ConfirmProbes"/> probes in a row, nothing else answered.
     /// </summary>
-    public async Task<int> ConfirmAsync(IReadOnlyList<TrafficBackend> backends, IReadOnlyDictionary<string, string?> identities,
-        CancellationToken cancellationToken)
+    public Task<int> ConfirmAsync(IReadOnlyList<TrafficBackend> backends, IReadOnlyDictionary<string, string?> identities,
+        CancellationToken cancellationToken) =>
+        ConfirmAsync(_settings, _redactor, _target, backends, identities, async ct =>
+        {
+            try { return (await ProbeAsync(_settings.ProbeUrl, ct).ConfigureAwait(false), null); }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+            {
+                return (null, ex.Message);
+            }
+        }, cancellationToken);
+
+    /// <summary>
+    /// The confirmation rule every router shares; <paramref name="probeOnce"/> is one request through the router on a
+    /// fresh connection: the identity that answered, or null and why not (null: keep the last reason).
+    /// </summary>
+    internal static async Task<int> ConfirmAsync(TrafficSettings settings, Redactor redactor, string target,
+        IReadOnlyList<TrafficBackend> backends, IReadOnlyDictionary<string, string?> identities,
+        Func<CancellationToken, Task<(string? Identity, string? Failure)>> probeOnce, CancellationToken cancellationToken)
     {
         var wanted = backends.Where(b => b.Weight > 0).Select(b => identities[b.Name]!).ToHashSet(StringComparer.Ordinal);
-        var deadline = DateTime.UtcNow + _settings.ConfirmTimeout;
+        var deadline = DateTime.UtcNow + settings.ConfirmTimeout;
         var probes = 0;
         var streak = 0;
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -82,18 +98,13 @@ internal sealed class RouterProbe
         {
             cancellationToken.ThrowIfCancellationRequested();
             probes++;
-            string? identity;
-            try { identity = await ProbeAsync(_settings.ProbeUrl, cancellationToken).ConfigureAwait(false); }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
-            {
-                identity = null;
-                last = ex.Message;
-            }
+            var (identity, failure) = await probeOnce(cancellationToken).ConfigureAwait(false);
+            if (failure is not null) last = failure;
             if (identity is not null && wanted.Contains(identity))
             {
                 streak++;
                 seen.Add(identity);
-                if (streak >= _settings.ConfirmProbes && seen.Count == wanted.Count) return probes;
+                if (streak >= settings.ConfirmProbes && seen.Count == wanted.Count) return probes;
             }
             else
             {
@@ -104,7 +115,7 @@ internal sealed class RouterProbe
             }
         }
         throw new DeployOpsException(ErrorIds.TrafficNotConfirmed, ErrorKind.OperationTimeout,
-            _redactor.Redact($"{_settings.ProbeUrl} did not confirm [{string.Join(", ", wanted)}] within " +
-                $"{Configuration.ValueParsers.FormatDuration(_settings.ConfirmTimeout)} ({probes} probes; last: {last})"), _target);
+            redactor.Redact($"{settings.ProbeUrl} did not confirm [{string.Join(", ", wanted)}] within " +
+                $"{Configuration.ValueParsers.FormatDuration(settings.ConfirmTimeout)} ({probes} probes; last: {last})"), target);
     }
 }
