@@ -133,8 +133,10 @@ public static class ConfigLoader
         var health = HealthSettings.Read(root.Map("health"), postgres, redis, endpoints);
         var backup = BackupSettings.Read(root.Map("backup"), postgres, state.Directory, directory);
 
-        return new ConfigModel(path, application, environment, state, postgres, redis, endpoints, checks,
+        var model = new ConfigModel(path, application, environment, state, postgres, redis, endpoints, checks,
             maintenance, deployment, health, backup, redactor) { Rollback = Rollback.RollbackSettings.Read(root.Map("rollback"), directory, state.Directory) };
+        foreach (var check in checks) (check.Check as IConfigBoundCheck)?.Bind(model);
+        return model;
     }
 
 }

@@ -56,6 +56,7 @@ public static class DeploymentEngine
         if (!sink.ShouldProcess(subject, what))
         {
             for (var i = 0; i < plan.Count; i++) sink.WriteRecord(plan[i].ToItem(i + 1));
+            if (sink.IsDryRun && options.Hooks is not null) await Migrations.MigrationPreflight.WritePlanAsync(config, sink, cancellationToken).ConfigureAwait(false);
             if (!sink.IsDryRun) audit.Write(options.Command, config.Redactor.Redact(what), subject, "Skipped");
             return null;
         }
