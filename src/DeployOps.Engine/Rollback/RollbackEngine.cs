@@ -127,6 +127,10 @@ public static class RollbackEngine
             log.Write($"rollback of {record.Id} by {OperatorIdentity.Current}: {what}");
             audit.Write(options.Command, redactor.Redact(what), subject, "Started",
                 new Dictionary<string, string> { ["reason"] = redactor.Redact(options.Reason ?? "operator request") }, record.Id);
+            var notifier = new Notifications.Notifier(config, sink);
+            await notifier.NotifyAsync(Notifications.NotificationEvent.RollbackStarted,
+                Notifications.NotificationValues.Rollback(record, toVersion, options.Reason, null, null), options.Command, record.Id,
+                cancellationToken).ConfigureAwait(false);
             // The record names the evidence the rollback acted on (Get-Deployment's DecisionRecordPath).
             if (decisionPath is not null && decisionPath != record.DecisionRecordPath)
                 await tracker.AnnotateAsync(DeploymentField.DecisionRecordPath, decisionPath, cancellationToken).ConfigureAwait(false);
@@ -262,6 +266,9 @@ public static class RollbackEngine
                 ["durationMs"] = ((long)result.Duration.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
                 ["outcome"] = finished.Outcome.ToString(),
             }, record.Id);
+            await notifier.NotifyAsync(Notifications.NotificationEvent.RollbackFinished,
+                Notifications.NotificationValues.Rollback(record, toVersion, options.Reason, message, report), options.Command, record.Id,
+                CancellationToken.None).ConfigureAwait(false);
             sink.WriteProgress(new ProgressUpdate(ActivityId, $"Rolling back {record.Id}", "Done", 100, Completed: true));
             if (status != RollbackStatus.Succeeded)
                 sink.WriteError(new DeployOpsError(status == RollbackStatus.Critical ? ErrorIds.RollbackFailed
