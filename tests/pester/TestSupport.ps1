@@ -355,6 +355,36 @@ function Start-TestRedis {
     [pscustomobject]@{ Port = $port; Cli = $cli; Process = $process; Directory = $dir }
 }
 
+function Start-TestRedisSecured {
+    <#
+      redis-server with TLS only (no plain-text port; a certificate for 127.0.0.1 signed by a CA made here with openssl)
+      and an ACL user; the default user is switched off. Returns Port, CaFile, User, Password, Directory.
+    #>
+    param([string] $User = 'deployops', [string] $Password = ('acl-' + [guid]::NewGuid().ToString('N').Substring(0, 16)))
+    $server = Get-RequiredProgram -Candidates redis-server -Install 'apt-get install -y redis-server'
+    $openssl = Get-RequiredProgram -Candidates openssl -Install 'apt-get install -y openssl'
+    $dir = New-TestDirectory 'redis-tls'
+    $port = Get-FreePort
+    $ca = Join-Path $dir 'ca.pem'
+    & $openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj '/CN=DeployOps Pester Redis CA' `
+        -keyout (Join-Path $dir 'ca.key') -out $ca 2>&1 | Out-Null
+    & $openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj '/CN=127.0.0.1' `
+        -keyout (Join-Path $dir 'server.key') -out (Join-Path $dir 'server.csr') 2>&1 | Out-Null
+    Set-Content -Path (Join-Path $dir 'san.ext') -Value 'subjectAltName=IP:127.0.0.1,DNS:localhost'
+    & $openssl x509 -req -in (Join-Path $dir 'server.csr') -CA $ca -CAkey (Join-Path $dir 'ca.key') -CAcreateserial -days 2 `
+        -extfile (Join-Path $dir 'san.ext') -out (Join-Path $dir 'server.pem') 2>&1 | Out-Null
+    if (-not (Test-Path (Join-Path $dir 'server.pem'))) { throw "openssl could not make the Redis test certificates in $dir" }
+    # A config file: ACL rules hold '>' and '~', which must reach redis-server verbatim.
+    @(
+        'bind 127.0.0.1', 'save ""', 'appendonly no', "dir $dir", 'port 0', "tls-port $port",
+        "tls-cert-file $dir/server.pem", "tls-key-file $dir/server.key", "tls-ca-cert-file $ca", 'tls-auth-clients no',
+        "user $User on >$Password ~* &* +@all", 'user default off'
+    ) | Set-Content -Path (Join-Path $dir 'redis.conf')
+    $process = Start-TestProcess -FilePath $server -ArgumentList (Join-Path $dir 'redis.conf') -Directory $dir -Name 'redis-tls'
+    Wait-Port -Port $port -TimeoutSeconds 30 -Process $process -LogPath (Join-Path $dir 'redis-tls.out')
+    [pscustomobject]@{ Port = $port; CaFile = $ca; User = $User; Password = $Password; Process = $process; Directory = $dir }
+}
+
 # ---------------------------------------------------------------------------------------------------- Docker
 
 function Start-TestDockerd {

@@ -2,7 +2,7 @@ namespace DeployOps.Engine.Clients;
 
 /// <summary>
 /// The few Redis operations DeployOps needs, behind our own interface so the client library (StackExchange.Redis
-/// 1.2.6, the only one that restores here) never leaks into public types and can be replaced.
+/// 2.x) never leaks into public types and can be replaced.
 /// </summary>
 internal interface IRedisClient : IAsyncDisposable
 {

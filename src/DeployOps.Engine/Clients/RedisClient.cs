@@ -1,11 +1,12 @@
-using System.Diagnostics;
 using DeployOps.Engine.Configuration;
-using DeployOps.Engine.Hosting;
 using StackExchange.Redis;
 
 namespace DeployOps.Engine.Clients;
 
-/// <summary><see cref="IRedisClient"/> over StackExchange.Redis 1.2.6 (whose API has no cancellation: we race the token).</summary>
+/// <summary>
+/// <see cref="IRedisClient"/> over StackExchange.Redis 2.x. Its commands take no CancellationToken (they are bounded
+/// by AsyncTimeout instead), so a cancelled caller stops waiting through <see cref="Task.WaitAsync(CancellationToken)"/>.
+/// </summary>
 internal sealed class RedisClient : IRedisClient
 {
     private readonly ConnectionMultiplexer _connection;
@@ -21,15 +22,20 @@ internal sealed class RedisClient : IRedisClient
 
     public static async Task<IRedisClient> ConnectAsync(RedisSettings settings, CancellationToken cancellationToken)
     {
+        var timeout = (int)settings.ConnectTimeout.TotalMilliseconds;
         var options = ConfigurationOptions.Parse(settings.Endpoint);
         options.AbortOnConnectFail = true;
-        options.ConnectTimeout = (int)settings.ConnectTimeout.TotalMilliseconds;
-        options.SyncTimeout = (int)settings.ConnectTimeout.TotalMilliseconds;
+        options.ConnectTimeout = timeout;
+        options.SyncTimeout = timeout;
+        options.AsyncTimeout = timeout;
         options.ConnectRetry = 1;
-        options.AllowAdmin = true; // INFO needs it in 1.2.x
+        options.AllowAdmin = true; // still needed in 2.x: IServer.Info (the INFO command) is admin-gated
+        options.User = settings.User;
         options.Password = settings.Password;
         options.DefaultDatabase = settings.Database;
         options.ClientName = "DeployOps";
+        var tls = settings.Tls is { } t ? new RedisTlsValidation(t) : null;
+        tls?.Apply(options);
         try
         {
             var connection = await ConnectionMultiplexer.ConnectAsync(options).WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -37,16 +43,11 @@ internal sealed class RedisClient : IRedisClient
         }
         catch (Exception ex) when (RedisErrors.IsRedisFailure(ex))
         {
-            throw RedisErrors.Translate(ex, settings.Endpoint, settings.ConnectTimeout, settings.Password is not null, "Cannot connect to");
+            throw RedisErrors.Translate(ex, settings, "Cannot connect to", tls?.Failure);
         }
     }
 
-    public async Task<TimeSpan> PingAsync(CancellationToken ct)
-    {
-        var clock = Stopwatch.StartNew();
-        await Guard(_database.PingAsync(), "PING to", ct).ConfigureAwait(false);
-        return clock.Elapsed;
-    }
+    public Task<TimeSpan> PingAsync(CancellationToken ct) => Guard(_database.PingAsync(), "PING to", ct);
 
     public async Task<IReadOnlyDictionary<string, string>> InfoAsync(string? section, CancellationToken ct)
     {
@@ -73,25 +74,20 @@ internal sealed class RedisClient : IRedisClient
     public Task<TimeSpan?> TimeToLiveAsync(string key, CancellationToken ct) => Guard(_database.KeyTimeToLiveAsync(key), "TTL from", ct);
 
     public Task<long> PublishAsync(string channel, string message, CancellationToken ct) =>
-        Guard(_connection.GetSubscriber().PublishAsync(channel, message), "PUBLISH to", ct);
+        Guard(_connection.GetSubscriber().PublishAsync(RedisChannel.Literal(channel), message), "PUBLISH to", ct);
 
     public async Task<IAsyncDisposable> SubscribeAsync(string channel, Action<string> onMessage, CancellationToken ct)
     {
         var subscriber = _connection.GetSubscriber();
+        var literal = RedisChannel.Literal(channel); // a name with '*' is a channel name, not a pattern
         Action<RedisChannel, RedisValue> handler = (_, message) => onMessage(message!);
-        await Guard(SubscribeAsync(subscriber, channel, handler), "SUBSCRIBE to", ct).ConfigureAwait(false);
-        return new Subscription(() => subscriber.UnsubscribeAsync(channel, handler));
+        await Guard(SubscribeAsync(subscriber, literal, handler), "SUBSCRIBE to", ct).ConfigureAwait(false);
+        return new Subscription(() => subscriber.UnsubscribeAsync(literal, handler));
     }
 
-    public ValueTask DisposeAsync()
-    {
-        // Every caller awaits its commands, so skip 1.2.6's QUIT handshake: it waits the full SyncTimeout.
-        _connection.Close(allowCommandsToComplete: false);
-        _connection.Dispose();
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
 
-    /// <summary>Awaits a command (racing the token) and words a failure in admin terms (RedisUnreachable).</summary>
+    /// <summary>Awaits a command (until the token is cancelled) and words a failure in admin terms (RedisUnreachable).</summary>
     private async Task<T> Guard<T>(Task<T> command, string doing, CancellationToken ct)
     {
         try
@@ -100,11 +96,11 @@ internal sealed class RedisClient : IRedisClient
         }
         catch (Exception ex) when (RedisErrors.IsRedisFailure(ex))
         {
-            throw RedisErrors.Translate(ex, _settings.Endpoint, _settings.ConnectTimeout, _settings.Password is not null, doing);
+            throw RedisErrors.Translate(ex, _settings, doing, null);
         }
     }
 
-    private static async Task<bool> SubscribeAsync(ISubscriber subscriber, string channel, Action<RedisChannel, RedisValue> handler)
+    private static async Task<bool> SubscribeAsync(ISubscriber subscriber, RedisChannel channel, Action<RedisChannel, RedisValue> handler)
     {
         await subscriber.SubscribeAsync(channel, handler).ConfigureAwait(false);
         return true;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Sockets;
+using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Hosting;
 using StackExchange.Redis;
 
@@ -11,14 +12,20 @@ namespace DeployOps.Engine.Clients;
 /// </summary>
 internal static class RedisErrors
 {
-    /// <summary>RedisUnreachable for <paramref name="endpoint"/>, worded from <paramref name="ex"/>.</summary>
-    public static DeployOpsException Translate(Exception ex, string endpoint, TimeSpan timeout, bool passwordSent, string doing) =>
-        new(ErrorIds.RedisUnreachable, ErrorKind.ConnectionError, $"{doing} Redis at {endpoint}: {Describe(ex, timeout, passwordSent)}", endpoint, ex);
+    /// <summary>
+    /// RedisUnreachable for the server of <paramref name="settings"/>, worded from <paramref name="ex"/> (or from
+    /// <paramref name="tlsFailure"/>, why our certificate validation refused the handshake).
+    /// </summary>
+    public static DeployOpsException Translate(Exception ex, RedisSettings settings, string doing, string? tlsFailure)
+    {
+        var why = tlsFailure ?? Describe(ex, settings.ConnectTimeout, settings.Password is not null, settings.User);
+        return new(ErrorIds.RedisUnreachable, ErrorKind.ConnectionError, $"{doing} Redis at {settings.Endpoint}: {why}", settings.Endpoint, ex);
+    }
 
     /// <summary>True for the exceptions <see cref="Translate"/> understands (the library's and the socket's).</summary>
     public static bool IsRedisFailure(Exception ex) => ex is RedisException or TimeoutException or SocketException or IOException;
 
-    public static string Describe(Exception ex, TimeSpan timeout, bool passwordSent)
+    public static string Describe(Exception ex, TimeSpan timeout, bool passwordSent, string? user = null)
     {
         var text = Messages(ex);
         var ms = ((long)timeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
@@ -26,7 +33,9 @@ internal static class RedisErrors
             return "the server requires a password and none was sent (set redis.password to a ${env:…} reference)";
         if (Has(text, "WRONGPASS") || Has(text, "invalid password") || Has(text, "invalid username-password")
             || ex is RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure } || Has(text, "AUTH"))
-            return "authentication failed (check the password reference)";
+            return user is null
+                ? "authentication failed (check the password reference)"
+                : $"authentication failed for ACL user '{user}' (check redis.user, the password reference and that the user is enabled)";
         if (Has(text, "LOADING"))
             return "the server is still loading its data set; try again when it has started";
         if (Find<SocketException>(ex) is { } socket)

@@ -109,7 +109,7 @@ public static class ConfigLoader
         var application = root.RequiredString("application");
         var environment = root.RequiredString("environment");
         var postgres = PostgresSettings.Read(root.Map("postgres"));
-        var redis = RedisSettings.Read(root.Map("redis"));
+        var redis = RedisSettings.Read(root.Map("redis"), directory);
         var state = StateSettings.Read(root.Map("state"), directory, postgres);
         var endpoints = root.StringMap("endpoints");
 

@@ -20,25 +20,24 @@ internal sealed class RedisCheckFactory : ICheckFactory
         return new RedisCheck(settings, warnLatency, info, maxMemory);
     }
 
-    /// <summary>The check's own endpoint/password/database, each falling back to the top-level <c>redis:</c> section.</summary>
+    /// <summary>
+    /// The check's own connection when it names an endpoint (then nothing comes from <c>redis:</c>); otherwise the
+    /// top-level <c>redis:</c> section with this check's password and database.
+    /// </summary>
     private static RedisSettings? ReadSettings(ConfigMap options, CheckFactoryContext context)
     {
         var top = context.Redis;
-        var endpoint = options.String("endpoint");
+        if (options.Has("endpoint"))
+            return RedisSettings.ReadConnection(options, context.ConfigDirectory, "127.0.0.1:6379", DefaultConnectTimeout, options.Int("database", 0, 0, 15));
         var password = options.String("password");
         if (password is not null && !options.IsReference("password"))
             options.Error("password", "write the password as a reference (${env:NAME} or ${file:path}), never in the file");
-        var database = options.Int("database", endpoint is null ? top?.Database ?? 0 : 0, 0, 15);
-        if (endpoint is null)
+        var database = options.Int("database", top?.Database ?? 0, 0, 15);
+        if (top is null)
         {
-            if (top is null)
-            {
-                options.ErrorHere("needs a Redis server: add a top-level 'redis:' section or give this check an endpoint");
-                return null;
-            }
-            return new RedisSettings(top.Endpoint, password ?? top.Password, database, top.ConnectTimeout);
+            options.ErrorHere("needs a Redis server: add a top-level 'redis:' section or give this check an endpoint");
+            return null;
         }
-        if (!endpoint.Contains(':')) endpoint += ":6379";
-        return new RedisSettings(endpoint, password, database, DefaultConnectTimeout);
+        return top.With(password ?? top.Password, database);
     }
 }
