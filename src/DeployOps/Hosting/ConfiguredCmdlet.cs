@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using DeployOps.Engine.Configuration;
+using DeployOps.Engine.Hosting;
 
 namespace DeployOps.Hosting;
 
@@ -49,7 +50,7 @@ public abstract class ConfiguredCmdlet : DeployOpsCmdlet
         {
             var message = $"The piped record comes from the configuration {fromRecord}, but this command was given " +
                 $"{config.FilePath}. Pipe records only to the configuration they came from (omit -Path/-Config to use the record's).";
-            ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(message), "ConfigMismatch",
+            ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(message), ErrorIds.ConfigMismatch,
                 ErrorCategory.InvalidArgument, ConfigPath));
         }
         return config;
