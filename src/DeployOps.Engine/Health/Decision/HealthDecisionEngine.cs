@@ -22,11 +22,13 @@ public sealed class HealthDecisionEngine
     private int _consecutiveSourceErrors;
     private HealthVerdict? _previous;
     private readonly Comparison.BaselineJudge _judge;
+    private readonly BurnRate.BurnRateJudge _burn;
 
     public HealthDecisionEngine(HealthPolicy policy)
     {
         _policy = policy;
         _judge = new Comparison.BaselineJudge(policy);
+        _burn = new BurnRate.BurnRateJudge(policy);
     }
 
     public HealthPolicy Policy => _policy;
@@ -65,6 +67,7 @@ public sealed class HealthDecisionEngine
         }
         var comparisons = _judge.Judge(observation);
         var inconclusive = JudgeComparisons(comparisons, observation, phase, findings);
+        var burning = JudgeBurnRates(observation, phase, findings, inconclusive);
         findings.Sort((a, b) => Rank(b).CompareTo(Rank(a)));
         var unreadableRules = unreadableSignals
             .Select(kv => $"{kv.Key} unreadable ({kv.Value.Why}): {(kv.Value.Rules.Count == 1 ? "rule" : "rules")} {string.Join(", ", kv.Value.Rules)}")
@@ -74,7 +77,7 @@ public sealed class HealthDecisionEngine
         _consecutiveSourceErrors = observation.SourceErrors.Count > 0 ? _consecutiveSourceErrors + 1 : 0;
         var verdict = Decide(findings, unreadableRules, observation, reasons);
         // A verdict explains every comparison behind it, passed ones included (both versions' evidence).
-        foreach (var text in comparisons.Select(c => c.ToString())) if (!reasons.Contains(text)) reasons.Add(text);
+        foreach (var text in comparisons.Select(c => c.ToString()).Concat(burning)) if (!reasons.Contains(text)) reasons.Add(text);
         _previous = verdict;
         return new HealthEvaluation(verdict, phase.Name, reasons, findings, _consecutiveSourceErrors, comparisons);
     }
@@ -151,6 +154,23 @@ public sealed class HealthDecisionEngine
             if (why is null) continue;
             if (signals.Remove(signal) || unreadable.ContainsKey(signal)) unreadable[signal] = why;
         }
+    }
+
+    /// <summary>Firing burn-rate rules become findings (their explanations are returned); too little traffic is a reason for Inconclusive.</summary>
+    private List<string> JudgeBurnRates(HealthObservation observation, HealthPhase phase, List<RuleFinding> findings, List<string> inconclusive)
+    {
+        var explanations = new List<string>();
+        foreach (var b in _burn.Judge(observation))
+        {
+            if (!_states.TryGetValue(b.Rule.Name, out var state)) _states[b.Rule.Name] = state = new RuleState();
+            if (b.Unreadable is { } why) { inconclusive.Add($"{BurnRate.BurnRateRule.Signal} unreadable ({why}): rule {b.Rule.Name}"); continue; }
+            if (!b.Fires) { state.Reset(); continue; }
+            state.Breach(observation, b.Value, b.Factor);
+            findings.Add(new RuleFinding(b.Rule.Name, BurnRate.BurnRateRule.Signal, ">=", b.Factor, b.Value, b.Rule.Severity, TimeSpan.Zero, true,
+                state.SinceElapsed, state.Since, phase.Name, state.Samples.ToList()));
+            explanations.Add(b.Explanation);
+        }
+        return explanations;
     }
 
     private static int Rank(RuleFinding f) => (f.Severity == RuleSeverity.Rollback ? 2 : 0) + (f.Sustained ? 1 : 0);
