@@ -32,10 +32,11 @@ internal static class HealthPolicyReader
             var @for = ReadDuration(map, "for");
             var severity = map.OptionalEnum<RuleSeverity>("severity");
             bool? enabled = map.Has("enabled") ? map.Bool("enabled", true) : null;
+            var forMode = map.OptionalEnum<ForMode>("forMode");
             map.Finish();
-            var rule = existing?.With(signal, comparison, threshold, @for, severity, enabled)
+            var rule = existing?.With(signal, comparison, threshold, @for, severity, enabled, forMode)
                 ?? new HealthRule(name, effectiveSignal, comparison ?? RuleComparison.Above, threshold ?? 0, @for ?? TimeSpan.Zero,
-                    severity ?? RuleSeverity.Investigate, enabled ?? true);
+                    severity ?? RuleSeverity.Investigate, enabled ?? true, forMode ?? ForMode.All);
             if (index >= 0) rules[index] = rule;
             else rules.Add(rule);
         }

@@ -52,9 +52,12 @@ public sealed class HealthDecisionEngine
             if (signals.TryGetValue(rule.Signal, out var value) && !double.IsNaN(value))
             {
                 var threshold = _policy.ThresholdOf(rule, phase);
+                var averaged = rule.ForMode == ForMode.Average && rule.For > TimeSpan.Zero;
+                if (averaged) value = state.Average(observation.Elapsed, value, rule.For);
                 if (!rule.Breaches(value, threshold)) { state.Reset(); continue; }
                 state.Breach(observation, value, threshold);
-                var sustained = observation.Elapsed - state.SinceElapsed >= rule.For;
+                // Average: the mean over the trailing for: window, judged once the watch's readings span it.
+                var sustained = averaged ? state.Covers(observation.Elapsed, rule.For) : observation.Elapsed - state.SinceElapsed >= rule.For;
                 findings.Add(new RuleFinding(rule.Name, rule.Signal, rule.Operator, threshold, value, rule.Severity, rule.For,
                     sustained, state.SinceElapsed, state.Since, phase.Name, state.Samples.ToList()));
             }
@@ -199,5 +202,21 @@ public sealed class HealthDecisionEngine
             Active = false;
             Samples.Clear();
         }
+
+        private readonly List<(TimeSpan Elapsed, double Value)> _readings = new();
+
+        /// <summary>Adds a readable value and returns the mean of those in the trailing <paramref name="window"/>.</summary>
+        public double Average(TimeSpan now, double value, TimeSpan window)
+        {
+            _readings.Add((now, value));
+            var first = _readings[0].Elapsed;
+            _readings.RemoveAll(r => r.Elapsed <= now - window);
+            _firstReading ??= first;
+            return _readings.Average(r => r.Value);
+        }
+
+        private TimeSpan? _firstReading;
+
+        public bool Covers(TimeSpan now, TimeSpan window) => _firstReading is { } first && now - first >= window;
     }
 }
