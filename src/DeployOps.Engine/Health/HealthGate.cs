@@ -15,6 +15,8 @@ public sealed class HealthGateWindow
     public IReadOnlyList<string>? ScrapeTargets { get; init; }
     /// <summary>Health endpoints to probe instead of the configured ones.</summary>
     public IReadOnlyList<string>? Probes { get; init; }
+    /// <summary>Per-version /metrics URLs (<c>canary</c>, <c>baseline</c>) for the comparative judge (<c>health.compare</c>).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>>? VersionTargets { get; init; }
     /// <summary>A policy of the gate's own (null: the configured one).</summary>
     public HealthPolicy? Policy { get; init; }
     /// <summary>Deployment whose folder receives the gate's samples and decisions (null: not recorded).</summary>
@@ -41,6 +43,7 @@ public static class HealthGate
             Policy = window.Policy,
             ScrapeTargets = window.ScrapeTargets,
             Probes = window.Probes,
+            VersionTargets = window.VersionTargets,
             StopOnRollback = true,
             Record = window.DeploymentId is not null,
             Command = "HealthGate",

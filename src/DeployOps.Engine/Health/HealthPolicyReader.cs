@@ -10,7 +10,8 @@ namespace DeployOps.Engine.Health;
 /// </summary>
 internal static class HealthPolicyReader
 {
-    /// <param name="comparisons">Receives the entries that are comparison rules (Comparison/ComparisonPolicyReader reads them).</param>
+    /// <param name="comparisons">Receives the entries of other kinds: comparison rules (Comparison/ComparisonPolicyReader) and
+    /// <c>kind:</c> rules such as burnRate (BurnRate/BurnRateReader).</param>
     public static IReadOnlyList<HealthRule> ReadRules(ConfigMap health, List<ConfigMap>? comparisons = null)
     {
         var rules = HealthPolicy.DefaultRules.ToList();
@@ -19,7 +20,7 @@ internal static class HealthPolicyReader
         {
             var name = map.RequiredString("name");
             if (name.Length == 0) { map.Finish(); continue; }
-            if (comparisons is not null && Comparison.ComparisonPolicyReader.IsComparison(map, name)) { comparisons.Add(map); continue; }
+            if (comparisons is not null && (map.Has("kind") || Comparison.ComparisonPolicyReader.IsComparison(map, name))) { comparisons.Add(map); continue; }
             if (!seen.Add(name)) map.Error("name", $"duplicate rule '{name}'");
             var index = rules.FindIndex(r => r.Name == name);
             var existing = index >= 0 ? rules[index] : null;
@@ -31,10 +32,11 @@ internal static class HealthPolicyReader
             var @for = ReadDuration(map, "for");
             var severity = map.OptionalEnum<RuleSeverity>("severity");
             bool? enabled = map.Has("enabled") ? map.Bool("enabled", true) : null;
+            var forMode = map.OptionalEnum<ForMode>("forMode");
             map.Finish();
-            var rule = existing?.With(signal, comparison, threshold, @for, severity, enabled)
+            var rule = existing?.With(signal, comparison, threshold, @for, severity, enabled, forMode)
                 ?? new HealthRule(name, effectiveSignal, comparison ?? RuleComparison.Above, threshold ?? 0, @for ?? TimeSpan.Zero,
-                    severity ?? RuleSeverity.Investigate, enabled ?? true);
+                    severity ?? RuleSeverity.Investigate, enabled ?? true, forMode ?? ForMode.All);
             if (index >= 0) rules[index] = rule;
             else rules.Add(rule);
         }

@@ -75,11 +75,15 @@ public sealed class HealthSettings
 
         var comparisonMaps = new List<ConfigMap>();
         var rules = HealthPolicyReader.ReadRules(map, comparisonMaps);
-        var comparisons = Comparison.ComparisonPolicyReader.Read(map, comparisonMaps, rules);
+        var byKind = comparisonMaps.ToLookup(m => m.String("kind") is { } kind ? kind : "");
+        foreach (var other in byKind.Where(g => g.Key is not ("" or BurnRate.BurnRateReader.Kind)).SelectMany(g => g))
+            other.Error("kind", $"unknown rule kind '{other.String("kind")}' (kinds: {BurnRate.BurnRateReader.Kind}; omit kind: for a threshold rule)");
+        var comparisons = Comparison.ComparisonPolicyReader.Read(map, byKind[""].ToList(), rules);
+        var burnRates = BurnRate.BurnRateReader.Read(byKind[BurnRate.BurnRateReader.Kind].ToList(), rules);
         var phases = HealthPolicyReader.ReadPhases(map, rules);
         map.Finish();
         var policy = new HealthPolicy(rules, phases, minRequests, maxSourceErrors, minLatencyRequests: minLatencyRequests,
-            comparisons: comparisons);
+            comparisons: comparisons, burnRates: burnRates);
         return new HealthSettings(policy, duration, interval, timeout, scrape, prometheus, probes,
             useDatabase ? postgres : null, useRedis ? redis : null);
     }

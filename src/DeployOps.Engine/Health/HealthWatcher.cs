@@ -46,7 +46,8 @@ public static partial class HealthWatcher
         var startedAt = options.StartedAt ?? await DeploymentTimeAsync(config, options.DeploymentId, cancellationToken).ConfigureAwait(false)
             ?? DateTimeOffset.UtcNow;
 
-        await using var collector = SignalCollector.For(settings, config.Redactor, options.ScrapeTargets, options.Probes);
+        await using var collector = SignalCollector.For(settings, config.Redactor, options.ScrapeTargets, options.Probes,
+            options.VersionTargets, compare: policy.Comparisons.Any(c => c.Enabled));
         if (collector.Sources.Count == 0)
             throw new DeployOpsException(ErrorIds.HealthNoSignals, ErrorKind.InvalidOperation,
                 $"{config.FilePath}: health: configures no signal (add scrape.targets, prometheus, probes or a postgres section)", config.FilePath);

@@ -35,6 +35,8 @@ public sealed class ScrapeSettings
     public TimeSpan MemoryGrowthWindow { get; }
     /// <summary>Extra signals: signal name → gauge metric name (summed over series and targets).</summary>
     public IReadOnlyDictionary<string, string> Gauges { get; }
+    /// <summary>The comparative judge's scrapes: version (<c>canary</c>, <c>baseline</c>) → that version's /metrics URLs.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> VersionTargets { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
 
     public bool IsError(string? status)
     {
@@ -60,7 +62,7 @@ public sealed class ScrapeSettings
     public string StatusRegex() => string.Join("|", ErrorStatuses.Select(p => p.Replace('x', '.').Replace('X', '.')));
 
     internal ScrapeSettings WithTargets(IReadOnlyList<string> targets) =>
-        new(targets, RequestsMetric, StatusLabel, ErrorStatuses, DurationMetric, MemoryMetric, MemoryGrowthWindow, Gauges);
+        new(targets, RequestsMetric, StatusLabel, ErrorStatuses, DurationMetric, MemoryMetric, MemoryGrowthWindow, Gauges) { VersionTargets = VersionTargets };
 
     internal static ScrapeSettings? Read(ConfigMap? map, IReadOnlyDictionary<string, string> endpoints)
     {
@@ -73,7 +75,14 @@ public sealed class ScrapeSettings
             map.String("durationMetric", "http_request_duration_seconds"),
             map.String("memoryMetric", "process_resident_memory_bytes"),
             map.Duration("memoryGrowthWindow", TimeSpan.FromMinutes(5)),
-            map.StringMap("gauges"));
+            map.StringMap("gauges"))
+        {
+            VersionTargets = new Dictionary<string, IReadOnlyList<string>>
+            {
+                [Comparison.ComparisonRule.CanaryVersion] = HealthSettings.ResolveUrls(map, "canary", endpoints, "/metrics"),
+                [Comparison.ComparisonRule.BaselineVersion] = HealthSettings.ResolveUrls(map, "baseline", endpoints, "/metrics"),
+            },
+        };
         foreach (var status in settings.ErrorStatuses)
         {
             if (status.Length == 0 || !status.All(c => char.IsDigit(c) || c is 'x' or 'X'))

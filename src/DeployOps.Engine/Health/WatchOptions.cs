@@ -50,6 +50,8 @@ public sealed class WatchOptions
     public IReadOnlyList<string>? ScrapeTargets { get; init; }
     /// <summary>Replaces the configured health endpoints.</summary>
     public IReadOnlyList<string>? Probes { get; init; }
+    /// <summary>Per-version /metrics URLs for the comparative judge (<c>canary</c>, <c>baseline</c>); null: health.scrape.canary/baseline.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>>? VersionTargets { get; init; }
     /// <summary>Write samples and decision records to the state directory.</summary>
     public bool Record { get; init; } = true;
     /// <summary>Who asked, for the audit line.</summary>

@@ -1,4 +1,5 @@
 using DeployOps.Engine.Health;
+using DeployOps.Engine.Health.Comparison;
 using DeployOps.Engine.Health.Decision;
 using DeployOps.Engine.Hosting;
 
@@ -8,6 +9,8 @@ namespace DeployOps.Engine.Strategies;
 /// A canary gate judged by Watch-DeploymentHealth's decision matrix (<c>health:</c> rules and timeline) over the
 /// canary's own /metrics and health endpoint for the step's pause. Healthy passes; Rollback fails; Investigate and
 /// Inconclusive (too little traffic, unreadable signals) are not evidence enough to go on, so they ask for approval.
+/// With <c>health.compare: baseline</c> the comparative judge also weighs the canary against the stable slot's own
+/// /metrics over the same window (docs/health-judge.md).
 /// </summary>
 public sealed class DecisionMatrixCanaryGate : ICanaryGate
 {
@@ -20,6 +23,11 @@ public sealed class DecisionMatrixCanaryGate : ICanaryGate
             Interval = deployment.Canary.SampleInterval,
             ScrapeTargets = new[] { context.Canary.BaseUrl + "/metrics" },
             Probes = new[] { context.Canary.BaseUrl + deployment.ReadinessPath },
+            VersionTargets = new Dictionary<string, IReadOnlyList<string>>
+            {
+                [ComparisonRule.CanaryVersion] = new[] { context.Canary.BaseUrl + "/metrics" },
+                [ComparisonRule.BaselineVersion] = new[] { context.Baseline.BaseUrl + "/metrics" },
+            },
             DeploymentId = context.DeploymentId,
         }, new NestedOperationSink(context.Sink), cancellationToken).ConfigureAwait(false);
 

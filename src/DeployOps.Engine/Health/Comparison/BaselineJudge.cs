@@ -101,13 +101,13 @@ internal sealed class BaselineJudge
         var baselineLower = 100 * Statistics.Wilson(eB, nB, z).Lower;
 
         var evidence = $"{c.Canary} vs {c.Baseline} over {c.WindowText}: {Signed(diff)} pp ({Ratio(ratio)}), {test} p={P(pValue)}, " +
-                       $"{rule.Confidence:P0} interval of the difference [{Num(lower)}, {Num(upper)}] pp; fails above {Num(failAbove)}% " +
+                       $"{rule.Confidence:P0} interval of the difference [{Num(lower)}, {Num(upper)}] pp; fails from {Num(failAbove)}% " +
                        $"(+{Num(rule.AllowedIncrease)} pp and {Num(rule.AllowedRatio)}×)";
         ComparisonOutcome outcome;
         string why;
         if (worseEnough && significant) { outcome = ComparisonOutcome.Fail; why = "the canary's error rate is significantly higher, beyond both allowances"; }
         else if (upper < rule.AllowedIncrease) { outcome = ComparisonOutcome.Pass; why = significant ? "certainly higher but within the allowance" : "not worse beyond the allowance"; }
-        else if (canaryUpper < rule.AllowedRatio * baselineLower) { outcome = ComparisonOutcome.Pass; why = $"canary at most {Num(canaryUpper)}%, below {Num(rule.AllowedRatio)}× the baseline's lower bound {Num(baselineLower)}%"; }
+        else if (canaryUpper < rule.AllowedRatio * baselineLower) { outcome = ComparisonOutcome.Pass; why = (significant ? "certainly higher but within the allowance, " : "") + $"canary at most {Num(canaryUpper)}%, below {Num(rule.AllowedRatio)}× the baseline's lower bound {Num(baselineLower)}%"; }
         else { outcome = ComparisonOutcome.Inconclusive; why = worseEnough ? "a large difference not yet significant on these requests" : "the interval still reaches the allowance: more requests needed"; }
         return c.Build(outcome, test, pValue, lower, upper, rule.Confidence, pC, failAbove, $"{why}: {evidence}");
     }

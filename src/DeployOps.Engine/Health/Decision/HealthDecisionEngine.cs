@@ -22,11 +22,13 @@ public sealed class HealthDecisionEngine
     private int _consecutiveSourceErrors;
     private HealthVerdict? _previous;
     private readonly Comparison.BaselineJudge _judge;
+    private readonly BurnRate.BurnRateJudge _burn;
 
     public HealthDecisionEngine(HealthPolicy policy)
     {
         _policy = policy;
         _judge = new Comparison.BaselineJudge(policy);
+        _burn = new BurnRate.BurnRateJudge(policy);
     }
 
     public HealthPolicy Policy => _policy;
@@ -50,9 +52,12 @@ public sealed class HealthDecisionEngine
             if (signals.TryGetValue(rule.Signal, out var value) && !double.IsNaN(value))
             {
                 var threshold = _policy.ThresholdOf(rule, phase);
+                var averaged = rule.ForMode == ForMode.Average && rule.For > TimeSpan.Zero;
+                if (averaged) value = state.Average(observation.Elapsed, value, rule.For);
                 if (!rule.Breaches(value, threshold)) { state.Reset(); continue; }
                 state.Breach(observation, value, threshold);
-                var sustained = observation.Elapsed - state.SinceElapsed >= rule.For;
+                // Average: the mean over the trailing for: window, judged once the watch's readings span it.
+                var sustained = averaged ? state.Covers(observation.Elapsed, rule.For) : observation.Elapsed - state.SinceElapsed >= rule.For;
                 findings.Add(new RuleFinding(rule.Name, rule.Signal, rule.Operator, threshold, value, rule.Severity, rule.For,
                     sustained, state.SinceElapsed, state.Since, phase.Name, state.Samples.ToList()));
             }
@@ -65,6 +70,7 @@ public sealed class HealthDecisionEngine
         }
         var comparisons = _judge.Judge(observation);
         var inconclusive = JudgeComparisons(comparisons, observation, phase, findings);
+        var burning = JudgeBurnRates(observation, phase, findings, inconclusive);
         findings.Sort((a, b) => Rank(b).CompareTo(Rank(a)));
         var unreadableRules = unreadableSignals
             .Select(kv => $"{kv.Key} unreadable ({kv.Value.Why}): {(kv.Value.Rules.Count == 1 ? "rule" : "rules")} {string.Join(", ", kv.Value.Rules)}")
@@ -74,7 +80,7 @@ public sealed class HealthDecisionEngine
         _consecutiveSourceErrors = observation.SourceErrors.Count > 0 ? _consecutiveSourceErrors + 1 : 0;
         var verdict = Decide(findings, unreadableRules, observation, reasons);
         // A verdict explains every comparison behind it, passed ones included (both versions' evidence).
-        foreach (var text in comparisons.Select(c => c.ToString())) if (!reasons.Contains(text)) reasons.Add(text);
+        foreach (var text in comparisons.Select(c => c.ToString()).Concat(burning)) if (!reasons.Contains(text)) reasons.Add(text);
         _previous = verdict;
         return new HealthEvaluation(verdict, phase.Name, reasons, findings, _consecutiveSourceErrors, comparisons);
     }
@@ -153,6 +159,23 @@ public sealed class HealthDecisionEngine
         }
     }
 
+    /// <summary>Firing burn-rate rules become findings (their explanations are returned); too little traffic is a reason for Inconclusive.</summary>
+    private List<string> JudgeBurnRates(HealthObservation observation, HealthPhase phase, List<RuleFinding> findings, List<string> inconclusive)
+    {
+        var explanations = new List<string>();
+        foreach (var b in _burn.Judge(observation))
+        {
+            if (!_states.TryGetValue(b.Rule.Name, out var state)) _states[b.Rule.Name] = state = new RuleState();
+            if (b.Unreadable is { } why) { inconclusive.Add($"{BurnRate.BurnRateRule.Signal} unreadable ({why}): rule {b.Rule.Name}"); continue; }
+            if (!b.Fires) { state.Reset(); continue; }
+            state.Breach(observation, b.Value, b.Factor);
+            findings.Add(new RuleFinding(b.Rule.Name, BurnRate.BurnRateRule.Signal, ">=", b.Factor, b.Value, b.Rule.Severity, TimeSpan.Zero, true,
+                state.SinceElapsed, state.Since, phase.Name, state.Samples.ToList()));
+            explanations.Add(b.Explanation);
+        }
+        return explanations;
+    }
+
     private static int Rank(RuleFinding f) => (f.Severity == RuleSeverity.Rollback ? 2 : 0) + (f.Sustained ? 1 : 0);
 
     private sealed class RuleState
@@ -179,5 +202,21 @@ public sealed class HealthDecisionEngine
             Active = false;
             Samples.Clear();
         }
+
+        private readonly List<(TimeSpan Elapsed, double Value)> _readings = new();
+
+        /// <summary>Adds a readable value and returns the mean of those in the trailing <paramref name="window"/>.</summary>
+        public double Average(TimeSpan now, double value, TimeSpan window)
+        {
+            _readings.Add((now, value));
+            var first = _readings[0].Elapsed;
+            _readings.RemoveAll(r => r.Elapsed <= now - window);
+            _firstReading ??= first;
+            return _readings.Average(r => r.Value);
+        }
+
+        private TimeSpan? _firstReading;
+
+        public bool Covers(TimeSpan now, TimeSpan window) => _firstReading is { } first && now - first >= window;
     }
 }

@@ -15,8 +15,9 @@ public sealed class HealthPolicy
 
     public HealthPolicy(IReadOnlyList<HealthRule> rules, IReadOnlyList<HealthPhase> phases, int minRequests = DefaultMinRequests,
         int maxSourceErrors = DefaultMaxSourceErrors, IReadOnlyList<string>? evidenceSignals = null, int? minLatencyRequests = null,
-        IReadOnlyList<Comparison.ComparisonRule>? comparisons = null)
+        IReadOnlyList<Comparison.ComparisonRule>? comparisons = null, IReadOnlyList<BurnRate.BurnRateRule>? burnRates = null)
     {
+        BurnRates = burnRates ?? Array.Empty<BurnRate.BurnRateRule>();
         Comparisons = comparisons ?? Array.Empty<Comparison.ComparisonRule>();
         _minLatencyRequests = minLatencyRequests;
         if (phases.Count == 0) throw new ArgumentException("at least one phase is required", nameof(phases));
@@ -37,6 +38,8 @@ public sealed class HealthPolicy
     public IReadOnlyList<HealthPhase> Phases { get; }
     /// <summary>Canary-against-baseline rules of the comparative judge (<c>compare: baseline</c>); empty by default.</summary>
     public IReadOnlyList<Comparison.ComparisonRule> Comparisons { get; }
+    /// <summary>Error-budget rules (<c>kind: burnRate</c>); empty by default.</summary>
+    public IReadOnlyList<BurnRate.BurnRateRule> BurnRates { get; }
     /// <summary>Fewer requests than this in a sample make its traffic-based signals unreadable (not evidence).</summary>
     public int MinRequests { get; }
     /// <summary>
@@ -66,12 +69,13 @@ public sealed class HealthPolicy
     /// <summary>The same policy with every duration multiplied by <paramref name="factor"/> (tests and drills compress time).</summary>
     public HealthPolicy Scaled(double factor) => factor == 1 ? this :
         new(Rules.Select(r => r.Scaled(factor)).ToList(), Phases.Select(p => p.Scaled(factor)).ToList(), MinRequests, MaxSourceErrors, EvidenceSignals, _minLatencyRequests,
-            Comparisons.Select(c => c.Scaled(factor)).ToList());
+            Comparisons.Select(c => c.Scaled(factor)).ToList(), BurnRates.Select(b => b.Scaled(factor)).ToList());
 
     public HealthPolicy With(int? minRequests = null, int? maxSourceErrors = null, IReadOnlyList<HealthRule>? rules = null,
-        IReadOnlyList<HealthPhase>? phases = null, int? minLatencyRequests = null, IReadOnlyList<Comparison.ComparisonRule>? comparisons = null) =>
+        IReadOnlyList<HealthPhase>? phases = null, int? minLatencyRequests = null, IReadOnlyList<Comparison.ComparisonRule>? comparisons = null,
+        IReadOnlyList<BurnRate.BurnRateRule>? burnRates = null) =>
         new(rules ?? Rules, phases ?? Phases, minRequests ?? MinRequests, maxSourceErrors ?? MaxSourceErrors, EvidenceSignals,
-            minLatencyRequests ?? _minLatencyRequests, comparisons ?? Comparisons);
+            minLatencyRequests ?? _minLatencyRequests, comparisons ?? Comparisons, burnRates ?? BurnRates);
 
     /// <summary>The runbooks' decision matrix.</summary>
     public static IReadOnlyList<HealthRule> DefaultRules { get; } = new[]

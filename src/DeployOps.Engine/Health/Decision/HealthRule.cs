@@ -14,6 +14,15 @@ public enum RuleComparison
     AtMost,
 }
 
+/// <summary>How a rule's <c>for:</c> duration is judged.</summary>
+public enum ForMode
+{
+    /// <summary>Every readable sample breached for the whole duration (Prometheus' <c>for:</c>); the default.</summary>
+    All,
+    /// <summary>The mean of the readable samples of the trailing duration breaches (once the watch has lasted it).</summary>
+    Average,
+}
+
 /// <summary>
 /// One rule of the decision matrix, as data: when <see cref="Signal"/> compares to <see cref="Threshold"/> for at
 /// least <see cref="For"/>, the verdict is <see cref="Severity"/>. Timeline phases may override the threshold by
@@ -22,8 +31,9 @@ public enum RuleComparison
 public sealed class HealthRule
 {
     public HealthRule(string name, string signal, RuleComparison comparison, double threshold, TimeSpan @for,
-        RuleSeverity severity, bool enabled = true)
+        RuleSeverity severity, bool enabled = true, ForMode forMode = ForMode.All)
     {
+        ForMode = forMode;
         Name = name;
         Signal = signal;
         Comparison = comparison;
@@ -41,6 +51,7 @@ public sealed class HealthRule
     public TimeSpan For { get; }
     public RuleSeverity Severity { get; }
     public bool Enabled { get; }
+    public ForMode ForMode { get; }
 
     public bool Breaches(double value, double threshold) => Comparison switch
     {
@@ -59,12 +70,13 @@ public sealed class HealthRule
     };
 
     internal HealthRule With(string? signal = null, RuleComparison? comparison = null, double? threshold = null,
-        TimeSpan? @for = null, RuleSeverity? severity = null, bool? enabled = null) =>
-        new(Name, signal ?? Signal, comparison ?? Comparison, threshold ?? Threshold, @for ?? For, severity ?? Severity, enabled ?? Enabled);
+        TimeSpan? @for = null, RuleSeverity? severity = null, bool? enabled = null, ForMode? forMode = null) =>
+        new(Name, signal ?? Signal, comparison ?? Comparison, threshold ?? Threshold, @for ?? For, severity ?? Severity, enabled ?? Enabled,
+            forMode ?? ForMode);
 
     internal HealthRule Scaled(double factor) => With(@for: TimeSpan.FromTicks((long)(For.Ticks * factor)));
 
     public override string ToString() =>
-        $"{Name}: {Signal} {Operator} {SignalUnits.Format(Signal, Threshold)}{(For > TimeSpan.Zero ? " for " + Configuration.ValueParsers.FormatDuration(For) : "")} → {Severity}";
+        $"{Name}: {Signal} {Operator} {SignalUnits.Format(Signal, Threshold)}{(For > TimeSpan.Zero ? (ForMode == ForMode.Average ? " on average over " : " for ") + Configuration.ValueParsers.FormatDuration(For) : "")} → {Severity}";
 }
 

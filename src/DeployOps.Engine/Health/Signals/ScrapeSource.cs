@@ -20,15 +20,22 @@ internal sealed class ScrapeSource : ISignalSource
     private readonly Dictionary<string, Snapshot> _previous = new(StringComparer.Ordinal);
     private readonly MemoryTrend _memory;
 
-    public ScrapeSource(ScrapeSettings settings, TimeSpan timeout, Func<DateTimeOffset>? clock = null)
+    private readonly string? _version;
+    private readonly bool _versionOnly;
+
+    /// <param name="version">Also report the counts as the comparative judge's <c>&lt;version&gt;.*</c> signals.</param>
+    /// <param name="versionOnly">Report only those (another version's instances: their figures must not mix into the watch's own).</param>
+    public ScrapeSource(ScrapeSettings settings, TimeSpan timeout, Func<DateTimeOffset>? clock = null, string? version = null, bool versionOnly = false)
     {
         _settings = settings;
+        _version = version;
+        _versionOnly = versionOnly && version is not null;
         _timeout = timeout;
         _clock = clock ?? (() => DateTimeOffset.UtcNow);
         _memory = new MemoryTrend(settings.MemoryGrowthWindow);
     }
 
-    public string Name => "scrape";
+    public string Name => _version is null ? "scrape" : "scrape " + _version;
 
     /// <summary>The baseline scrape: the first window's deltas are taken against it.</summary>
     public Task<SourceReading> PrimeAsync(CancellationToken cancellationToken) => ReadAsync(cancellationToken);
@@ -59,7 +66,7 @@ internal sealed class ScrapeSource : ISignalSource
         }
         reading.Set(HealthSignals.Refused, refused);
         Report(window, reading, now, results.Length);
-        return reading;
+        return _version is null ? reading : Versioned(window, reading, results.Length);
     }
 
     private void Accumulate(string url, Snapshot current, Window window, SourceReading reading)
@@ -133,6 +140,32 @@ internal sealed class ScrapeSource : ISignalSource
             if (_memory.GrowthPerMinute() is { } growth) reading.Set(HealthSignals.MemoryGrowth, growth);
         }
         foreach (var (signal, value) in window.Gauges) reading.Set(signal, value);
+    }
+
+    /// <summary>The window's counts as <c>&lt;version&gt;.requests/errors/bucket.&lt;le&gt;</c> (Comparison/VersionCounts reads them).</summary>
+    private SourceReading Versioned(Window window, SourceReading reading, int targets)
+    {
+        var result = _versionOnly ? new SourceReading() : reading;
+        if (_versionOnly)
+        {
+            result.Errors.AddRange(reading.Errors);
+            result.Notes.AddRange(reading.Notes);
+        }
+        var version = _version!;
+        string? why = window.Targets == 0 ? (window.Failed == targets ? "every scrape failed" : "first scrape of the targets (baseline only)")
+            : window.Failed > 0 ? $"{window.Failed} of {targets} {version} targets could not be scraped"
+            : !window.RequestsSeen ? $"metric {_settings.RequestsMetric} not found"
+            : null;
+        if (why is not null)
+        {
+            result.Unreadable[Comparison.VersionCounts.RequestsSignal(version)] = why;
+            result.Unreadable[Comparison.VersionCounts.ErrorsSignal(version)] = why;
+            return result;
+        }
+        result.Set(Comparison.VersionCounts.RequestsSignal(version), window.Requests);
+        result.Set(Comparison.VersionCounts.ErrorsSignal(version), window.Errors);
+        foreach (var (le, count) in window.Buckets) result.Set(Comparison.VersionCounts.BucketSignal(version, le), count);
+        return result;
     }
 
     private static void SetQuantile(SourceReading reading, string signal, double q, List<Bucket> buckets)

@@ -20,13 +20,21 @@ internal sealed class SignalCollector : IAsyncDisposable
 
     public IReadOnlyList<ISignalSource> Sources => _sources;
 
+    /// <param name="versionTargets">The comparative judge's per-version /metrics URLs (null: <c>health.scrape.canary/baseline</c>).
+    /// Only read when the policy has comparison rules.</param>
     public static SignalCollector For(HealthSettings settings, Redactor redactor, IReadOnlyList<string>? scrapeTargets = null,
-        IReadOnlyList<string>? probes = null)
+        IReadOnlyList<string>? probes = null, IReadOnlyDictionary<string, IReadOnlyList<string>>? versionTargets = null, bool compare = false)
     {
         var sources = new List<ISignalSource>();
         var scrape = settings.Scrape;
         if (scrapeTargets is { Count: > 0 }) scrape = (scrape ?? new ScrapeSettings(scrapeTargets)).WithTargets(scrapeTargets);
-        if (scrape is { Targets.Count: > 0 }) sources.Add(new ScrapeSource(scrape, settings.Timeout));
+        var versions = compare ? (versionTargets ?? scrape?.VersionTargets ?? new Dictionary<string, IReadOnlyList<string>>())
+            .Where(v => v.Value.Count > 0).ToList() : new();
+        // The canary's instances when they are the watch's own targets: one scrape reports both its plain and its canary signals.
+        var own = versions.FirstOrDefault(v => scrape is not null && v.Value.OrderBy(t => t).SequenceEqual(scrape.Targets.OrderBy(t => t))).Key;
+        if (scrape is { Targets.Count: > 0 }) sources.Add(new ScrapeSource(scrape, settings.Timeout, version: own));
+        foreach (var (version, targets) in versions.Where(v => v.Key != own))
+            sources.Add(new ScrapeSource((scrape ?? new ScrapeSettings(targets)).WithTargets(targets), settings.Timeout, version: version, versionOnly: true));
         if (settings.Prometheus is { } prometheus && scrapeTargets is not { Count: > 0 }) sources.Add(new PrometheusSource(prometheus, settings.Timeout));
         var probeUrls = probes ?? settings.Probes;
         if (probeUrls.Count > 0) sources.Add(new ProbeSource(probeUrls, settings.Timeout));
