@@ -103,6 +103,13 @@ notifications:
       url: `${env:NOTIFY_DEAD}
 "@ | Set-Content $script:deadConfig
 
+    # The same application with change control: a ticket and a reason are required.
+    $script:ticketDir = Join-Path $script:dir 'ticket'
+    New-Item -ItemType Directory $script:ticketDir | Out-Null
+    $script:ticketConfig = Join-Path $script:ticketDir 'deployops.yaml'
+    (Get-Content $script:config -Raw).Replace('environment: production', "environment: ticketed`nchangeControl:`n  requireChangeTicket: true`n  requireReason: true") |
+        Set-Content $script:ticketConfig
+
     function script:Received([string] $PathLike) {
         @(Read-NotificationReceiver $script:receiver | Where-Object { $_.kind -eq 'http' -and $_.item.Path -like $PathLike })
     }
@@ -216,5 +223,42 @@ Describe 'Engine events' {
         $failed = Get-Content (Join-Path $script:deadDir 'state/audit.jsonl') | ConvertFrom-Json | Where-Object { $_.action -like 'notify *' -and $_.outcome -eq 'Failed' }
         $failed.action | Should -Contain 'notify deploymentStarted'
         $failed.action | Should -Contain 'notify deploymentSucceeded'
+    }
+}
+
+Describe 'Change records' {
+    It 'refuses a deployment without the ticket and reason the configuration requires, under -WhatIf too' {
+        foreach ($whatIf in $false, $true) {
+            $r = Invoke-Deployment -Path $script:ticketConfig -Version 1.1.0 -Reason 'x' -Confirm:$false -WhatIf:$whatIf -ErrorVariable e -ErrorAction SilentlyContinue
+            $r | Should -BeNullOrEmpty
+            $e[0].FullyQualifiedErrorId | Should -BeLike 'ChangeRecordRequired*'
+            $e[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $e[0].Exception.Message | Should -Match 'needs -ChangeTicket \(changeControl.requireChangeTicket\)'
+            $e[0].Exception.Message | Should -Not -Match 'requireReason'
+        }
+        Test-Path (Join-Path $script:ticketDir 'state') | Should -BeFalse
+    }
+
+    It 'journals, audits and notifies -Reason and -ChangeTicket, and Get-DeploymentHistory finds the ticket' {
+        $before = (Received '/generic/*').Count
+        $record = Invoke-Deployment -Path $script:ticketConfig -Version 1.1.0 -Reason 'fix checkout totals' -ChangeTicket CHG-1042 -Confirm:$false
+        $record.Outcome | Should -Be 'Succeeded'
+        $record.ChangeTicket | Should -Be 'CHG-1042'
+        $record.Reason | Should -Be 'fix checkout totals'
+        Invoke-Deployment -Path $script:ticketConfig -Version 1.1.1 -Reason 'next' -ChangeTicket CHG-2000 -Confirm:$false | Out-Null
+
+        $found = @(Get-DeploymentHistory -Path $script:ticketConfig -ChangeTicket chg-1042)
+        $found.Id | Should -Be @($record.Id)
+        @(Get-DeploymentHistory -Path $script:ticketConfig).Count | Should -Be 2
+
+        $started = Get-Content (Join-Path $script:ticketDir 'state/audit.jsonl') | ConvertFrom-Json |
+            Where-Object { $_.deploymentId -eq $record.Id -and $_.outcome -eq 'Started' }
+        $started.details.changeTicket | Should -Be 'CHG-1042'
+        $started.details.reason | Should -Be 'fix checkout totals'
+
+        $payload = (Received '/generic/*' | Select-Object -Skip $before | Select-Object -First 1).item.Body | ConvertFrom-Json
+        $payload.event | Should -Be 'deploymentStarted'
+        $payload.fields.ticket | Should -Be 'CHG-1042'
+        $payload.text | Should -Match 'Reason: fix checkout totals\. Change ticket: CHG-1042\.'
     }
 }

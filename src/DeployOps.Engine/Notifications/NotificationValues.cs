@@ -18,6 +18,8 @@ internal static class NotificationValues
         ["strategy"] = run.Strategy.ToString(),
         ["duration"] = record?.Duration is { } d ? ValueParsers.FormatDuration(d) : null,
         ["error"] = record?.Error,
+        ["reason"] = run.Fields.GetValueOrDefault(DeploymentField.Reason),
+        ["ticket"] = run.Fields.GetValueOrDefault(DeploymentField.ChangeTicket),
     };
 
     public static Dictionary<string, string?> Maintenance(string mechanism, MaintenanceInfo? info) => new()

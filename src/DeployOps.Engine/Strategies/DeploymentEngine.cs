@@ -38,6 +38,7 @@ public static class DeploymentEngine
             throw new DeployOpsException(ErrorIds.DeploymentNotConfigured, ErrorKind.InvalidArgument, "a version is required", null);
         // Before anything is opened, planned or run (also under -WhatIf): the version becomes paths, tags and names.
         Security.Identifiers.ValidateVersion(options.Version, "-Version");
+        config.ChangeControl.Ensure(config, options.Command, options.Reason, options.ChangeTicket);
         var strategy = options.Strategy ?? config.Deployment.Strategy;
         var log = new DeploymentLog(null, config.Redactor);
         using var _ = log;
@@ -70,7 +71,11 @@ public static class DeploymentEngine
             if (previous is not null) await run.AnnotateAsync(PreviousSlotField, previous.Name, cancellationToken).ConfigureAwait(false);
             if (options.SkipPreChecks) await run.AnnotateAsync(SkipPreChecksField, "true", cancellationToken).ConfigureAwait(false);
             if (options.NoBackup) await run.AnnotateAsync(NoBackupField, "true", cancellationToken).ConfigureAwait(false);
-            audit.Write(options.Command, config.Redactor.Redact(what), subject, "Started", null, id);
+            var change = new Dictionary<string, string>();
+            if (!string.IsNullOrWhiteSpace(options.Reason)) change[DeploymentField.Reason] = config.Redactor.Redact(options.Reason);
+            if (!string.IsNullOrWhiteSpace(options.ChangeTicket)) change[DeploymentField.ChangeTicket] = config.Redactor.Redact(options.ChangeTicket);
+            foreach (var (field, value) in change) await run.AnnotateAsync(field, value, cancellationToken).ConfigureAwait(false);
+            audit.Write(options.Command, config.Redactor.Redact(what), subject, "Started", change, id);
             log.Write($"deployment {id}: {what}");
             await new Notifier(config, sink).NotifyAsync(NotificationEvent.DeploymentStarted, NotificationValues.Of(run, null), options.Command,
                 id, cancellationToken).ConfigureAwait(false);

@@ -16,6 +16,10 @@ public sealed class DeploymentOptions
     /// <summary>The canary gate; null uses <see cref="HealthEndpointCanaryGate"/>.</summary>
     public ICanaryGate? CanaryGate { get; init; }
     public string Command { get; init; } = "Invoke-Deployment";
+    /// <summary>Why (-Reason): journaled, audited, in the notifications; required by <c>changeControl.requireReason</c>.</summary>
+    public string? Reason { get; init; }
+    /// <summary>The change ticket (-ChangeTicket); required by <c>changeControl.requireChangeTicket</c>.</summary>
+    public string? ChangeTicket { get; init; }
 }
 
 /// <summary>What Resume-Deployment was asked to do.</summary>

@@ -56,6 +56,14 @@ public sealed class InvokeDeploymentCommand : ConfiguredCmdlet
     [Parameter(ParameterSetName = ConfigRecordOnlySet, Mandatory = true)]
     public SwitchParameter RecordOnly { get; set; }
 
+    /// <summary>Why: journaled, audited and in the notifications; required by changeControl.requireReason.</summary>
+    [Parameter]
+    public string? Reason { get; set; }
+
+    /// <summary>The change ticket: journaled, audited, notified; Get-DeploymentHistory -ChangeTicket finds it.</summary>
+    [Parameter]
+    public string? ChangeTicket { get; set; }
+
     protected override void ProcessInput()
     {
         // InvalidVersion before the configuration is even read (also under -WhatIf).
@@ -70,6 +78,8 @@ public sealed class InvokeDeploymentCommand : ConfiguredCmdlet
             NoBackup = NoBackup,
             Force = Force,
             Hooks = new StandardDeploymentHooks(),
+            Reason = Reason,
+            ChangeTicket = ChangeTicket,
         };
         if (RecordOnly) RunEngine((sink, ct) => DeploymentBaseline.RecordAsync(config, options, sink, ct));
         else RunEngine((sink, ct) => DeploymentEngine.InvokeAsync(config, options, sink, ct));
