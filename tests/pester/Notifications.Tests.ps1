@@ -262,3 +262,37 @@ Describe 'Change records' {
         $payload.text | Should -Match 'Reason: fix checkout totals\. Change ticket: CHG-1042\.'
     }
 }
+
+Describe 'Freeze windows' {
+    BeforeAll {
+        $script:freezeDir = Join-Path $script:dir 'freeze'
+        New-Item -ItemType Directory $script:freezeDir | Out-Null
+        $script:freezeConfig = Join-Path $script:freezeDir 'deployops.yaml'
+        $today = [DateTime]::UtcNow
+        $freeze = "freeze:`n  approvers: [carol]`n  windows:`n    - name: release-week`n      from: $($today.AddDays(-1).ToString('yyyy-MM-dd'))`n      to: $($today.AddDays(2).ToString('yyyy-MM-dd'))`n      timeZone: UTC`n"
+        (Get-Content $script:config -Raw).Replace('environment: production', "environment: frozen`n$freeze") | Set-Content $script:freezeConfig
+    }
+
+    It 'refuses a deployment inside a window with DeploymentFrozen naming it' {
+        Invoke-Deployment -Path $script:freezeConfig -Version 3.0.0 -Confirm:$false -ErrorVariable e -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'DeploymentFrozen*'
+        $e[0].TargetObject | Should -Be 'release-week'
+        $e[0].Exception.Message | Should -Match "change freeze 'release-week'"
+        Invoke-Deployment -Path $script:freezeConfig -Version 3.0.0 -OverrideFreeze -Reason 'x' -ApprovedBy mallory -Confirm:$false -ErrorVariable e2 -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $e2[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+        Test-Path (Join-Path $script:freezeDir 'state') | Should -BeFalse
+    }
+
+    It 'lets an approved emergency fix through: journaled, audited, warned and notified' {
+        $before = (Received '/services/*').Count
+        $record = Invoke-Deployment -Path $script:freezeConfig -Version 3.0.1 -OverrideFreeze -Reason 'payment outage' -ApprovedBy carol -Confirm:$false -WarningVariable w -WarningAction SilentlyContinue
+        $record.Outcome | Should -Be 'Succeeded'
+        $record.Fields['freezeOverridden'] | Should -Be 'release-week'
+        ($w -join "`n") | Should -Match "inside the change freeze 'release-week'"
+        $line = Get-Content (Join-Path $script:freezeDir 'state/audit.jsonl') | ConvertFrom-Json | Where-Object action -eq 'override freeze'
+        $line.outcome | Should -Be 'Overridden'
+        $line.details.approvedBy | Should -Be 'carol'
+        $titles = (Received '/services/*' | Select-Object -Skip $before | ForEach-Object { ($_.item.Body | ConvertFrom-Json).blocks[0].text.text })
+        $titles | Should -Contain 'Change freeze overridden: shop 3.0.1 (frozen)'
+    }
+}

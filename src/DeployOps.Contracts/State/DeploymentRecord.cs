@@ -92,4 +92,6 @@ public static class DeploymentField
     public const string Reason = "reason";
     /// <summary>-ChangeTicket of Invoke-Deployment.</summary>
     public const string ChangeTicket = "changeTicket";
+    /// <summary>The freeze window a deployment was let through with -OverrideFreeze.</summary>
+    public const string FreezeOverridden = "freezeOverridden";
 }

@@ -138,6 +138,7 @@ public static class ConfigLoader
             Rollback = Rollback.RollbackSettings.Read(root.Map("rollback"), directory, state.Directory),
             Notifications = Notifications.NotificationSettings.Read(root.Map("notifications"), redactor),
             ChangeControl = ChangeControlSettings.Read(root.Map("changeControl")),
+            Freeze = FreezeSettings.Read(root.Map("freeze")),
         };
     }
 

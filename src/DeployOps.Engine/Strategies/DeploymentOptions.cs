@@ -20,6 +20,11 @@ public sealed class DeploymentOptions
     public string? Reason { get; init; }
     /// <summary>The change ticket (-ChangeTicket); required by <c>changeControl.requireChangeTicket</c>.</summary>
     public string? ChangeTicket { get; init; }
+    /// <summary>Deploy inside a freeze window (needs <see cref="Reason"/>; with freeze.approvers, <see cref="ApprovedBy"/>).</summary>
+    public bool OverrideFreeze { get; init; }
+    public string? ApprovedBy { get; init; }
+    /// <summary>The clock freeze windows are judged on (tests pass a fake one).</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
 }
 
 /// <summary>What Resume-Deployment was asked to do.</summary>

@@ -64,6 +64,16 @@ public sealed class InvokeDeploymentCommand : ConfiguredCmdlet
     [Parameter]
     public string? ChangeTicket { get; set; }
 
+    /// <summary>Deploy inside a freeze window (an emergency fix): needs -Reason, and -ApprovedBy when freeze.approvers is set.</summary>
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = ConfigSet)]
+    public SwitchParameter OverrideFreeze { get; set; }
+
+    /// <summary>Who approved the freeze override: one of freeze.approvers.</summary>
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = ConfigSet)]
+    public string? ApprovedBy { get; set; }
+
     protected override void ProcessInput()
     {
         // InvalidVersion before the configuration is even read (also under -WhatIf).
@@ -80,6 +90,8 @@ public sealed class InvokeDeploymentCommand : ConfiguredCmdlet
             Hooks = new StandardDeploymentHooks(),
             Reason = Reason,
             ChangeTicket = ChangeTicket,
+            OverrideFreeze = OverrideFreeze,
+            ApprovedBy = ApprovedBy,
         };
         if (RecordOnly) RunEngine((sink, ct) => DeploymentBaseline.RecordAsync(config, options, sink, ct));
         else RunEngine((sink, ct) => DeploymentEngine.InvokeAsync(config, options, sink, ct));
