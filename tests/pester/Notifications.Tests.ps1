@@ -295,4 +295,11 @@ Describe 'Freeze windows' {
         $titles = (Received '/services/*' | Select-Object -Skip $before | ForEach-Object { ($_.item.Body | ConvertFrom-Json).blocks[0].text.text })
         $titles | Should -Contain 'Change freeze overridden: shop 3.0.1 (frozen)'
     }
+
+    It 'never freezes a rollback' {
+        Invoke-Deployment -Path $script:freezeConfig -Version 3.0.2 -OverrideFreeze -Reason 'second fix' -ApprovedBy carol -Confirm:$false -WarningAction SilentlyContinue | Out-Null
+        $result = Invoke-Rollback -Path $script:freezeConfig -Reason 'second fix broke checkout' -Confirm:$false
+        $result.Status | Should -Be 'Succeeded'
+        $result.ToVersion | Should -Be '3.0.1'
+    }
 }
