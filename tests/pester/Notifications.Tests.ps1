@@ -298,8 +298,15 @@ Describe 'Freeze windows' {
 
     It 'never freezes a rollback' {
         Invoke-Deployment -Path $script:freezeConfig -Version 3.0.2 -OverrideFreeze -Reason 'second fix' -ApprovedBy carol -Confirm:$false -WarningAction SilentlyContinue | Out-Null
-        $result = Invoke-Rollback -Path $script:freezeConfig -Reason 'second fix broke checkout' -Confirm:$false
+        $before = (Received '/services/*').Count
+        $result = Invoke-Rollback -Path $script:freezeConfig -Reason 'second fix broke checkout' -ChangeTicket INC-7 -Confirm:$false
         $result.Status | Should -Be 'Succeeded'
         $result.ToVersion | Should -Be '3.0.1'
+        $started = Received '/services/*' | Select-Object -Skip $before | ForEach-Object { $_.item.Body | ConvertFrom-Json } |
+            Where-Object { $_.blocks[0].text.text -like '*Rollback started*' }
+        $started.blocks[2].fields.text | Should -Contain "*Change ticket*`nINC-7"
+        $line = Get-Content (Join-Path $script:freezeDir 'state/audit.jsonl') | ConvertFrom-Json |
+            Where-Object { $_.command -eq 'Invoke-Rollback' -and $_.outcome -eq 'Started' }
+        $line.details.changeTicket | Should -Be 'INC-7'
     }
 }
