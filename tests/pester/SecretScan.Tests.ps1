@@ -6,6 +6,8 @@
 # scanned for the values (0 hits), and every folder/file DeployOps created there must be 0700/0600.
 # The start step writes its own environment to child-env/ each time it runs (deploy 1.0.0, 2.0.0, the rollback's
 # 1.0.0): no value may be there either (pg_dump's and the command check's environments: ChildSecretsTests).
+# Notifications go to a real webhook + SMTP receiver (their URL and SMTP password are secrets too) and to an
+# unreachable webhook (its failures are warnings/errors): no payload or mail may carry a secret either.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSupport.ps1')
     Import-DeployOpsUnderTest
@@ -18,16 +20,20 @@ BeforeAll {
         SCAN_SECRET_KEY     = "scankey-$suffix"
         SCAN_API_KEY        = "scanapi-$($suffix.Substring(8, 16))"
         FILE_HEADER_TOKEN   = "scanfile-$($suffix.Substring(2, 14))"
+        SCAN_SMTP_PASSWORD  = "scansmtp-$($suffix.Substring(6, 14))"
     }
+    $script:dir = New-TestDirectory 'secretscan'
+    $script:receiver = Start-NotificationReceiver -Directory $script:dir
+    $script:secrets.SCAN_HOOK_URL = "$($script:receiver.Url)/hook/scanhook-$($suffix.Substring(3, 12))"
+    $script:secrets.SCAN_DEAD_HOOK = "http://127.0.0.1:$(Get-FreePort)/dead/scandead-$($suffix.Substring(5, 12))"
 
-    $script:secretVariables = 'SCAN_PG_PASSWORD', 'SCAN_REDIS_PASSWORD', 'SCAN_SECRET_KEY', 'SCAN_API_KEY'
+    $script:secretVariables = 'SCAN_PG_PASSWORD', 'SCAN_REDIS_PASSWORD', 'SCAN_SECRET_KEY', 'SCAN_API_KEY', 'SCAN_SMTP_PASSWORD', 'SCAN_HOOK_URL', 'SCAN_DEAD_HOOK'
     $script:pg = Start-TestPostgres -Password $script:secrets.SCAN_PG_PASSWORD
     Invoke-TestSql $script:pg 'CREATE DATABASE shop' | Out-Null
     Invoke-TestSql $script:pg 'CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers VALUES (1, ''a''), (2, ''b'')' -Database shop | Out-Null
     $script:redis = Start-TestRedis
     & $script:redis.Cli -p $script:redis.Port CONFIG SET requirepass $script:secrets.SCAN_REDIS_PASSWORD | Out-Null
 
-    $script:dir = New-TestDirectory 'secretscan'
     New-DemoAppScript -Directory $script:dir | Out-Null
     Set-Content -Path (Join-Path $script:dir 'header-token') -Value $script:secrets.FILE_HEADER_TOKEN -NoNewline
     $port = Get-FreePort
@@ -84,6 +90,30 @@ health:
     - { name: errorRate, for: 1s }
 rollback:
   incidentDirectory: ./private/incidents
+notifications:
+  timeout: 5s
+  retries: 1
+  retryDelay: 100ms
+  targets:
+    - name: hook
+      type: webhook
+      url: `${env:SCAN_HOOK_URL}
+    - name: chat
+      type: slack
+      url: `${env:SCAN_HOOK_URL}
+    - name: dead
+      type: teams
+      url: `${env:SCAN_DEAD_HOOK}
+    - name: mail
+      type: email
+      from: deployops@example.com
+      to: [oncall@example.com]
+      smtp:
+        host: 127.0.0.1
+        port: $($script:receiver.SmtpPort)
+        security: none
+        username: deployops
+        password: `${env:SCAN_SMTP_PASSWORD}
 deployment:
   logDirectory: ./private/logs
   backup: always
@@ -124,7 +154,8 @@ function Show($r) {
     [pscustomobject]@{ Stream = $stream; Text = $text }
 }
 $all = & {
-    Test-DeploymentConfig -Path $Config
+    Test-DeploymentConfig -Path $Config -TestNotifications
+    Send-DeploymentNotification -Path $Config -Message "key in use: $env:SCAN_SECRET_KEY" -Confirm:$false
     Test-PreDeployment -Path $Config -Verbose
     Invoke-Deployment -Path $Config -Version 1.0.0 -Strategy Hotfix -Confirm:$false -Verbose
     Invoke-Deployment -Path $Config -Version 2.0.0 -Strategy Hotfix -Confirm:$false -Verbose
@@ -172,6 +203,22 @@ AfterAll {
 }
 
 Describe 'Secret scan of a deploy → watch → rollback run' {
+    It 'finds no secret value in any notification payload or mail, and the dead target failed visibly' {
+        $received = @(Read-NotificationReceiver $script:receiver)
+        $events = @($received | Where-Object kind -eq 'http' | ForEach-Object { ($_.item.Body | ConvertFrom-Json).event } | Where-Object { $_ })
+        $events | Should -Contain 'deploymentStarted'
+        $events | Should -Contain 'rollbackFinished'
+        @($received | Where-Object kind -eq 'smtp').Count | Should -BeGreaterThan 3
+        # What was sent (bodies and mails), not how: the URL path and the SMTP login are the secrets' legitimate use.
+        $hits = @(foreach ($r in $received) { foreach ($name in (Find-Secrets "$($r.item.Body)$($r.item.Data)")) { "$($r.kind): $name" } })
+        Write-Host "payloads scanned: $($received.Count), hits: $($hits.Count)"
+        $hits | Should -BeNullOrEmpty
+        ($received | Where-Object kind -eq 'http' | Where-Object { $_.item.Body -like '*key in use: `*`*`**' }) | Should -Not -BeNullOrEmpty
+        $warnings = ($script:records | Where-Object Stream -EQ 'warning').Text -join "`n"
+        $warnings | Should -Match 'to dead \(Teams\) was not delivered after 2 attempt'
+        ($script:records | Where-Object Stream -EQ 'error').Text -join "`n" | Should -Match 'NotificationNotDelivered'
+    }
+
     It 'ran the whole scenario (deployments, watch, rollback) and captured every stream' {
         $script:records.Count | Should -BeGreaterThan 0 -Because $script:childOutput
         $streams = $script:records | Group-Object Stream -NoElement | ForEach-Object { "$($_.Name)=$($_.Count)" }

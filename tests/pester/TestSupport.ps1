@@ -441,3 +441,27 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
     if ($d.HasExited) { throw "dockerd exited: $(Get-Content "$dir/dockerd.err" -Tail 30 -ErrorAction SilentlyContinue)" }
     [pscustomobject]@{ Host = "unix://$dir/d.sock"; Socket = "$dir/d.sock"; Directory = $dir; Process = $d }
 }
+
+# ---------------------------------------------------------------------------------------------------- notification receivers
+
+function Start-NotificationReceiver {
+    <#
+      The HTTP webhook + SMTP receivers the notification tests send to (fixtures/NotificationReceiver.ps1, a child
+      pwsh stopped by PID in Remove-TestResources). Read-NotificationReceiver returns what they got so far.
+    #>
+    param([Parameter(Mandatory)] [string] $Directory)
+    $record = Join-Path $Directory 'received.jsonl'
+    $ports = Join-Path $Directory 'receiver.ports'
+    $process = Start-TestProcess -FilePath (Get-PwshPath) -Directory $Directory -Name 'notification-receiver' -ArgumentList @(
+        '-NoProfile', '-NonInteractive', '-File', (Join-Path $PSScriptRoot 'fixtures/NotificationReceiver.ps1'),
+        '-RecordFile', $record, '-PortFile', $ports)
+    Wait-Until -TimeoutSeconds 120 -Because 'the notification receiver to listen' -Condition { (Test-Path $ports) -or $process.HasExited }
+    if (-not (Test-Path $ports)) { throw "the notification receiver exited: $(Get-Content (Join-Path $Directory 'notification-receiver.err') -Raw)" }
+    $http, $smtp = (Get-Content $ports -Raw).Trim() -split ' '
+    [pscustomobject]@{ Process = $process; HttpPort = [int]$http; SmtpPort = [int]$smtp; RecordFile = $record; Url = "http://127.0.0.1:$http" }
+}
+
+function Read-NotificationReceiver($Receiver) {
+    if (-not (Test-Path $Receiver.RecordFile)) { return @() }
+    @(Get-Content $Receiver.RecordFile | Where-Object { $_ } | ForEach-Object { $_ | ConvertFrom-Json })
+}

@@ -50,6 +50,10 @@ public sealed class DeploymentRecord
     public string? Error { get; }
     public string? LogPath { get; }
     public string? BackupId => Field(DeploymentField.BackupId);
+    /// <summary>Why it was deployed (-Reason).</summary>
+    public string? Reason => Field(DeploymentField.Reason);
+    /// <summary>The change ticket it belongs to (-ChangeTicket); Get-DeploymentHistory -ChangeTicket filters on it.</summary>
+    public string? ChangeTicket => Field(DeploymentField.ChangeTicket);
     public string? MigrationHeadBefore => Field(DeploymentField.MigrationHeadBefore);
     public string? MigrationHeadAfter => Field(DeploymentField.MigrationHeadAfter);
     public string? DecisionRecordPath => Field(DeploymentField.DecisionRecordPath);
@@ -88,4 +92,10 @@ public static class DeploymentField
     public const string ImageId = "imageId";
     /// <summary>The image reference that id was resolved from (e.g. shop:1.4.2).</summary>
     public const string ImageReference = "imageReference";
+    /// <summary>-Reason of Invoke-Deployment.</summary>
+    public const string Reason = "reason";
+    /// <summary>-ChangeTicket of Invoke-Deployment.</summary>
+    public const string ChangeTicket = "changeTicket";
+    /// <summary>The freeze window a deployment was let through with -OverrideFreeze.</summary>
+    public const string FreezeOverridden = "freezeOverridden";
 }

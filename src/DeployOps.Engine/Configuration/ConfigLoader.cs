@@ -137,6 +137,8 @@ public static class ConfigLoader
             maintenance, deployment, health, backup, redactor) {
             Rollback = Rollback.RollbackSettings.Read(root.Map("rollback"), directory, state.Directory),
             Notifications = Notifications.NotificationSettings.Read(root.Map("notifications"), redactor),
+            ChangeControl = ChangeControlSettings.Read(root.Map("changeControl")),
+            Freeze = FreezeSettings.Read(root.Map("freeze")),
         };
         foreach (var check in checks) (check.Check as IConfigBoundCheck)?.Bind(model);
         return model;

@@ -51,6 +51,8 @@ public sealed class ConfigModel
     public BackupSettings Backup { get; }
     public RollbackSettings Rollback { get; internal init; } = null!;
     public Notifications.NotificationSettings Notifications { get; internal init; } = Engine.Notifications.NotificationSettings.None;
+    public ChangeControlSettings ChangeControl { get; internal init; } = ChangeControlSettings.None;
+    public FreezeSettings Freeze { get; internal init; } = FreezeSettings.None;
 
     /// <summary>Masks every secret this configuration resolved; used by every writer of output.</summary>
     public Redactor Redactor { get; }

@@ -18,6 +18,8 @@ internal static class NotificationValues
         ["strategy"] = run.Strategy.ToString(),
         ["duration"] = record?.Duration is { } d ? ValueParsers.FormatDuration(d) : null,
         ["error"] = record?.Error,
+        ["reason"] = run.Fields.GetValueOrDefault(DeploymentField.Reason),
+        ["ticket"] = run.Fields.GetValueOrDefault(DeploymentField.ChangeTicket),
     };
 
     public static Dictionary<string, string?> Maintenance(string mechanism, MaintenanceInfo? info) => new()
@@ -37,15 +39,16 @@ internal static class NotificationValues
         ["incident"] = decision.RecordPath,
     };
 
-    public static Dictionary<string, string?> Rollback(DeploymentRecord record, string toVersion, string? reason, string? message,
-        string? incidentReport) => new()
+    public static Dictionary<string, string?> Rollback(DeploymentRecord record, string toVersion, Engine.Rollback.RollbackOptions options,
+        string? message, string? incidentReport) => new()
     {
         ["deploymentId"] = record.Id,
         // The version being undone and the one restored, as the templates' "{version} → {previousVersion}".
         ["version"] = record.Version,
         ["previousVersion"] = toVersion,
         ["strategy"] = record.Strategy,
-        ["reason"] = reason ?? "operator request",
+        ["reason"] = options.Reason ?? "operator request",
+        ["ticket"] = options.ChangeTicket,
         ["message"] = message,
         ["incident"] = incidentReport,
     };

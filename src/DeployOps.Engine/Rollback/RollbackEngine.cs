@@ -126,10 +126,14 @@ public static class RollbackEngine
             log.Open(record.LogPath ?? DeploymentLog.PathFor(config, record.Id));
             log.Write($"rollback of {record.Id} by {OperatorIdentity.Current}: {what}");
             audit.Write(options.Command, redactor.Redact(what), subject, "Started",
-                new Dictionary<string, string> { ["reason"] = redactor.Redact(options.Reason ?? "operator request") }, record.Id);
+                new Dictionary<string, string>
+                {
+                    ["reason"] = redactor.Redact(options.Reason ?? "operator request"),
+                    [DeploymentField.ChangeTicket] = redactor.Redact(options.ChangeTicket ?? ""),
+                }, record.Id);
             var notifier = new Notifications.Notifier(config, sink);
             await notifier.NotifyAsync(Notifications.NotificationEvent.RollbackStarted,
-                Notifications.NotificationValues.Rollback(record, toVersion, options.Reason, null, null), options.Command, record.Id,
+                Notifications.NotificationValues.Rollback(record, toVersion, options, null, null), options.Command, record.Id,
                 cancellationToken).ConfigureAwait(false);
             // The record names the evidence the rollback acted on (Get-Deployment's DecisionRecordPath).
             if (decisionPath is not null && decisionPath != record.DecisionRecordPath)
@@ -267,7 +271,7 @@ public static class RollbackEngine
                 ["outcome"] = finished.Outcome.ToString(),
             }, record.Id);
             await notifier.NotifyAsync(Notifications.NotificationEvent.RollbackFinished,
-                Notifications.NotificationValues.Rollback(record, toVersion, options.Reason, message, report), options.Command, record.Id,
+                Notifications.NotificationValues.Rollback(record, toVersion, options, message, report), options.Command, record.Id,
                 CancellationToken.None).ConfigureAwait(false);
             sink.WriteProgress(new ProgressUpdate(ActivityId, $"Rolling back {record.Id}", "Done", 100, Completed: true));
             if (status != RollbackStatus.Succeeded)

@@ -17,6 +17,8 @@ public sealed class RollbackOptions
     public bool Force { get; init; }
     /// <summary>Why (shown in the incident report); the health watcher passes its verdict.</summary>
     public string? Reason { get; init; }
+    /// <summary>The change (or incident) ticket: audited and notified. Never required: a rollback is never held up.</summary>
+    public string? ChangeTicket { get; init; }
     /// <summary>The decision record that triggered the rollback; null: the deployment's own (DecisionRecordPath).</summary>
     public string? DecisionRecordPath { get; init; }
     public string Command { get; init; } = "Invoke-Rollback";

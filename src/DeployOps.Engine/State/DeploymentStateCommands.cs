@@ -20,7 +20,15 @@ public static class DeploymentStateCommands
     {
         sink = ConfigBoundSink.For(sink, config);
         await using var store = DeploymentStore.Open(config);
-        var records = await store.ListAsync(query, ct).ConfigureAwait(false);
+        IReadOnlyList<DeploymentRecord> records;
+        if (query.ChangeTicket is { } ticket)
+        {
+            // Last counts matching deployments: filter the whole history first.
+            var all = await store.ListAsync(new HistoryQuery { Outcomes = query.Outcomes }, ct).ConfigureAwait(false);
+            var matching = all.Where(r => string.Equals(r.ChangeTicket, ticket, StringComparison.OrdinalIgnoreCase));
+            records = (query.Last > 0 ? matching.Take(query.Last) : matching).ToList();
+        }
+        else records = await store.ListAsync(query, ct).ConfigureAwait(false);
         foreach (var record in records) sink.WriteRecord(record);
         return records;
     }

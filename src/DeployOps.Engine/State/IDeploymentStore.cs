@@ -56,4 +56,6 @@ public sealed class HistoryQuery
     public int Last { get; init; }
     /// <summary>Only these outcomes (empty = all).</summary>
     public IReadOnlyCollection<DeploymentOutcome> Outcomes { get; init; } = Array.Empty<DeploymentOutcome>();
+    /// <summary>Only deployments of this change ticket (case-insensitive; null = all). Applied by Get-DeploymentHistory.</summary>
+    public string? ChangeTicket { get; init; }
 }

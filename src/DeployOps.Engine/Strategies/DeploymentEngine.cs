@@ -38,6 +38,9 @@ public static class DeploymentEngine
             throw new DeployOpsException(ErrorIds.DeploymentNotConfigured, ErrorKind.InvalidArgument, "a version is required", null);
         // Before anything is opened, planned or run (also under -WhatIf): the version becomes paths, tags and names.
         Security.Identifiers.ValidateVersion(options.Version, "-Version");
+        config.ChangeControl.Ensure(config, options.Command, options.Reason, options.ChangeTicket);
+        // Refused under -WhatIf too: the plan of a deployment that cannot run now would mislead.
+        var frozen = config.Freeze.Check(config, options.Clock.GetUtcNow(), options.OverrideFreeze, options.Reason, options.ApprovedBy);
         var strategy = options.Strategy ?? config.Deployment.Strategy;
         var log = new DeploymentLog(null, config.Redactor);
         using var _ = log;
@@ -71,7 +74,12 @@ public static class DeploymentEngine
             if (previous is not null) await run.AnnotateAsync(PreviousSlotField, previous.Name, cancellationToken).ConfigureAwait(false);
             if (options.SkipPreChecks) await run.AnnotateAsync(SkipPreChecksField, "true", cancellationToken).ConfigureAwait(false);
             if (options.NoBackup) await run.AnnotateAsync(NoBackupField, "true", cancellationToken).ConfigureAwait(false);
-            audit.Write(options.Command, config.Redactor.Redact(what), subject, "Started", null, id);
+            var change = new Dictionary<string, string>();
+            if (!string.IsNullOrWhiteSpace(options.Reason)) change[DeploymentField.Reason] = config.Redactor.Redact(options.Reason);
+            if (!string.IsNullOrWhiteSpace(options.ChangeTicket)) change[DeploymentField.ChangeTicket] = config.Redactor.Redact(options.ChangeTicket);
+            foreach (var (field, value) in change) await run.AnnotateAsync(field, value, cancellationToken).ConfigureAwait(false);
+            audit.Write(options.Command, config.Redactor.Redact(what), subject, "Started", change, id);
+            if (frozen is not null) await FreezeOverriddenAsync(config, run, frozen, options, sink, cancellationToken).ConfigureAwait(false);
             log.Write($"deployment {id}: {what}");
             await new Notifier(config, sink).NotifyAsync(NotificationEvent.DeploymentStarted, NotificationValues.Of(run, null), options.Command,
                 id, cancellationToken).ConfigureAwait(false);
@@ -235,6 +243,23 @@ public static class DeploymentEngine
             $"Deployment {run.Id} of {run.Version} stopped in phase {phase.Name}: {message}", record));
         run.Sink.WriteRecord(record);
         return record;
+    }
+
+    /// <summary>An emergency fix let through a freeze: journaled on the record, audited and notified.</summary>
+    private static async Task FreezeOverriddenAsync(ConfigModel config, DeploymentRun run, FreezeWindow window, DeploymentOptions options,
+        IOutputSink sink, CancellationToken ct)
+    {
+        await run.AnnotateAsync(DeploymentField.FreezeOverridden, window.Name, ct).ConfigureAwait(false);
+        AuditLog.For(config).Write(options.Command, "override freeze", window.Name, "Overridden", new Dictionary<string, string>
+        {
+            ["window"] = window.Describe(),
+            [DeploymentField.Reason] = config.Redactor.Redact(options.Reason),
+            ["approvedBy"] = options.ApprovedBy ?? "",
+        }, run.Id);
+        sink.WriteWarning($"Deploying {run.Version} inside the change freeze '{window.Name}' ({window.Describe()}): {config.Redactor.Redact(options.Reason)}");
+        var values = NotificationValues.Of(run, null);
+        values["message"] = $"'{window.Name}' ({window.Describe()})" + (options.ApprovedBy is null ? "" : $", approved by {options.ApprovedBy}");
+        await new Notifier(config, sink).NotifyAsync(NotificationEvent.FreezeOverridden, values, options.Command, run.Id, ct).ConfigureAwait(false);
     }
 
     private static void Complete(DeploymentRun run, string activity) =>

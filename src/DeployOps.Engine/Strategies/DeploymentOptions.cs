@@ -16,6 +16,15 @@ public sealed class DeploymentOptions
     /// <summary>The canary gate; null uses <see cref="HealthEndpointCanaryGate"/>.</summary>
     public ICanaryGate? CanaryGate { get; init; }
     public string Command { get; init; } = "Invoke-Deployment";
+    /// <summary>Why (-Reason): journaled, audited, in the notifications; required by <c>changeControl.requireReason</c>.</summary>
+    public string? Reason { get; init; }
+    /// <summary>The change ticket (-ChangeTicket); required by <c>changeControl.requireChangeTicket</c>.</summary>
+    public string? ChangeTicket { get; init; }
+    /// <summary>Deploy inside a freeze window (needs <see cref="Reason"/>; with freeze.approvers, <see cref="ApprovedBy"/>).</summary>
+    public bool OverrideFreeze { get; init; }
+    public string? ApprovedBy { get; init; }
+    /// <summary>The clock freeze windows are judged on (tests pass a fake one).</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
 }
 
 /// <summary>What Resume-Deployment was asked to do.</summary>

@@ -18,10 +18,15 @@ public sealed class GetDeploymentHistoryCommand : ConfiguredCmdlet
     [Parameter]
     public DeploymentOutcome[]? Status { get; set; }
 
+    /// <summary>Only deployments made with this -ChangeTicket.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ChangeTicket { get; set; }
+
     protected override void ProcessInput()
     {
         var config = ResolveConfig();
-        var query = new HistoryQuery { Last = Last, Outcomes = Status ?? Array.Empty<DeploymentOutcome>() };
+        var query = new HistoryQuery { Last = Last, Outcomes = Status ?? Array.Empty<DeploymentOutcome>(), ChangeTicket = ChangeTicket };
         RunEngine((sink, ct) => DeploymentStateCommands.GetHistoryAsync(config, query, sink, ct));
     }
 }

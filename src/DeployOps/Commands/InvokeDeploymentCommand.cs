@@ -57,6 +57,24 @@ public sealed class InvokeDeploymentCommand : ConfiguredCmdlet
     [Parameter(ParameterSetName = ConfigRecordOnlySet, Mandatory = true)]
     public SwitchParameter RecordOnly { get; set; }
 
+    /// <summary>Why: journaled, audited and in the notifications; required by changeControl.requireReason.</summary>
+    [Parameter]
+    public string? Reason { get; set; }
+
+    /// <summary>The change ticket: journaled, audited, notified; Get-DeploymentHistory -ChangeTicket finds it.</summary>
+    [Parameter]
+    public string? ChangeTicket { get; set; }
+
+    /// <summary>Deploy inside a freeze window (an emergency fix): needs -Reason, and -ApprovedBy when freeze.approvers is set.</summary>
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = ConfigSet)]
+    public SwitchParameter OverrideFreeze { get; set; }
+
+    /// <summary>Who approved the freeze override: one of freeze.approvers.</summary>
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = ConfigSet)]
+    public string? ApprovedBy { get; set; }
+
     protected override void ProcessInput()
     {
         // InvalidVersion before the configuration is even read (also under -WhatIf).
@@ -71,6 +89,10 @@ public sealed class InvokeDeploymentCommand : ConfiguredCmdlet
             NoBackup = NoBackup,
             Force = Force,
             Hooks = new StandardDeploymentHooks(),
+            Reason = Reason,
+            ChangeTicket = ChangeTicket,
+            OverrideFreeze = OverrideFreeze,
+            ApprovedBy = ApprovedBy,
         };
         if (RecordOnly) RunEngine((sink, ct) => DeploymentBaseline.RecordAsync(config, options, sink, ct));
         else RunEngine((sink, ct) => DeploymentEngine.InvokeAsync(config, options, sink, ct));

@@ -70,6 +70,10 @@ public sealed class InvokeRollbackCommand : ConfiguredCmdlet
     [Parameter]
     public string? Reason { get; set; }
 
+    /// <summary>The change or incident ticket: audited and notified (never required for a rollback).</summary>
+    [Parameter]
+    public string? ChangeTicket { get; set; }
+
     /// <summary>
     /// Scheduled scripts run <c>exit (Invoke-Rollback -Confirm:$false).ExitCode</c>: a rollback that could not even
     /// start is an error record AND a Failed result (exit code 1), never no output (which would exit 0).
@@ -101,6 +105,7 @@ public sealed class InvokeRollbackCommand : ConfiguredCmdlet
             NoBackup = NoBackup,
             Force = Force,
             Reason = Reason,
+            ChangeTicket = ChangeTicket,
         };
         RunEngine((sink, ct) => RollbackEngine.RollbackAsync(config, options, sink, ct));
     }

@@ -1,3 +1,4 @@
+#nullable enable
 // Self-contained on purpose: the Pester suites compile this same file with Add-Type in a child pwsh
 // (tests/pester/fixtures/NotificationReceiver.ps1), so it uses nothing but the framework.
 using System;
