@@ -18,6 +18,7 @@
         'DeployOps.Maintenance.format.ps1xml'
         'DeployOps.Health.format.ps1xml'
         'DeployOps.Rollback.format.ps1xml'
+        'DeployOps.Notifications.format.ps1xml'
     )
     CmdletsToExport      = @(
         'Get-Deployment'
@@ -38,6 +39,7 @@
         'Get-MaintenanceMode'
         'Watch-DeploymentHealth'
         'Invoke-Rollback'
+        'Send-DeploymentNotification'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

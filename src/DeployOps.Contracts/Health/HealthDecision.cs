@@ -15,8 +15,9 @@ public sealed class HealthDecision
         string? comparison, double? threshold, double? value, string phase, DateTimeOffset? since, TimeSpan? sinceElapsed,
         DateTimeOffset decidedAt, TimeSpan elapsed, int sequence, IReadOnlyList<RuleFinding> findings,
         IReadOnlyList<BreachSample> breachingSamples, IReadOnlyList<string> reasons, int sampleCount, string? recordPath,
-        bool rollbackTriggered)
+        bool rollbackTriggered, IReadOnlyList<Comparison.BaselineComparison>? comparisons = null)
     {
+        Comparisons = comparisons ?? Array.Empty<Comparison.BaselineComparison>();
         WatchId = watchId;
         DeploymentId = deploymentId;
         Number = number;
@@ -69,6 +70,9 @@ public sealed class HealthDecision
     public int SampleCount { get; }
     public string? RecordPath { get; }
     public bool RollbackTriggered { get; }
+    /// <summary>The comparative judge's verdicts at the deciding sample: both versions' counts, rates and quantiles, the
+    /// test, p-value and interval, thresholds and window (empty without <c>compare: baseline</c>).</summary>
+    public IReadOnlyList<Comparison.BaselineComparison> Comparisons { get; }
 
     /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
     /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
@@ -77,7 +81,7 @@ public sealed class HealthDecision
     internal HealthDecision With(int? sampleCount = null, string? recordPath = null, bool? rollbackTriggered = null) =>
         new(WatchId, DeploymentId, Number, Verdict, Rule, Signal, Comparison, Threshold, Value, Phase, Since, SinceElapsed, DecidedAt,
             Elapsed, Sequence, Findings, BreachingSamples, Reasons, sampleCount ?? SampleCount, recordPath ?? RecordPath,
-            rollbackTriggered ?? RollbackTriggered);
+            rollbackTriggered ?? RollbackTriggered, Comparisons);
 
     public override string ToString() => Rule is null
         ? $"{Verdict} after {SampleCount} sample(s)"

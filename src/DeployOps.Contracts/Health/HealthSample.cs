@@ -11,8 +11,9 @@ public sealed class HealthSample
     internal HealthSample(int sequence, DateTimeOffset time, TimeSpan elapsed, string phase, HealthVerdict verdict,
         IReadOnlyDictionary<string, double> signals, IReadOnlyDictionary<string, string> unreadable,
         IReadOnlyList<string> sourceErrors, IReadOnlyList<string> notes, IReadOnlyList<string> reasons, string watchId,
-        string? deploymentId)
+        string? deploymentId, IReadOnlyList<Comparison.BaselineComparison>? comparisons = null)
     {
+        Comparisons = comparisons ?? Array.Empty<Comparison.BaselineComparison>();
         Sequence = sequence;
         Time = time;
         Elapsed = elapsed;
@@ -48,6 +49,8 @@ public sealed class HealthSample
     /// <summary>Facts worth keeping (e.g. a counter reset after a restart).</summary>
     public IReadOnlyList<string> Notes { get; }
     public IReadOnlyList<string> Reasons { get; }
+    /// <summary>Canary against baseline in this sample (empty without <c>compare: baseline</c>).</summary>
+    public IReadOnlyList<Comparison.BaselineComparison> Comparisons { get; }
     public string WatchId { get; }
     public string? DeploymentId { get; }
 

@@ -53,6 +53,8 @@ public sealed class DeploymentRecord
     public string? MigrationHeadBefore => Field(DeploymentField.MigrationHeadBefore);
     public string? MigrationHeadAfter => Field(DeploymentField.MigrationHeadAfter);
     public string? DecisionRecordPath => Field(DeploymentField.DecisionRecordPath);
+    /// <summary>The pending migrations as rehearsed before <c>migrate</c> ran: "id:expand,id2:contract" (null when not classified).</summary>
+    public string? MigrationClasses => Field(DeploymentField.MigrationClasses);
     /// <summary>Recorded by Invoke-Deployment -RecordOnly: what already ran, adopted without changing anything.</summary>
     public bool IsBaseline => Field(DeploymentField.Baseline) == "true";
     /// <summary>Every annotation journaled for this deployment (see <see cref="DeploymentField"/>).</summary>
@@ -74,6 +76,8 @@ public static class DeploymentField
     public const string MigrationHeadBefore = "migrationHeadBefore";
     public const string MigrationHeadAfter = "migrationHeadAfter";
     public const string DecisionRecordPath = "decisionRecordPath";
+    /// <summary>"id:expand,id2:contract": each migration the deployment applies, classified on a scratch copy first.</summary>
+    public const string MigrationClasses = "migrationClasses";
     /// <summary>"true" when a failed deployment or rollback left maintenance on because the application was not serving.</summary>
     public const string MaintenanceLeftOn = "maintenanceLeftOn";
     /// <summary>"true" on a baseline (Invoke-Deployment -RecordOnly): it recorded the running state and changed nothing.</summary>

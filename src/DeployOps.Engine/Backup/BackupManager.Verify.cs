@@ -35,36 +35,21 @@ public sealed partial class BackupManager
         var problems = new List<string>();
         string? queryResult = null;
         IReadOnlyDictionary<string, long>? restored = null;
-        var restoreClock = new Stopwatch();
-        var scratch = "deployops_verify_" + Guid.NewGuid().ToString("N")[..12];
+        var restoreDuration = TimeSpan.Zero;
+        var scratch = ScratchName("verify");
         var dumpPath = Path.Combine(_store.Directory, manifest.File);
 
         Progress(sink, $"Checking the sha256 of {manifest.File}", 5);
         var checksumOk = await ChecksumMatchesAsync(manifest, dumpPath, problems, ct).ConfigureAwait(false);
         if (checksumOk)
         {
-            var pgRestore = PgTools.Locate("pg_restore", _settings.PgRestore, "pgRestore");
-            using var credentials = new PgCredentials(pg);
-            await using var maintenance = await OpenAsync(credentials, _settings.MaintenanceDatabase, ErrorIds.BackupVerificationFailed, ct).ConfigureAwait(false);
             try
             {
-                await PgCatalog.CreateDatabaseAsync(maintenance, scratch, ct).ConfigureAwait(false);
-                Audit(command, "create scratch database", scratch, "Succeeded", new Dictionary<string, string> { ["backupId"] = manifest.Id }, deploymentId);
-                Progress(sink, $"Restoring {manifest.Id} into scratch database {scratch}", 20);
-                // Ownership and grants are left out: the scratch copy proves the data, and roles may differ.
-                var args = new List<string> { "--exit-on-error", "--no-owner", "--no-privileges" };
-                args.AddRange(RestoreJobsArguments()); // a scratch restore need not be one transaction: in parallel
-                args.AddRange(credentials.ConnectionArguments(scratch));
-                args.Add(dumpPath);
-                restoreClock.Start();
-                var restore = await PgProcess.RunAsync(pgRestore, args, credentials.Environment(), line => ToolLine(sink, line, 50), ct).ConfigureAwait(false);
-                restoreClock.Stop();
-                if (!restore.Succeeded)
-                    problems.Add($"pg_restore into the scratch database failed (exit {restore.ExitCode}): {PgDiagnostics.Summarize(restore.ErrorTail)}");
-                else
+                await WithScratchCopyAsync(manifest, scratch, command, deploymentId, sink, ErrorIds.BackupVerificationFailed, async copy =>
                 {
+                    restoreDuration = copy.RestoreDuration;
                     Progress(sink, "Comparing row counts with the manifest", 80);
-                    await using var conn = await OpenAsync(credentials, scratch, ErrorIds.BackupVerificationFailed, ct).ConfigureAwait(false);
+                    await using var conn = await OpenAsync(copy.Credentials, copy.Database, ErrorIds.BackupVerificationFailed, ct).ConfigureAwait(false);
                     var actual = await PgCatalog.CountRowsAsync(conn, null, ct).ConfigureAwait(false);
                     restored = actual;
                     problems.AddRange(CompareCounts(manifest.Tables, actual, extraIsProblem: true));
@@ -74,15 +59,16 @@ public sealed partial class BackupManager
                         queryResult = detail;
                         if (!passed) problems.Add(detail);
                     }
-                }
+                    return true;
+                }, restore =>
+                {
+                    problems.Add($"pg_restore into the scratch database failed (exit {restore.ExitCode}): {PgDiagnostics.Summarize(restore.ErrorTail)}");
+                    return false;
+                }, ct).ConfigureAwait(false);
             }
             catch (PostgresException ex)
             {
                 problems.Add($"scratch restore failed: {ex.MessageText}");
-            }
-            finally
-            {
-                await DropScratchAsync(maintenance, scratch, command, deploymentId, sink).ConfigureAwait(false);
             }
         }
 
@@ -95,7 +81,7 @@ public sealed partial class BackupManager
             Database = manifest.Database,
             BackupCreated = manifest.Created,
             Size = manifest.Size,
-            RestoreDuration = restoreClock.Elapsed,
+            RestoreDuration = restoreDuration,
             Tables = TableRowCheck.Compare(manifest.Tables, restored),
         }, _config.FilePath);
         RecordVerdict(manifest, verification);
@@ -130,12 +116,12 @@ public sealed partial class BackupManager
         try
         {
             await PgCatalog.DropDatabaseAsync(maintenance, scratch, timeout.Token).ConfigureAwait(false);
-            Audit(command, "drop scratch database", scratch, "Succeeded", null, deploymentId);
+            if (!sink.IsDryRun) Audit(command, "drop scratch database", scratch, "Succeeded", null, deploymentId);
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or InvalidOperationException)
         {
             sink.WriteWarning(_redactor.Redact($"Could not drop the scratch database {scratch}: {ex.Message}; drop it by hand"));
-            Audit(command, "drop scratch database", scratch, "Failed", new Dictionary<string, string> { ["error"] = ex.Message }, deploymentId);
+            if (!sink.IsDryRun) Audit(command, "drop scratch database", scratch, "Failed", new Dictionary<string, string> { ["error"] = ex.Message }, deploymentId);
         }
     }
 

@@ -11,6 +11,12 @@ internal interface ICheck
     Task<CheckOutcome> RunAsync(CancellationToken cancellationToken);
 }
 
+/// <summary>A check that needs the whole loaded configuration (e.g. the backup store), handed to it once loading is done.</summary>
+internal interface IConfigBoundCheck
+{
+    void Bind(ConfigModel config);
+}
+
 /// <summary>
 /// Turns the kind-specific keys of a <c>checks:</c> entry into a runnable check. Each kind lives in its own class
 /// and is found by reflection, so adding a kind touches no shared file.

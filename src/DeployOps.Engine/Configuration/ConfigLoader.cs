@@ -133,8 +133,13 @@ public static class ConfigLoader
         var health = HealthSettings.Read(root.Map("health"), postgres, redis, endpoints);
         var backup = BackupSettings.Read(root.Map("backup"), postgres, state.Directory, directory);
 
-        return new ConfigModel(path, application, environment, state, postgres, redis, endpoints, checks,
-            maintenance, deployment, health, backup, redactor) { Rollback = Rollback.RollbackSettings.Read(root.Map("rollback"), directory, state.Directory) };
+        var model = new ConfigModel(path, application, environment, state, postgres, redis, endpoints, checks,
+            maintenance, deployment, health, backup, redactor) {
+            Rollback = Rollback.RollbackSettings.Read(root.Map("rollback"), directory, state.Directory),
+            Notifications = Notifications.NotificationSettings.Read(root.Map("notifications"), redactor),
+        };
+        foreach (var check in checks) (check.Check as IConfigBoundCheck)?.Bind(model);
+        return model;
     }
 
 }

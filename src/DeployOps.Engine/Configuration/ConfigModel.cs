@@ -50,6 +50,7 @@ public sealed class ConfigModel
     public HealthSettings Health { get; }
     public BackupSettings Backup { get; }
     public RollbackSettings Rollback { get; internal init; } = null!;
+    public Notifications.NotificationSettings Notifications { get; internal init; } = Engine.Notifications.NotificationSettings.None;
 
     /// <summary>Masks every secret this configuration resolved; used by every writer of output.</summary>
     public Redactor Redactor { get; }

@@ -10,7 +10,8 @@ namespace DeployOps.Engine.Health;
 /// </summary>
 internal static class HealthPolicyReader
 {
-    public static IReadOnlyList<HealthRule> ReadRules(ConfigMap health)
+    /// <param name="comparisons">Receives the entries that are comparison rules (Comparison/ComparisonPolicyReader reads them).</param>
+    public static IReadOnlyList<HealthRule> ReadRules(ConfigMap health, List<ConfigMap>? comparisons = null)
     {
         var rules = HealthPolicy.DefaultRules.ToList();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -18,6 +19,7 @@ internal static class HealthPolicyReader
         {
             var name = map.RequiredString("name");
             if (name.Length == 0) { map.Finish(); continue; }
+            if (comparisons is not null && Comparison.ComparisonPolicyReader.IsComparison(map, name)) { comparisons.Add(map); continue; }
             if (!seen.Add(name)) map.Error("name", $"duplicate rule '{name}'");
             var index = rules.FindIndex(r => r.Name == name);
             var existing = index >= 0 ? rules[index] : null;

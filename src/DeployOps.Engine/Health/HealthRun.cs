@@ -28,7 +28,7 @@ internal sealed class HealthRun
         var reasons = evaluation.Reasons.Select(_redactor.Redact).ToList();
         var sample = new HealthSample(observation.Sequence, observation.Time, observation.Elapsed, evaluation.Phase,
             evaluation.Verdict, observation.Signals, observation.Unreadable, observation.SourceErrors, observation.Notes, reasons,
-            WatchId, DeploymentId);
+            WatchId, DeploymentId, evaluation.Comparisons);
         // A sample keeps the verdict's reasons and the sources' notes apart (Reasons, Notes); a decision record has no
         // Notes, so its reasons carry them as evidence (why the endpoint failed, a counter reset, …).
         var decision = Tracker.Observe(observation, evaluation,

@@ -73,10 +73,13 @@ public sealed class HealthSettings
         var useRedis = map.Bool("redis", false);
         if (useRedis && redis is null) map.Error("redis", "redis: true needs a top-level redis section");
 
-        var rules = HealthPolicyReader.ReadRules(map);
+        var comparisonMaps = new List<ConfigMap>();
+        var rules = HealthPolicyReader.ReadRules(map, comparisonMaps);
+        var comparisons = Comparison.ComparisonPolicyReader.Read(map, comparisonMaps, rules);
         var phases = HealthPolicyReader.ReadPhases(map, rules);
         map.Finish();
-        var policy = new HealthPolicy(rules, phases, minRequests, maxSourceErrors, minLatencyRequests: minLatencyRequests);
+        var policy = new HealthPolicy(rules, phases, minRequests, maxSourceErrors, minLatencyRequests: minLatencyRequests,
+            comparisons: comparisons);
         return new HealthSettings(policy, duration, interval, timeout, scrape, prometheus, probes,
             useDatabase ? postgres : null, useRedis ? redis : null);
     }

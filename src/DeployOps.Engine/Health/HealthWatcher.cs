@@ -95,6 +95,11 @@ public static partial class HealthWatcher
                         run.Tracker.Stored(decision);
                     }
                     sink.WriteVerbose(config.Redactor.Redact($"Decision {decision.Number}: {decision}"));
+                    if (decision.Verdict is HealthVerdict.Investigate or HealthVerdict.Rollback)
+                        await new Notifications.Notifier(config, sink).NotifyAsync(decision.Verdict == HealthVerdict.Rollback
+                            ? Notifications.NotificationEvent.HealthRollback : Notifications.NotificationEvent.HealthInvestigate,
+                            Notifications.NotificationValues.Decision(decision), options.Command, decision.DeploymentId,
+                            cancellationToken).ConfigureAwait(false);
                 }
                 Progress(sink, sample, time.GetElapsedTime(begun), duration);
 

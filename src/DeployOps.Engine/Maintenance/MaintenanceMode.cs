@@ -155,6 +155,9 @@ public static partial class MaintenanceMode
             await action(cancellationToken).ConfigureAwait(false);
             sink.WriteVerbose(config.Redactor.Redact($"{mechanism.Name}: maintenance {(verb == "enter" ? "on" : "off")} ({mechanism.Target})"));
             audit.Write(command, auditAction, target, "Succeeded", Details(info), deploymentId);
+            await new Notifications.Notifier(config, sink).NotifyAsync(verb == "enter" ? Notifications.NotificationEvent.MaintenanceOn
+                : Notifications.NotificationEvent.MaintenanceOff, Notifications.NotificationValues.Maintenance(mechanism.Name, info), command,
+                deploymentId, CancellationToken.None).ConfigureAwait(false);
             return ActResult.Done;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

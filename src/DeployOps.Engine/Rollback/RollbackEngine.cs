@@ -6,6 +6,7 @@ using DeployOps.Engine.Backup;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Hosting;
 using DeployOps.Engine.Maintenance;
+using DeployOps.Engine.Migrations;
 using DeployOps.Engine.State;
 using DeployOps.Engine.Strategies;
 using DeployOps.Engine.Strategies.Steps;
@@ -56,7 +57,10 @@ public static class RollbackEngine
         var verify = options.NoVerify ? null : RollbackPlan.Verify(run, record);
 
         var crossed = await MigrationsCrossedAsync(config, record, sink, cancellationToken).ConfigureAwait(false);
-        var compatible = crossed.Count > 0 && (config.Rollback.MigrationsBackwardCompatible || crossed.All(config.Rollback.CompatibleMigrations.Contains));
+        var declared = crossed.Count > 0 && (config.Rollback.MigrationsBackwardCompatible || crossed.All(config.Rollback.CompatibleMigrations.Contains));
+        var classes = MigrationClassLabels.Parse(record.MigrationClasses);
+        var expandOnly = crossed.Count > 0 && MigrationClassLabels.AllExpand(classes, crossed);
+        var compatible = declared || expandOnly;
         var refused = crossed.Count > 0 && !options.IncludeDatabase && !options.Force && !compatible;
         if (options.IncludeDatabase && record.BackupId is null)
             throw new DeployOpsException(ErrorIds.RollbackBackupMissing, ErrorKind.InvalidOperation,
@@ -85,6 +89,7 @@ public static class RollbackEngine
             string.Join(" -> ", plan.Select(p => p.Name));
         var crossesMessage = $"Deployment {record.Id} ({record.Version}) applied migration(s) {string.Join(", ", crossed)} " +
             $"(head {Show(record.MigrationHeadBefore)} -> {Show(record.MigrationHeadAfter)}); {toVersion} may not run on that schema. " +
+            MigrationClassLabels.Describe(classes, crossed) +
             "Roll back with -IncludeDatabase (restores the pre-deployment backup), declare them backward-compatible in rollback.compatibleMigrations, or -Force";
         if (!sink.ShouldProcess(subject, what))
         {
@@ -108,10 +113,12 @@ public static class RollbackEngine
         }
         if (crossed.Count > 0 && !options.IncludeDatabase)
         {
-            var why = compatible ? "declared backward-compatible" : "-Force";
+            var why = declared ? "declared backward-compatible" : expandOnly ? "all classified expand on a scratch copy before they ran" : "-Force";
             sink.WriteWarning(redactor.Redact($"Rolling back code only across migration(s) {string.Join(", ", crossed)} ({why})"));
-            audit.Write(options.Command, "roll back code across migrations", subject, compatible ? "Compatible" : "Forced",
-                new Dictionary<string, string> { ["migrations"] = string.Join(",", crossed) }, record.Id);
+            var details = new Dictionary<string, string> { ["migrations"] = string.Join(",", crossed) };
+            if (record.MigrationClasses is { } labels) details["classification"] = labels;
+            audit.Write(options.Command, "roll back code across migrations", subject, declared ? "Compatible" : expandOnly ? "Expand" : "Forced",
+                details, record.Id);
         }
 
         var tracker = await DeploymentTracker.ReopenAsync(store, record.Id, cancellationToken).ConfigureAwait(false);
@@ -121,6 +128,10 @@ public static class RollbackEngine
             log.Write($"rollback of {record.Id} by {OperatorIdentity.Current}: {what}");
             audit.Write(options.Command, redactor.Redact(what), subject, "Started",
                 new Dictionary<string, string> { ["reason"] = redactor.Redact(options.Reason ?? "operator request") }, record.Id);
+            var notifier = new Notifications.Notifier(config, sink);
+            await notifier.NotifyAsync(Notifications.NotificationEvent.RollbackStarted,
+                Notifications.NotificationValues.Rollback(record, toVersion, options.Reason, null, null), options.Command, record.Id,
+                cancellationToken).ConfigureAwait(false);
             // The record names the evidence the rollback acted on (Get-Deployment's DecisionRecordPath).
             if (decisionPath is not null && decisionPath != record.DecisionRecordPath)
                 await tracker.AnnotateAsync(DeploymentField.DecisionRecordPath, decisionPath, cancellationToken).ConfigureAwait(false);
@@ -256,6 +267,9 @@ public static class RollbackEngine
                 ["durationMs"] = ((long)result.Duration.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
                 ["outcome"] = finished.Outcome.ToString(),
             }, record.Id);
+            await notifier.NotifyAsync(Notifications.NotificationEvent.RollbackFinished,
+                Notifications.NotificationValues.Rollback(record, toVersion, options.Reason, message, report), options.Command, record.Id,
+                CancellationToken.None).ConfigureAwait(false);
             sink.WriteProgress(new ProgressUpdate(ActivityId, $"Rolling back {record.Id}", "Done", 100, Completed: true));
             if (status != RollbackStatus.Succeeded)
                 sink.WriteError(new DeployOpsError(status == RollbackStatus.Critical ? ErrorIds.RollbackFailed

@@ -105,6 +105,9 @@ public static class DeploymentStateCommands
             throw;
         }
         audit.Write(Command, "break lock", target, "Succeeded", Details(broken, options), broken.DeploymentId);
+        await new Notifications.Notifier(config, sink).NotifyAsync(Notifications.NotificationEvent.LockBroken,
+            new Dictionary<string, string?> { ["message"] = $"It was held by {broken.Describe()}.", ["deploymentId"] = broken.DeploymentId },
+            Command, broken.DeploymentId, CancellationToken.None).ConfigureAwait(false);
         if (!broken.IsStale)
             sink.WriteWarning($"Deployment {broken.DeploymentId} may still be running (pid {broken.ProcessId} on {broken.Host}); " +
                 "it stops with LockNotHeld at its next phase. Check its state with Get-Deployment.");

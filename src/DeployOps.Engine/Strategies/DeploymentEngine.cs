@@ -2,6 +2,7 @@ using System.Globalization;
 using DeployOps.Engine.Audit;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Hosting;
+using DeployOps.Engine.Notifications;
 using DeployOps.Engine.State;
 using DeployOps.Engine.Strategies.Steps;
 using DeployOps.Engine.Traffic;
@@ -56,6 +57,7 @@ public static class DeploymentEngine
         if (!sink.ShouldProcess(subject, what))
         {
             for (var i = 0; i < plan.Count; i++) sink.WriteRecord(plan[i].ToItem(i + 1));
+            if (sink.IsDryRun && options.Hooks is not null) await Migrations.MigrationPreflight.WritePlanAsync(config, sink, cancellationToken).ConfigureAwait(false);
             if (!sink.IsDryRun) audit.Write(options.Command, config.Redactor.Redact(what), subject, "Skipped");
             return null;
         }
@@ -71,6 +73,8 @@ public static class DeploymentEngine
             if (options.NoBackup) await run.AnnotateAsync(NoBackupField, "true", cancellationToken).ConfigureAwait(false);
             audit.Write(options.Command, config.Redactor.Redact(what), subject, "Started", null, id);
             log.Write($"deployment {id}: {what}");
+            await new Notifier(config, sink).NotifyAsync(NotificationEvent.DeploymentStarted, NotificationValues.Of(run, null), options.Command,
+                id, cancellationToken).ConfigureAwait(false);
             return await ExecuteAsync(run, plan, resuming: false, options.Command, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -165,6 +169,8 @@ public static class DeploymentEngine
         run.Log.Write($"deployment {run.Id} succeeded");
         AuditLog.For(run.Config).Write(command, $"Deploy {run.Version} with {run.Strategy}", $"{run.Config.Application}/{run.Config.Environment}",
             "Succeeded", Details(record), run.Id);
+        await new Notifier(run.Config, run.Sink).NotifyAsync(NotificationEvent.DeploymentSucceeded, NotificationValues.Of(run, record), command,
+            run.Id, CancellationToken.None).ConfigureAwait(false);
         Complete(run, activity);
         run.Sink.WriteRecord(record);
         return record;
@@ -222,6 +228,8 @@ public static class DeploymentEngine
         var record = await tracker.FinishAsync(outcome, message, CancellationToken.None).ConfigureAwait(false);
         AuditLog.For(run.Config).Write(command, $"Deploy {run.Version} with {run.Strategy}", $"{run.Config.Application}/{run.Config.Environment}",
             outcome.ToString(), Details(record), run.Id);
+        await new Notifier(run.Config, run.Sink).NotifyAsync(outcome == DeploymentOutcome.RolledBack ? NotificationEvent.DeploymentRolledBack
+            : NotificationEvent.DeploymentFailed, NotificationValues.Of(run, record), command, run.Id, CancellationToken.None).ConfigureAwait(false);
         Complete(run, activity);
         run.Sink.WriteError(new DeployOpsError(failure.ErrorId, failure.Kind,
             $"Deployment {run.Id} of {run.Version} stopped in phase {phase.Name}: {message}", record));

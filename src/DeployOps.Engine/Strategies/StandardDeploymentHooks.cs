@@ -13,7 +13,8 @@ namespace DeployOps.Engine.Strategies;
 /// The hooks Invoke-Deployment and Resume-Deployment use unless told otherwise. BeforeDeploy enters maintenance when
 /// wanted (<c>deployment.maintenance</c>, or a hotfix with <c>hotfix.maintenance</c>), then — when the deployment
 /// runs migrations (<c>deployment.backup</c>) — takes and verifies a backup and records its id; with PostgreSQL
-/// configured it records the migration head before. AfterDeploy records the head after and leaves maintenance
+/// configured it records the migration head before; with a <c>migrations</c> check set to <c>classify: true</c> it
+/// rehearses the pending migrations on a copy of that backup and records their expand/contract classification. AfterDeploy records the head after and leaves maintenance
 /// (Complete on success, Fail on failure so <c>maintenance.stayOnFailure</c> is honoured — but when the application is
 /// not serving after a failure, maintenance stays on whatever that setting says, and the record says so with
 /// <c>maintenanceLeftOn</c>). A window already on (left by an interrupted run) is taken over, never switched off
@@ -49,6 +50,7 @@ public sealed class StandardDeploymentHooks : IDeploymentHooks
         try
         {
             string? head = null;
+            string? backupId = null;
             var headKnown = false;
             if (WantsBackup(config) && context.NoBackup)
             {
@@ -72,9 +74,13 @@ public sealed class StandardDeploymentHooks : IDeploymentHooks
                             config.Redactor.Redact($"The backup {backup.Id} taken before deployment {context.DeploymentId} did not verify " +
                                 $"({backup.VerificationDetails ?? "no verdict"}); nothing was deployed"), backup.Id);
                     await context.AnnotateAsync(DeploymentField.BackupId, backup.Id, cancellationToken).ConfigureAwait(false);
+                    backupId = backup.Id;
                     (head, headKnown) = (backup.MigrationHead, true);
                 }
             }
+            // Before migrate runs: the pending migrations rehearsed on a copy of that backup, classified, recorded.
+            if (RunsMigrations(config))
+                await Migrations.MigrationPreflight.BeforeMigrateAsync(context, backupId, _command, cancellationToken).ConfigureAwait(false);
             if (config.Postgres is not null)
             {
                 if (!headKnown) (head, headKnown) = await TryReadHeadAsync(context, cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using DeployOps.Engine.Backup;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.State;
 using DeployOps.Engine.Strategies;
@@ -13,7 +14,7 @@ namespace DeployOps.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "Deployment", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
     DefaultParameterSetName = PathSet)]
-[OutputType(typeof(DeploymentRecord), typeof(DeploymentPlanItem))]
+[OutputType(typeof(DeploymentRecord), typeof(DeploymentPlanItem), typeof(MigrationClassification))]
 public sealed class InvokeDeploymentCommand : ConfiguredCmdlet
 {
     // The shared Path/Config sets (a deployment) crossed with -RecordOnly (a baseline: no pre-checks, no backup).

@@ -8,10 +8,11 @@ namespace DeployOps.Commands;
 /// <summary>
 /// Validates a deployops.yaml. Writes one ConfigInvalid error per problem (with file, line, column and key path),
 /// one warning per risky setting such as a {raw:…} placeholder (located the same way) and the loaded configuration
-/// when it is valid; -Quiet returns only $true or $false.
+/// when it is valid; -Quiet returns only $true or $false. -TestNotifications then sends a marked test message to
+/// every notification target and writes one NotificationResult each.
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "DeploymentConfig")]
-[OutputType(typeof(DeploymentConfig), typeof(bool))]
+[OutputType(typeof(DeploymentConfig), typeof(bool), typeof(Engine.Notifications.NotificationResult))]
 public sealed class TestDeploymentConfigCommand : DeployOpsCmdlet
 {
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -20,6 +21,10 @@ public sealed class TestDeploymentConfigCommand : DeployOpsCmdlet
 
     [Parameter]
     public SwitchParameter Quiet { get; set; }
+
+    /// <summary>Also send a clearly marked test message to every notifications target.</summary>
+    [Parameter]
+    public SwitchParameter TestNotifications { get; set; }
 
     protected override void ProcessInput()
     {
@@ -47,12 +52,18 @@ public sealed class TestDeploymentConfigCommand : DeployOpsCmdlet
         if (Quiet)
         {
             foreach (var problem in inspection.Errors) WriteWarning($"{problem} ({ErrorIds.ConfigInvalid})");
-            WriteObject(inspection.IsValid);
+            var delivered = true;
+            if (inspection.Config is not null && TestNotifications)
+                delivered = RunEngine((sink, ct) => Engine.Notifications.NotificationCommands.TestAsync(inspection.Config, new QuietSink(sink), ct))
+                    .All(r => r.Delivered);
+            WriteObject(inspection.IsValid && delivered);
             return;
         }
         foreach (var warning in inspection.Warnings) WriteWarning(warning.ToString());
         foreach (var problem in inspection.Errors)
             WriteEngineError(new DeployOpsError(ErrorIds.ConfigInvalid, ErrorKind.InvalidData, problem.ToString(), problem));
         if (inspection.Config is not null) WriteObject(inspection.Config.View);
+        if (inspection.Config is not null && TestNotifications)
+            RunEngine((sink, ct) => Engine.Notifications.NotificationCommands.TestAsync(inspection.Config, sink, ct));
     }
 }

@@ -18,6 +18,12 @@ public sealed class ManualClock : TimeProvider
         get { lock (_gate) return _timers.Count(t => t.Due is not null); }
     }
 
+    /// <summary>How many timers fall due within <paramref name="span"/> from now (tells a short backoff wait from a long timeout).</summary>
+    public int WaitingWithin(TimeSpan span)
+    {
+        lock (_gate) return _timers.Count(t => t.Due is not null && t.Due <= _now + span);
+    }
+
     public void Advance(TimeSpan by)
     {
         List<Timer> due;

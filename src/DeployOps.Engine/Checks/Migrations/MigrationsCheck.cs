@@ -1,11 +1,18 @@
 using DeployOps.Engine.Checks.Postgres;
 using DeployOps.Engine.Configuration;
+using DeployOps.Engine.Backup;
+using DeployOps.Engine.Hosting;
+using DeployOps.Engine.Migrations;
 using Npgsql;
 
 namespace DeployOps.Engine.Checks.Migrations;
 
-/// <summary>Compares the migration files on disk with the versions recorded in the database; lists what is pending.</summary>
-internal sealed class MigrationsCheck : ICheck
+/// <summary>
+/// Compares the migration files on disk with the versions recorded in the database; lists what is pending. With
+/// <c>classify: true</c> pending migrations are expected (this runs before <c>migrate</c>): they are rehearsed on a
+/// scratch copy of the newest verified backup and classified expand/contract instead of failing the check.
+/// </summary>
+internal sealed class MigrationsCheck : ICheck, IConfigBoundCheck
 {
     private const int NamesInMessage = 10;
 
@@ -13,14 +20,22 @@ internal sealed class MigrationsCheck : ICheck
     private readonly MigrationFiles _files;
     private readonly string _table;
     private readonly string _column;
+    private ConfigModel? _config;
 
-    public MigrationsCheck(PostgresSettings? settings, MigrationFiles files, string table, string column)
+    public MigrationsCheck(PostgresSettings? settings, MigrationFiles files, string table, string column, bool classify = false)
     {
+        Classify = classify;
         _settings = settings;
         _files = files;
         _table = table;
         _column = column;
     }
+
+    /// <summary>Rehearse and classify pending migrations (also before Invoke-Deployment's migrate step).</summary>
+    public bool Classify { get; }
+    public MigrationSource Source => new(_files, _table, _column);
+
+    public void Bind(ConfigModel config) => _config = config;
 
     public string Target => $"{_files.Directory} vs {_settings?.Display ?? "(no database configured)"} {_table}.{_column}";
 
@@ -66,34 +81,50 @@ internal sealed class MigrationsCheck : ICheck
 
         if (applied is null)
             return CheckOutcome.Fail($"table {_table} does not exist in {_settings.Database}, so all {pending.Count} migration(s) are pending: {Names(pending)}", data);
+        if (Classify && _config is not null)
+            return await ClassifyAsync(pending.Count, data, cancellationToken).ConfigureAwait(false);
         if (pending.Count > 0)
             return CheckOutcome.Fail($"{pending.Count} of {migrations.Count} migration(s) pending: {Names(pending)}", data);
         return CheckOutcome.Pass($"all {migrations.Count} migration(s) applied (latest {migrations[^1].File})", data);
     }
 
-    /// <summary>The applied versions, normalised; null when the table does not exist yet (nothing ever ran).</summary>
+    /// <summary>Rehearses on a copy of the newest verified backup (whose pending set may be larger than the live one's).</summary>
+    private async Task<CheckOutcome> ClassifyAsync(int pendingLive, Dictionary<string, object?> data, CancellationToken ct)
+    {
+        if (pendingLive == 0) return CheckOutcome.Pass($"all migrations applied; nothing to classify", data);
+        var sink = new CollectingSink();
+        MigrationRehearsalResult result;
+        try
+        {
+            result = await MigrationRehearsal.RunAsync(_config!, Source, null, "Test-PreDeployment", null, sink, ct).ConfigureAwait(false);
+        }
+        catch (DeployOpsException ex) when (ex.ErrorId == ErrorIds.BackupNotFound)
+        {
+            // Not a failure: Invoke-Deployment rehearses on the backup it takes itself before migrate runs.
+            return CheckOutcome.Warn($"{pendingLive} pending migration(s) not classified: {ex.Message}", data);
+        }
+        catch (DeployOpsException ex)
+        {
+            return CheckOutcome.Fail(ex.Message, data);
+        }
+        data["backupId"] = result.BackupId;
+        data["applyDuration"] = result.ApplyDuration;
+        data["restoreDuration"] = result.RestoreDuration;
+        data["classification"] = result.Migrations;
+        if (sink.Warnings.Count > 0) data["warnings"] = sink.Warnings;
+        var contract = result.Migrations.Where(m => m.Class == MigrationClass.Contract).ToList();
+        return contract.Count == 0
+            ? CheckOutcome.Pass($"{result.Summary}; all expand: a code-only rollback across them is allowed", data)
+            : CheckOutcome.Warn($"{result.Summary}; {contract.Count} contract: a code-only rollback across " +
+                $"{string.Join(", ", contract.Select(c => c.File))} would be refused", data);
+    }
+
     private async Task<HashSet<string>?> AppliedAsync(CancellationToken ct)
     {
         await using var connection = PostgresConnection.Create(_settings!);
         await connection.OpenAsync(ct).ConfigureAwait(false);
-        var sql = $"SELECT {Quote(_column)}::text FROM {Quote(_table)} WHERE {Quote(_column)} IS NOT NULL";
-        await using var cmd = new NpgsqlCommand(sql, connection);
-        try
-        {
-            var result = new HashSet<string>(StringComparer.Ordinal);
-            await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            while (await reader.ReadAsync(ct).ConfigureAwait(false)) result.Add(MigrationFiles.Normalize(reader.GetString(0)));
-            return result;
-        }
-        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
-        {
-            return null;
-        }
+        return await MigrationLedger.AppliedAsync(connection, _table, _column, ct).ConfigureAwait(false);
     }
-
-    /// <summary>Quotes each part of a (schema-qualified) identifier so configuration can never inject SQL.</summary>
-    private static string Quote(string identifier) =>
-        string.Join(".", identifier.Split('.').Select(p => "\"" + p.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""));
 
     private static string Names(IReadOnlyList<string> names) =>
         names.Count <= NamesInMessage

@@ -37,7 +37,8 @@ internal sealed class MigrationsCheckFactory : ICheckFactory
                 idPattern = null;
             }
         }
-        return new MigrationsCheck(settings, new MigrationFiles(directory, pattern, idPattern), table, column);
+        var classify = options.Bool("classify", false);
+        return new MigrationsCheck(settings, new MigrationFiles(directory, pattern, idPattern), table, column, classify);
     }
 
     private static string Identifier(ConfigMap options, string key, string defaultValue, bool allowSchema)

@@ -70,7 +70,7 @@ internal sealed class DecisionTracker
                 new[] { "no sample was taken" }, 0, null, false);
         return new HealthDecision(_watchId, _deploymentId, 0, _lastEvaluation.Verdict, null, null, null, null, null, _lastEvaluation.Phase,
             null, null, _lastObservation.Time, _lastObservation.Elapsed, _lastObservation.Sequence, _lastEvaluation.Findings,
-            Array.Empty<BreachSample>(), _lastReasons, SampleCount, null, false);
+            Array.Empty<BreachSample>(), _lastReasons, SampleCount, null, false, _lastEvaluation.Comparisons);
     }
 
     private HealthDecision Build(int number, HealthObservation o, HealthEvaluation e, IReadOnlyList<string> reasons)
@@ -78,7 +78,7 @@ internal sealed class DecisionTracker
         var primary = e.Findings[0];
         return new HealthDecision(_watchId, _deploymentId, number, e.Verdict, primary.Rule, primary.Signal, primary.Comparison,
             primary.Threshold, primary.Value, e.Phase, primary.Since, primary.SinceElapsed, o.Time, o.Elapsed, o.Sequence, e.Findings,
-            primary.BreachingSamples, reasons, SampleCount, null, false);
+            primary.BreachingSamples, reasons, SampleCount, null, false, e.Comparisons);
     }
 
     private static string Key(RuleFinding f) => $"{f.Rule}:{f.Sustained}";

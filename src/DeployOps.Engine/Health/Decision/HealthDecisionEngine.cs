@@ -21,8 +21,13 @@ public sealed class HealthDecisionEngine
     private readonly Dictionary<string, RuleState> _states = new(StringComparer.Ordinal);
     private int _consecutiveSourceErrors;
     private HealthVerdict? _previous;
+    private readonly Comparison.BaselineJudge _judge;
 
-    public HealthDecisionEngine(HealthPolicy policy) => _policy = policy;
+    public HealthDecisionEngine(HealthPolicy policy)
+    {
+        _policy = policy;
+        _judge = new Comparison.BaselineJudge(policy);
+    }
 
     public HealthPolicy Policy => _policy;
 
@@ -58,15 +63,47 @@ public sealed class HealthDecisionEngine
                 entry.Rules.Add(rule.Name);
             }
         }
+        var comparisons = _judge.Judge(observation);
+        var inconclusive = JudgeComparisons(comparisons, observation, phase, findings);
         findings.Sort((a, b) => Rank(b).CompareTo(Rank(a)));
         var unreadableRules = unreadableSignals
             .Select(kv => $"{kv.Key} unreadable ({kv.Value.Why}): {(kv.Value.Rules.Count == 1 ? "rule" : "rules")} {string.Join(", ", kv.Value.Rules)}")
+            .Concat(inconclusive)
             .ToList();
 
         _consecutiveSourceErrors = observation.SourceErrors.Count > 0 ? _consecutiveSourceErrors + 1 : 0;
         var verdict = Decide(findings, unreadableRules, observation, reasons);
+        // A verdict explains every comparison behind it, passed ones included (both versions' evidence).
+        foreach (var text in comparisons.Select(c => c.ToString())) if (!reasons.Contains(text)) reasons.Add(text);
         _previous = verdict;
-        return new HealthEvaluation(verdict, phase.Name, reasons, findings, _consecutiveSourceErrors);
+        return new HealthEvaluation(verdict, phase.Name, reasons, findings, _consecutiveSourceErrors, comparisons);
+    }
+
+    /// <summary>
+    /// A failed comparison breaches like a rule (its own for: and severity); a passed one ends the breach; an
+    /// inconclusive one neither extends nor ends it and is returned as a reason the verdict lacks evidence.
+    /// </summary>
+    private List<string> JudgeComparisons(IReadOnlyList<Comparison.BaselineComparison> comparisons, HealthObservation observation,
+        HealthPhase phase, List<RuleFinding> findings)
+    {
+        var inconclusive = new List<string>();
+        foreach (var c in comparisons)
+        {
+            var rule = _policy.Comparisons.First(r => r.Name == c.Rule);
+            if (!_states.TryGetValue(rule.Name, out var state)) _states[rule.Name] = state = new RuleState();
+            switch (c.Outcome)
+            {
+                case Comparison.ComparisonOutcome.Pass: state.Reset(); break;
+                case Comparison.ComparisonOutcome.Inconclusive: inconclusive.Add(c.ToString()); break;
+                default:
+                    state.Breach(observation, c.CanaryValue ?? 0, c.FailThreshold ?? 0);
+                    findings.Add(new RuleFinding(rule.Name, rule.Signal, "> baseline allowance", c.FailThreshold ?? 0, c.CanaryValue ?? 0,
+                        rule.Severity, rule.For, observation.Elapsed - state.SinceElapsed >= rule.For, state.SinceElapsed, state.Since,
+                        phase.Name, state.Samples.ToList()));
+                    break;
+            }
+        }
+        return inconclusive;
     }
 
     private HealthVerdict Decide(List<RuleFinding> findings, List<string> unreadableRules, HealthObservation observation, List<string> reasons)

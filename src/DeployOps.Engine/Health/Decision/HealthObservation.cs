@@ -42,8 +42,9 @@ public sealed class HealthObservation
 public sealed class HealthEvaluation
 {
     public HealthEvaluation(HealthVerdict verdict, string phase, IReadOnlyList<string> reasons, IReadOnlyList<RuleFinding> findings,
-        int consecutiveSourceErrors)
+        int consecutiveSourceErrors, IReadOnlyList<Comparison.BaselineComparison>? comparisons = null)
     {
+        Comparisons = comparisons ?? Array.Empty<Comparison.BaselineComparison>();
         Verdict = verdict;
         Phase = phase;
         Reasons = reasons;
@@ -57,4 +58,6 @@ public sealed class HealthEvaluation
     /// <summary>Rules breaching now (fired and pending), rollback rules first.</summary>
     public IReadOnlyList<RuleFinding> Findings { get; }
     public int ConsecutiveSourceErrors { get; }
+    /// <summary>The comparative judge's verdicts for this sample (empty without comparison rules).</summary>
+    public IReadOnlyList<Comparison.BaselineComparison> Comparisons { get; }
 }

@@ -14,8 +14,10 @@ public sealed class HealthPolicy
     private readonly int? _minLatencyRequests;
 
     public HealthPolicy(IReadOnlyList<HealthRule> rules, IReadOnlyList<HealthPhase> phases, int minRequests = DefaultMinRequests,
-        int maxSourceErrors = DefaultMaxSourceErrors, IReadOnlyList<string>? evidenceSignals = null, int? minLatencyRequests = null)
+        int maxSourceErrors = DefaultMaxSourceErrors, IReadOnlyList<string>? evidenceSignals = null, int? minLatencyRequests = null,
+        IReadOnlyList<Comparison.ComparisonRule>? comparisons = null)
     {
+        Comparisons = comparisons ?? Array.Empty<Comparison.ComparisonRule>();
         _minLatencyRequests = minLatencyRequests;
         if (phases.Count == 0) throw new ArgumentException("at least one phase is required", nameof(phases));
         Rules = rules;
@@ -33,6 +35,8 @@ public sealed class HealthPolicy
 
     public IReadOnlyList<HealthRule> Rules { get; }
     public IReadOnlyList<HealthPhase> Phases { get; }
+    /// <summary>Canary-against-baseline rules of the comparative judge (<c>compare: baseline</c>); empty by default.</summary>
+    public IReadOnlyList<Comparison.ComparisonRule> Comparisons { get; }
     /// <summary>Fewer requests than this in a sample make its traffic-based signals unreadable (not evidence).</summary>
     public int MinRequests { get; }
     /// <summary>
@@ -61,12 +65,13 @@ public sealed class HealthPolicy
 
     /// <summary>The same policy with every duration multiplied by <paramref name="factor"/> (tests and drills compress time).</summary>
     public HealthPolicy Scaled(double factor) => factor == 1 ? this :
-        new(Rules.Select(r => r.Scaled(factor)).ToList(), Phases.Select(p => p.Scaled(factor)).ToList(), MinRequests, MaxSourceErrors, EvidenceSignals, _minLatencyRequests);
+        new(Rules.Select(r => r.Scaled(factor)).ToList(), Phases.Select(p => p.Scaled(factor)).ToList(), MinRequests, MaxSourceErrors, EvidenceSignals, _minLatencyRequests,
+            Comparisons.Select(c => c.Scaled(factor)).ToList());
 
     public HealthPolicy With(int? minRequests = null, int? maxSourceErrors = null, IReadOnlyList<HealthRule>? rules = null,
-        IReadOnlyList<HealthPhase>? phases = null, int? minLatencyRequests = null) =>
+        IReadOnlyList<HealthPhase>? phases = null, int? minLatencyRequests = null, IReadOnlyList<Comparison.ComparisonRule>? comparisons = null) =>
         new(rules ?? Rules, phases ?? Phases, minRequests ?? MinRequests, maxSourceErrors ?? MaxSourceErrors, EvidenceSignals,
-            minLatencyRequests ?? _minLatencyRequests);
+            minLatencyRequests ?? _minLatencyRequests, comparisons ?? Comparisons);
 
     /// <summary>The runbooks' decision matrix.</summary>
     public static IReadOnlyList<HealthRule> DefaultRules { get; } = new[]

@@ -1,0 +1,47 @@
+namespace DeployOps.Engine.Notifications;
+
+/// <summary>What happened: the events a notification target subscribes to (<c>notifications.targets[].events</c>).</summary>
+public enum NotificationEvent
+{
+    DeploymentStarted,
+    DeploymentSucceeded,
+    DeploymentFailed,
+    DeploymentRolledBack,
+    MaintenanceOn,
+    MaintenanceOff,
+    /// <summary>The health verdict changed to Investigate.</summary>
+    HealthInvestigate,
+    /// <summary>The health verdict changed to Rollback.</summary>
+    HealthRollback,
+    RollbackStarted,
+    RollbackFinished,
+    LockBroken,
+    FreezeOverridden,
+    /// <summary>An ad-hoc message from Send-DeploymentNotification (the runbooks' "post in the channel").</summary>
+    Manual,
+    /// <summary>Test-DeploymentConfig -TestNotifications: a clearly marked test message.</summary>
+    Test,
+}
+
+/// <summary>How much a message matters; a target takes messages at or above its <c>minSeverity</c>.</summary>
+public enum NotificationSeverity
+{
+    Info,
+    Warning,
+    Critical,
+}
+
+/// <summary>The receiver's payload format.</summary>
+public enum NotificationTargetKind
+{
+    /// <summary>Slack incoming webhook: <c>{"text": …, "blocks": […]}</c>.</summary>
+    Slack,
+    /// <summary>Mattermost incoming webhook (Slack-compatible, plus <c>props.card</c>).</summary>
+    Mattermost,
+    /// <summary>Microsoft Teams (Workflows / incoming webhook): a message with one Adaptive Card attachment.</summary>
+    Teams,
+    /// <summary>A generic JSON webhook: the event with every placeholder value as a field.</summary>
+    Webhook,
+    /// <summary>E-mail over SMTP.</summary>
+    Email,
+}

@@ -1,0 +1,2 @@
+-- expect: expand
+ALTER TABLE customers ADD COLUMN nickname text;

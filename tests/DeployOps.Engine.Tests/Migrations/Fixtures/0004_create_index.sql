@@ -1,0 +1,2 @@
+-- expect: expand
+CREATE INDEX customers_name_idx ON customers (name);

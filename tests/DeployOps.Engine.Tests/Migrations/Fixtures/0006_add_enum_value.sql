@@ -1,0 +1,2 @@
+-- expect: expand
+ALTER TYPE order_status ADD VALUE 'refunded';

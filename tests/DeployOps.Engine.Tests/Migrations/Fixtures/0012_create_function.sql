@@ -1,0 +1,2 @@
+-- expect: expand
+CREATE FUNCTION customer_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM customers $$;

@@ -1,0 +1,2 @@
+-- expect: expand
+ALTER TABLE orders DROP CONSTRAINT orders_total_check;

@@ -1,0 +1,3 @@
+-- expect: expand
+CREATE TYPE tier AS ENUM ('bronze', 'silver', 'gold');
+ALTER TABLE customers ADD COLUMN tier tier;

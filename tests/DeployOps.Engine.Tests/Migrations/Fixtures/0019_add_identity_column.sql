@@ -1,0 +1,2 @@
+-- expect: expand
+ALTER TABLE audit_log ADD COLUMN seq int GENERATED ALWAYS AS IDENTITY;

@@ -1,0 +1,2 @@
+-- expect: expand
+ALTER TABLE orders ALTER COLUMN note SET DEFAULT '';

@@ -1,0 +1,2 @@
+-- expect: expand
+DROP INDEX customers_created_idx;

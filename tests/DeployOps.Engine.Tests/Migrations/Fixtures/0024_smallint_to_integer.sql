@@ -1,0 +1,2 @@
+-- expect: expand
+ALTER TABLE customers ALTER COLUMN age TYPE integer;

@@ -1,0 +1,2 @@
+-- expect: contract
+ALTER TABLE customers DROP COLUMN legacy_code;

@@ -1,0 +1,2 @@
+-- expect: contract
+ALTER TABLE customers RENAME COLUMN name TO full_name;

@@ -1,0 +1,2 @@
+-- expect: contract
+DROP TABLE audit_log;

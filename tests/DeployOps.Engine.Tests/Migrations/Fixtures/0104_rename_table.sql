@@ -1,0 +1,2 @@
+-- expect: contract
+ALTER TABLE audit_log RENAME TO events;

@@ -1,0 +1,2 @@
+-- expect: contract
+ALTER TABLE customers ALTER COLUMN phone TYPE varchar(15);

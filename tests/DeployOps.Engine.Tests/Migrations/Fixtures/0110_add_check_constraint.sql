@@ -1,0 +1,2 @@
+-- expect: contract
+ALTER TABLE customers ADD CONSTRAINT customers_age_check CHECK (age >= 18);

@@ -1,0 +1,2 @@
+-- expect: contract
+DROP VIEW customer_orders;

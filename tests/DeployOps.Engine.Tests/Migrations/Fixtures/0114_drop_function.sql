@@ -1,0 +1,2 @@
+-- expect: contract
+DROP FUNCTION order_total(int);

@@ -1,0 +1,2 @@
+-- expect: contract
+ALTER TABLE orders ALTER COLUMN total DROP DEFAULT;
