@@ -1,3 +1,4 @@
+using DeployOps.Engine.Clients;
 using System.Data;
 using System.Diagnostics;
 using System.Globalization;
@@ -225,7 +226,7 @@ public sealed partial class BackupManager
 
     private async Task<NpgsqlConnection> OpenAsync(PgCredentials credentials, string database, string errorId, CancellationToken ct)
     {
-        var conn = new NpgsqlConnection(credentials.ConnectionString(database));
+        var conn = PostgresDataSources.Shared.Unpooled(RequirePostgres(), b => b.Database = database).CreateConnection();
         try
         {
             await conn.OpenAsync(ct).ConfigureAwait(false);

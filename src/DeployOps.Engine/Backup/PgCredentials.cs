@@ -49,7 +49,7 @@ internal sealed class PgCredentials : IDisposable
         return env;
     }
 
-    /// <summary>A Npgsql connection string for <paramref name="database"/> on the same server, unpooled.</summary>
+    /// <summary>A Npgsql connection string for <paramref name="database"/> on the same server, unpooled (migration rehearsal's scratch copy).</summary>
     public string ConnectionString(string database) =>
         new NpgsqlConnectionStringBuilder(_builder.ConnectionString) { Database = database, Pooling = false }.ConnectionString;
 

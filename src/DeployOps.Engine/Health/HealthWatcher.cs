@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using DeployOps.Engine.Audit;
@@ -43,11 +42,14 @@ public static partial class HealthWatcher
         var policy = (options.Policy ?? settings.Policy).Scaled(scale);
         var duration = options.Duration ?? Scale(settings.Duration, scale);
         var fixedInterval = options.Interval ?? (settings.Interval is { } i ? Scale(i, scale) : null);
+        var time = options.Clock;
         var startedAt = options.StartedAt ?? await DeploymentTimeAsync(config, options.DeploymentId, cancellationToken).ConfigureAwait(false)
-            ?? DateTimeOffset.UtcNow;
+            ?? time.GetUtcNow();
 
-        await using var collector = SignalCollector.For(settings, config.Redactor, options.ScrapeTargets, options.Probes,
-            options.VersionTargets, compare: policy.Comparisons.Any(c => c.Enabled));
+        await using var collector = options.Sources is { } scripted
+            ? new SignalCollector(scripted, config.Redactor)
+            : SignalCollector.For(settings, config.Redactor, options.ScrapeTargets, options.Probes,
+                options.VersionTargets, compare: policy.Comparisons.Any(c => c.Enabled));
         if (collector.Sources.Count == 0)
             throw new DeployOpsException(ErrorIds.HealthNoSignals, ErrorKind.InvalidOperation,
                 $"{config.FilePath}: health: configures no signal (add scrape.targets, prometheus, probes or a postgres section)", config.FilePath);
@@ -61,7 +63,7 @@ public static partial class HealthWatcher
             sink.WriteWarning("Automatic rollback is not available yet: no rollback engine is registered. A Rollback verdict will be returned, not acted on.");
 
         await collector.PrimeAsync(cancellationToken).ConfigureAwait(false);
-        var clock = Stopwatch.StartNew();
+        var begun = time.GetTimestamp();
         var nextAt = TimeSpan.Zero;
         var sequence = 0;
         HealthDecision? stoppedOn = null;
@@ -70,14 +72,14 @@ public static partial class HealthWatcher
         {
             while (true)
             {
-                var phase = policy.PhaseAt(startedAt.Elapsed(DateTimeOffset.UtcNow));
+                var phase = policy.PhaseAt(startedAt.Elapsed(time.GetUtcNow()));
                 nextAt += fixedInterval ?? phase.Interval;
                 if (nextAt > duration + TimeSpan.FromMilliseconds(1)) break;
-                var wait = nextAt - clock.Elapsed;
-                if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
-                else nextAt = clock.Elapsed; // collection overran the interval: restart the schedule from now
+                var wait = nextAt - time.GetElapsedTime(begun);
+                if (wait > TimeSpan.Zero) await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
+                else nextAt = time.GetElapsedTime(begun); // collection overran the interval: restart the schedule from now
 
-                var now = DateTimeOffset.UtcNow;
+                var now = time.GetUtcNow();
                 var observation = await collector.CollectAsync(++sequence, now, now - startedAt, cancellationToken).ConfigureAwait(false);
                 var (sample, decision) = run.Step(observation);
                 sink.WriteRecord(sample);
@@ -100,7 +102,7 @@ public static partial class HealthWatcher
                             Notifications.NotificationValues.Decision(decision), options.Command, decision.DeploymentId,
                             cancellationToken).ConfigureAwait(false);
                 }
-                Progress(sink, sample, clock.Elapsed, duration);
+                Progress(sink, sample, time.GetElapsedTime(begun), duration);
 
                 if (sample.Verdict == HealthVerdict.Rollback)
                 {

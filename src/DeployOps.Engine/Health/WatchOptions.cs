@@ -56,4 +56,11 @@ public sealed class WatchOptions
     public bool Record { get; init; } = true;
     /// <summary>Who asked, for the audit line.</summary>
     public string Command { get; init; } = "Watch-DeploymentHealth";
+    /// <summary>
+    /// The clock the schedule, timeline and <c>for:</c> windows run on: the system clock, or a fake one in tests so
+    /// a 30-minute timeline is judged exactly and instantly.
+    /// </summary>
+    internal TimeProvider Clock { get; init; } = TimeProvider.System;
+    /// <summary>Replaces the configured signal sources (tests script the readings).</summary>
+    internal IReadOnlyList<Signals.ISignalSource>? Sources { get; init; }
 }

@@ -1,3 +1,4 @@
+using DeployOps.Engine.Clients;
 using System.Diagnostics;
 using System.Globalization;
 using DeployOps.Engine.Audit;
@@ -195,7 +196,7 @@ public static class RollbackEngine
                         }, acting, ct).ConfigureAwait(false);
                         restored = result?.BackupId;
                         // The restore terminated every session: idle pooled ones of this process are dead and would fail the next SQL step.
-                        NpgsqlConnection.ClearAllPools();
+                        PostgresDataSources.Shared.ClearPools();
                         done.Add(redactor.Redact($"Database restored from {record.BackupId} (migration head {Show(result?.MigrationHead)})"));
                         return $"restored {record.BackupId}";
                     }, cancellationToken).ConfigureAwait(false);

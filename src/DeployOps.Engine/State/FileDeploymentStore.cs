@@ -22,15 +22,17 @@ internal sealed partial class FileDeploymentStore : IDeploymentStore
 {
     private const string IndexFile = "index.jsonl";
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-    private static readonly TimeSpan HolderSettleTime = TimeSpan.FromMilliseconds(300);
 
     private readonly StateSettings _state;
     private readonly Redactor _redactor;
-    private readonly Dictionary<string, long> _sequences = new(StringComparer.Ordinal);
+    private readonly JournalSequencer _sequencer;
+    private readonly TimeProvider _clock;
 
-    public FileDeploymentStore(StateSettings state, string application, string environment, Redactor redactor)
+    public FileDeploymentStore(StateSettings state, string application, string environment, Redactor redactor, TimeProvider? clock = null)
     {
         _state = state;
+        _clock = clock ?? TimeProvider.System;
+        _sequencer = new JournalSequencer(redactor);
         _redactor = redactor;
         Application = application;
         Environment = environment;
@@ -55,46 +57,44 @@ internal sealed partial class FileDeploymentStore : IDeploymentStore
 
     // ---- lock -------------------------------------------------------------------------------------------
 
-    public async Task<IDeploymentLock> AcquireLockAsync(string deploymentId, CancellationToken ct)
+    public Task<IDeploymentLock> AcquireLockAsync(string deploymentId, CancellationToken ct)
     {
         CheckId(deploymentId);
         RefuseWithoutOsLocking();
         StateDirectory.Sub(_state.Directory, "locks");
-        var settleUntil = DateTime.UtcNow + HolderSettleTime;
-        while (true)
+        return LockAcquisition.AcquireAsync((settling, c) => Task.FromResult(TryAcquire(deploymentId, settling, c)), _clock, ct);
+    }
+
+    /// <summary>One try (see <see cref="LockAcquisition"/>): the lock, null to look again, or Locked.</summary>
+    private IDeploymentLock? TryAcquire(string deploymentId, bool settling, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        var stream = TryLockExclusive(out var failure);
+        if (stream is not null)
         {
-            ct.ThrowIfCancellationRequested();
-            var stream = TryLockExclusive(out var failure);
-            if (stream is not null)
+            if (!StillAtPath())
             {
-                if (!StillAtPath())
-                {
-                    // Unlock-Deployment removed the file between our open and our lock: lock the new one.
-                    stream.Dispose();
-                    continue;
-                }
-                var holder = LockHolder.ForMe(Application, Environment, deploymentId);
-                try
-                {
-                    WriteAtomically(HolderPath, holder.ToJson(), ErrorIds.StateStoreUnavailable, "the lock holder's description");
-                }
-                catch
-                {
-                    stream.Dispose();
-                    throw;
-                }
-                return new FileLock(this, stream, holder.ToInfo(LockPath, _state.LockTtl));
+                // Unlock-Deployment removed the file between our open and our lock: lock the new one.
+                stream.Dispose();
+                return null;
             }
-            var current = ReadHolder();
-            // Without a live description, the holder is either still writing it or a probe (Get-Deployment)
-            // holds the file for an instant: look again for a moment before naming it.
-            if ((current is null || current.StaleReason(_state.LockTtl) is not null) && DateTime.UtcNow < settleUntil)
+            var holder = LockHolder.ForMe(Application, Environment, deploymentId);
+            try
             {
-                await Task.Delay(25, ct).ConfigureAwait(false);
-                continue;
+                WriteAtomically(HolderPath, holder.ToJson(), ErrorIds.StateStoreUnavailable, "the lock holder's description");
             }
-            throw Locked(current?.ToInfo(LockPath, _state.LockTtl), failure);
+            catch
+            {
+                stream.Dispose();
+                throw;
+            }
+            return new FileLock(this, stream, holder.ToInfo(LockPath, _state.LockTtl));
         }
+        var current = ReadHolder();
+        // Without a live description, the holder is either still writing it or a probe (Get-Deployment)
+        // holds the file for an instant: look again for a moment before naming it.
+        if (settling && (current is null || current.StaleReason(_state.LockTtl) is not null)) return null;
+        throw Locked(current?.ToInfo(LockPath, _state.LockTtl), failure);
     }
 
     public Task<LockInfo?> GetLockAsync(CancellationToken ct) => Task.FromResult(ReadLock());
@@ -229,11 +229,8 @@ internal sealed partial class FileDeploymentStore : IDeploymentStore
         CheckId(deploymentId);
         var directory = StateDirectory.Sub(StateDirectory.Sub(_state.Directory, "deployments"), deploymentId);
         var path = Path.Combine(directory, "journal.jsonl");
-        lock (_sequences)
+        return _sequencer.AppendAsync(deploymentId, entry, () => Task.FromResult(ReadEvents(path).LastOrDefault()?.Sequence ?? 0), written =>
         {
-            if (!_sequences.TryGetValue(deploymentId, out var last))
-                last = ReadEvents(path).LastOrDefault()?.Sequence ?? 0;
-            var written = JournalCodec.Redact(entry, _redactor, last + 1);
             var line = JournalCodec.Encode(written) + "\n";
             // A crash may have left half a line: start ours on a fresh line so both stay parseable.
             if (EndsTorn(path)) line = "\n" + line;
@@ -248,11 +245,10 @@ internal sealed partial class FileDeploymentStore : IDeploymentStore
                 throw new DeployOpsException(ErrorIds.JournalWriteFailed, ErrorKind.ResourceUnavailable,
                     $"Cannot append to the deployment journal {path}: {ex.Message}", path, ex);
             }
-            _sequences[deploymentId] = written.Sequence;
             if (written.Kind == JournalEventKind.Started) AppendIndex(deploymentId, written.Time);
             if (written.Kind == JournalEventKind.Ended) WriteRecord(deploymentId, directory);
-            return Task.FromResult(written);
-        }
+            return Task.CompletedTask;
+        }, ct);
     }
 
     public Task<IReadOnlyList<JournalEvent>> ReadJournalAsync(string deploymentId, CancellationToken ct)
@@ -406,5 +402,9 @@ internal sealed partial class FileDeploymentStore : IDeploymentStore
         catch (IOException) { }
     }
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public ValueTask DisposeAsync()
+    {
+        _sequencer.Dispose();
+        return ValueTask.CompletedTask;
+    }
 }

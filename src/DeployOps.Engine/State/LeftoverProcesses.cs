@@ -1,6 +1,7 @@
 using System.Globalization;
 using DeployOps.Engine.Hosting;
 using DeployOps.Engine.Processes;
+using DeployOps.Engine.Timing;
 
 namespace DeployOps.Engine.State;
 
@@ -123,13 +124,12 @@ internal static class LeftoverProcesses
     private static async Task<List<Leftover>> WaitGoneAsync(IReadOnlyList<Leftover> groups, TimeSpan limit, TimeProvider clock, CancellationToken ct)
     {
         var alive = groups.ToList();
-        var deadline = clock.GetUtcNow() + limit;
-        while (true)
+        await Poll.UntilAsync(_ =>
         {
             alive.RemoveAll(l => ProcessGroup.Members(l.Pgid).Count == 0);
-            if (alive.Count == 0 || clock.GetUtcNow() >= deadline) return alive;
-            await Task.Delay(PollInterval, clock, ct).ConfigureAwait(false);
-        }
+            return Task.FromResult(alive.Count == 0 ? alive : null);
+        }, limit, PollInterval, clock, ct).ConfigureAwait(false);
+        return alive;
     }
 
     private static string Get(JournalEvent e, string key) => e.Data.TryGetValue(key, out var v) ? v : "";

@@ -1,3 +1,4 @@
+using DeployOps.Engine.Clients;
 using System.Text;
 using DeployOps.Engine.Audit;
 using DeployOps.Engine.Configuration;
@@ -16,18 +17,19 @@ internal sealed partial class PostgresDeploymentStore : IDeploymentStore
 {
     /// <summary>First half of every DeployOps advisory key ("DPOP"); the second half hashes application/environment.</summary>
     internal const int LockNamespace = 0x44504F50;
-    private static readonly TimeSpan HolderSettleTime = TimeSpan.FromMilliseconds(300);
 
     private readonly StateSettings _state;
     private readonly Redactor _redactor;
     private readonly PostgresSettings _postgres;
-    private readonly Dictionary<string, long> _sequences = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly JournalSequencer _sequencer;
+    private readonly TimeProvider _clock;
     private bool _schemaReady;
 
-    public PostgresDeploymentStore(StateSettings state, string application, string environment, Redactor redactor)
+    public PostgresDeploymentStore(StateSettings state, string application, string environment, Redactor redactor, TimeProvider? clock = null)
     {
         _state = state;
+        _clock = clock ?? TimeProvider.System;
+        _sequencer = new JournalSequencer(redactor);
         _redactor = redactor;
         _postgres = state.Postgres ?? throw new DeployOpsException(ErrorIds.StateStoreUnavailable, ErrorKind.InvalidArgument,
             "state.store is postgres but no database is configured (state.postgres or postgres).");
@@ -58,55 +60,52 @@ internal sealed partial class PostgresDeploymentStore : IDeploymentStore
     public async Task<IDeploymentLock> AcquireLockAsync(string deploymentId, CancellationToken ct)
     {
         await EnsureSchemaAsync(ct).ConfigureAwait(false);
-        var settleUntil = DateTime.UtcNow + HolderSettleTime;
-        while (true)
+        return await LockAcquisition.AcquireAsync((settling, c) => TryAcquireAsync(deploymentId, settling, c), _clock, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>One try (see <see cref="LockAcquisition"/>): the lock, null to look again, or Locked.</summary>
+    private async Task<IDeploymentLock?> TryAcquireAsync(string deploymentId, bool settling, CancellationToken ct)
+    {
+        var session = await OpenAsync(ct, dedicated: true).ConfigureAwait(false);
+        var keep = false;
+        try
         {
-            var session = await OpenAsync(ct, dedicated: true).ConfigureAwait(false);
-            var keep = false;
-            try
+            var won = (bool)(await Scalar(session, "SELECT pg_try_advisory_lock(@k1, @k2)", ct).ConfigureAwait(false))!;
+            if (won)
             {
-                var won = (bool)(await Scalar(session, "SELECT pg_try_advisory_lock(@k1, @k2)", ct).ConfigureAwait(false))!;
-                if (won)
+                var holder = LockHolder.ForMe(Application, Environment, deploymentId);
+                await using (var cmd = Command(session, """
+                    INSERT INTO deployops_locks (application, environment, deployment_id, owner, host, pid, process_start, acquired, backend_pid)
+                    VALUES (@app, @env, @id, @owner, @host, @pid, @pstart, @acquired, pg_backend_pid())
+                    ON CONFLICT (application, environment) DO UPDATE SET deployment_id = EXCLUDED.deployment_id,
+                      owner = EXCLUDED.owner, host = EXCLUDED.host, pid = EXCLUDED.pid, process_start = EXCLUDED.process_start,
+                      acquired = EXCLUDED.acquired, backend_pid = EXCLUDED.backend_pid
+                    """))
                 {
-                    var holder = LockHolder.ForMe(Application, Environment, deploymentId);
-                    await using (var cmd = Command(session, """
-                        INSERT INTO deployops_locks (application, environment, deployment_id, owner, host, pid, process_start, acquired, backend_pid)
-                        VALUES (@app, @env, @id, @owner, @host, @pid, @pstart, @acquired, pg_backend_pid())
-                        ON CONFLICT (application, environment) DO UPDATE SET deployment_id = EXCLUDED.deployment_id,
-                          owner = EXCLUDED.owner, host = EXCLUDED.host, pid = EXCLUDED.pid, process_start = EXCLUDED.process_start,
-                          acquired = EXCLUDED.acquired, backend_pid = EXCLUDED.backend_pid
-                        """))
-                    {
-                        cmd.Parameters.AddWithValue("id", deploymentId);
-                        cmd.Parameters.AddWithValue("owner", holder.Owner);
-                        cmd.Parameters.AddWithValue("host", holder.Host);
-                        cmd.Parameters.AddWithValue("pid", holder.Pid);
-                        cmd.Parameters.AddWithValue("pstart", (object?)holder.ProcessStart?.ToUniversalTime() ?? DBNull.Value);
-                        cmd.Parameters.AddWithValue("acquired", holder.Acquired.ToUniversalTime());
-                        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                    }
-                    keep = true;
-                    return new PostgresLock(this, session, holder.ToInfo(Location, _state.LockTtl));
+                    cmd.Parameters.AddWithValue("id", deploymentId);
+                    cmd.Parameters.AddWithValue("owner", holder.Owner);
+                    cmd.Parameters.AddWithValue("host", holder.Host);
+                    cmd.Parameters.AddWithValue("pid", holder.Pid);
+                    cmd.Parameters.AddWithValue("pstart", (object?)holder.ProcessStart?.ToUniversalTime() ?? DBNull.Value);
+                    cmd.Parameters.AddWithValue("acquired", holder.Acquired.ToUniversalTime());
+                    await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 }
+                keep = true;
+                return new PostgresLock(this, session, holder.ToInfo(Location, _state.LockTtl));
             }
-            catch (NpgsqlException ex)
-            {
-                throw Unavailable(ex);
-            }
-            finally
-            {
-                if (!keep) await session.DisposeAsync().ConfigureAwait(false);
-            }
-            var current = await ReadLockAsync(ct).ConfigureAwait(false);
-            // The winner may not have written its row yet (or it still names a dead predecessor): look again.
-            if ((current is null || current.DeploymentId == "unknown" || current.IsStale) && DateTime.UtcNow < settleUntil)
-            {
-                await Task.Delay(25, ct).ConfigureAwait(false);
-                continue;
-            }
-            if (current is null) continue; // released meanwhile: try again
-            throw LockErrors.Locked(Application, Environment, current);
         }
+        catch (NpgsqlException ex)
+        {
+            throw Unavailable(ex);
+        }
+        finally
+        {
+            if (!keep) await session.DisposeAsync().ConfigureAwait(false);
+        }
+        var current = await ReadLockAsync(ct).ConfigureAwait(false);
+        // The winner may not have written its row yet (or it still names a dead predecessor): look again.
+        if (current is null || (settling && (current.DeploymentId == "unknown" || current.IsStale))) return null;
+        throw LockErrors.Locked(Application, Environment, current);
     }
 
     public async Task<LockInfo?> GetLockAsync(CancellationToken ct)
@@ -240,18 +239,27 @@ internal sealed partial class PostgresDeploymentStore : IDeploymentStore
     public async Task<JournalEvent> AppendAsync(string deploymentId, JournalEvent entry, CancellationToken ct)
     {
         await EnsureSchemaAsync(ct).ConfigureAwait(false);
-        await _gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             await using var conn = await OpenAsync(ct).ConfigureAwait(false);
-            if (!_sequences.TryGetValue(deploymentId, out var last))
+            return await _sequencer.AppendAsync(deploymentId, entry, async () =>
             {
                 await using var max = Command(conn, "SELECT coalesce(max(seq), 0) FROM deployops_journal WHERE deployment_id = @id");
                 max.Parameters.AddWithValue("id", deploymentId);
-                last = (long)(await max.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
-            }
-            var written = JournalCodec.Redact(entry, _redactor, last + 1);
-            await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
+                return (long)(await max.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+            }, written => InsertAsync(conn, deploymentId, written, ct), ct).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex)
+        {
+            throw new DeployOpsException(ErrorIds.JournalWriteFailed, ErrorKind.ResourceUnavailable,
+                $"Cannot append to the deployment journal in {Location}: {_redactor.Redact(ex.Message)}", Location, ex);
+        }
+    }
+
+    private async Task InsertAsync(NpgsqlConnection conn, string deploymentId, JournalEvent written, CancellationToken ct)
+    {
+        await using (var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false))
+        {
             if (written.Kind == JournalEventKind.Started)
             {
                 await using var insert = Command(conn, """
@@ -270,20 +278,9 @@ internal sealed partial class PostgresDeploymentStore : IDeploymentStore
                 await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
             await tx.CommitAsync(ct).ConfigureAwait(false);
-            _sequences[deploymentId] = written.Sequence;
-            if (written.Kind is JournalEventKind.Ended or JournalEventKind.Resumed)
-                await SaveSummaryAsync(conn, deploymentId, ct).ConfigureAwait(false);
-            return written;
         }
-        catch (NpgsqlException ex)
-        {
-            throw new DeployOpsException(ErrorIds.JournalWriteFailed, ErrorKind.ResourceUnavailable,
-                $"Cannot append to the deployment journal in {Location}: {_redactor.Redact(ex.Message)}", Location, ex);
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        if (written.Kind is JournalEventKind.Ended or JournalEventKind.Resumed)
+            await SaveSummaryAsync(conn, deploymentId, ct).ConfigureAwait(false);
     }
 
     /// <summary>Outcome, end and the record as JSON on the deployments row, for SQL reporting; the journal stays authoritative.</summary>
@@ -426,14 +423,14 @@ internal sealed partial class PostgresDeploymentStore : IDeploymentStore
     /// <summary>A lock session never comes from or returns to a pool: a pooled connection would keep the lock.</summary>
     private async Task<NpgsqlConnection> OpenAsync(CancellationToken ct, bool dedicated = false)
     {
-        var builder = _postgres.Builder();
-        if (dedicated)
-        {
-            builder.Pooling = false;
-            builder.ApplicationName = $"DeployOps lock {Application}/{Environment}";
-            builder.KeepAlive = 10; // a vanished host's session (and lock) is noticed by the server in time
-        }
-        var conn = new NpgsqlConnection(builder.ConnectionString);
+        var source = dedicated
+            ? PostgresDataSources.Shared.Unpooled(_postgres, b =>
+            {
+                b.ApplicationName = $"DeployOps lock {Application}/{Environment}";
+                b.KeepAlive = 10; // a vanished host's session (and lock) is noticed by the server in time
+            })
+            : PostgresDataSources.Shared.Pooled(_postgres);
+        var conn = source.CreateConnection();
         try
         {
             await conn.OpenAsync(ct).ConfigureAwait(false);
@@ -468,7 +465,7 @@ internal sealed partial class PostgresDeploymentStore : IDeploymentStore
 
     public ValueTask DisposeAsync()
     {
-        _gate.Dispose();
+        _sequencer.Dispose();
         return ValueTask.CompletedTask;
     }
 }

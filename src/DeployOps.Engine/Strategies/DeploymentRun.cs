@@ -3,6 +3,7 @@ using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Hosting;
 using DeployOps.Engine.State;
 using DeployOps.Engine.Strategies.Steps;
+using DeployOps.Engine.Timing;
 using DeployOps.Engine.Traffic;
 
 namespace DeployOps.Engine.Strategies;
@@ -100,30 +101,26 @@ internal sealed class DeploymentRun : IStepProcessJournal
     public async Task WaitReadyAsync(DeploymentTarget target, CancellationToken ct)
     {
         var url = target.BaseUrl + Settings.ReadinessPath;
-        var deadline = DateTime.UtcNow + Settings.ReadinessTimeout;
         var last = "no answer";
-        while (true)
+        var ready = await Poll.UntilAsync(async c =>
         {
             try
             {
-                using var response = await Http.GetAsync(url, ct).ConfigureAwait(false);
-                if (response.IsSuccessStatusCode)
-                {
-                    Log.Write($"{target.Name} is ready: {url} answered {(int)response.StatusCode}");
-                    return;
-                }
+                using var response = await Http.GetAsync(url, c).ConfigureAwait(false);
                 last = $"answered {(int)response.StatusCode}";
+                return response.IsSuccessStatusCode ? last : null;
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !c.IsCancellationRequested)
             {
                 last = ex.Message;
+                return null;
             }
-            if (DateTime.UtcNow >= deadline)
-                throw new DeployOpsException(ErrorIds.DeploymentVerificationFailed, ErrorKind.OperationTimeout,
-                    Config.Redactor.Redact($"{target.Name}: {url} did not become ready within {ValueParsers.FormatDuration(Settings.ReadinessTimeout)} (last: {last})"),
-                    target.Name);
-            await Task.Delay(Settings.ReadinessInterval, ct).ConfigureAwait(false);
-        }
+        }, Settings.ReadinessTimeout, Settings.ReadinessInterval, TimeProvider.System, ct).ConfigureAwait(false);
+        if (ready is null)
+            throw new DeployOpsException(ErrorIds.DeploymentVerificationFailed, ErrorKind.OperationTimeout,
+                Config.Redactor.Redact($"{target.Name}: {url} did not become ready within {ValueParsers.FormatDuration(Settings.ReadinessTimeout)} (last: {last})"),
+                target.Name);
+        Log.Write($"{target.Name} is ready: {url} {ready}");
     }
 
     /// <summary>Asks (-Confirm) and then moves traffic through the router, confirmed or restored.</summary>

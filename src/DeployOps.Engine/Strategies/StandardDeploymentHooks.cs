@@ -1,3 +1,4 @@
+using DeployOps.Engine.Clients;
 using DeployOps.Engine.Audit;
 using DeployOps.Engine.Backup;
 using DeployOps.Engine.Configuration;
@@ -168,16 +169,14 @@ internal static class MigrationHead
 {
     public static async Task<string?> ReadAsync(ConfigModel config, CancellationToken ct)
     {
-        await using var connection = new NpgsqlConnection(config.Postgres!.ConnectionString);
-        await connection.OpenAsync(ct).ConfigureAwait(false);
+        await using var connection = await PostgresDataSources.Shared.Pooled(config.Postgres!).OpenConnectionAsync(ct).ConfigureAwait(false);
         return await PgCatalog.MigrationHeadAsync(connection, null, config.Backup.MigrationsTable, config.Backup.MigrationsColumn, ct).ConfigureAwait(false);
     }
 
     /// <summary>The migration ids applied after <paramref name="before"/> (all of them when it is null or empty), in order.</summary>
     public static async Task<IReadOnlyList<string>> AppliedAfterAsync(ConfigModel config, string? before, CancellationToken ct)
     {
-        await using var connection = new NpgsqlConnection(config.Postgres!.ConnectionString);
-        await connection.OpenAsync(ct).ConfigureAwait(false);
+        await using var connection = await PostgresDataSources.Shared.Pooled(config.Postgres!).OpenConnectionAsync(ct).ConfigureAwait(false);
         var table = string.Join('.', config.Backup.MigrationsTable.Split('.').Select(PgCatalog.Quote));
         var column = PgCatalog.Quote(config.Backup.MigrationsColumn);
         await using (var exists = new NpgsqlCommand("SELECT to_regclass(@t) IS NOT NULL", connection))

@@ -1,3 +1,5 @@
+using DeployOps.Engine.Timing;
+
 namespace DeployOps.Engine.Traffic;
 
 /// <summary>What one request to a backend (or through the router) got: its status and identity, or why nothing answered.</summary>
@@ -59,12 +61,14 @@ internal sealed class BackendProbe
     /// <summary>Retries until the answer is recognised or <paramref name="budget"/> is spent; the last answer and the attempts made.</summary>
     public async Task<(BackendAnswer Answer, int Attempts)> WithinAsync(string url, TimeSpan budget, CancellationToken cancellationToken)
     {
-        var deadline = _clock.GetUtcNow() + budget;
-        for (var attempts = 1; ; attempts++)
+        var attempts = 0;
+        BackendAnswer? last = null;
+        await Poll.UntilAsync(async ct =>
         {
-            var answer = await OnceAsync(url, cancellationToken).ConfigureAwait(false);
-            if (answer.Recognised || _clock.GetUtcNow() >= deadline) return (answer, attempts);
-            await Task.Delay(RetryInterval, _clock, cancellationToken).ConfigureAwait(false);
-        }
+            attempts++;
+            last = await OnceAsync(url, ct).ConfigureAwait(false);
+            return last.Recognised ? last : null;
+        }, budget, RetryInterval, _clock, cancellationToken).ConfigureAwait(false);
+        return (last!, attempts);
     }
 }

@@ -5,6 +5,7 @@ using DeployOps.Engine.Files;
 using DeployOps.Engine.Audit;
 using DeployOps.Engine.Processes;
 using DeployOps.Engine.Hosting;
+using DeployOps.Engine.Timing;
 
 namespace DeployOps.Engine.Traffic;
 
@@ -287,9 +288,8 @@ public sealed class NginxRouter : ITrafficRouter
                 $"start it and try again. {ex.Message}"), Target, ex);
         }
         if (master is null || before.Count == 0) return;
-        var deadline = DateTime.UtcNow + _settings.ConfirmTimeout;
-        while (DateTime.UtcNow < deadline && NginxWorkers.Accepting(master.Value).Overlaps(before))
-            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        await Poll.UntilAsync(_ => Task.FromResult(NginxWorkers.Accepting(master.Value).Overlaps(before) ? null : before),
+            _settings.ConfirmTimeout, TimeSpan.FromMilliseconds(10), TimeProvider.System, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<string> RunNginxAsync(string action, string errorId, CancellationToken cancellationToken, bool quiet = false)

@@ -33,7 +33,16 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
 
     public void OnImport() => AssemblyLoadContext.Default.Resolving += ResolveEngine;
 
-    public void OnRemove(PSModuleInfo psModuleInfo) => AssemblyLoadContext.Default.Resolving -= ResolveEngine;
+    public void OnRemove(PSModuleInfo psModuleInfo)
+    {
+        // Only when a cmdlet loaded the engine: removing an unused module must not load it just to release nothing.
+        if (AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name == EngineAssemblyName)) ShutdownEngine();
+        AssemblyLoadContext.Default.Resolving -= ResolveEngine;
+    }
+
+    // Not inlined: OnRemove itself must not need the engine type to be compiled.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void ShutdownEngine() => DeployOps.Engine.Hosting.EngineLifetime.Shutdown();
 
     private static Assembly? ResolveEngine(AssemblyLoadContext context, AssemblyName name)
     {

@@ -1,3 +1,4 @@
+using DeployOps.Engine.Clients;
 using System.Net.Sockets;
 using DeployOps.Engine.Configuration;
 using Npgsql;
@@ -58,12 +59,7 @@ internal static class PostgresConnection
     }
 
     /// <summary>A fresh, unpooled connection: a check must see the server as it is now, not a pooled socket.</summary>
-    public static NpgsqlConnection Create(PostgresSettings settings)
-    {
-        var builder = settings.Builder();
-        builder.Pooling = false;
-        return new NpgsqlConnection(builder.ConnectionString);
-    }
+    public static NpgsqlConnection Create(PostgresSettings settings) => PostgresDataSources.Shared.Unpooled(settings).CreateConnection();
 
     /// <summary>A sentence for a connection failure that names the cause and the target, never the password.</summary>
     public static string Describe(Exception ex, PostgresSettings settings)

@@ -1,3 +1,4 @@
+using DeployOps.Engine.Clients;
 using System.Diagnostics;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Health.Decision;
@@ -42,10 +43,8 @@ internal sealed class DatabaseSource : ISignalSource
         {
             if (_connection is null)
             {
-                var builder = _settings.Builder();
-                builder.Pooling = false;
-                builder.Timeout = Math.Max(1, (int)Math.Ceiling(_timeout.TotalSeconds));
-                _connection = new NpgsqlConnection(builder.ConnectionString);
+                var seconds = Math.Max(1, (int)Math.Ceiling(_timeout.TotalSeconds));
+                _connection = PostgresDataSources.Shared.Unpooled(_settings, b => b.Timeout = seconds).CreateConnection();
                 await _connection.OpenAsync(timeout.Token).ConfigureAwait(false);
             }
             clock.Start();

@@ -1,3 +1,4 @@
+using DeployOps.Engine.Clients;
 using DeployOps.Engine.Configuration;
 using Npgsql;
 
@@ -26,14 +27,11 @@ internal sealed class PostgresActivityCountSource : IDrainSource
 
     public async Task<long> ReadAsync(CancellationToken cancellationToken)
     {
-        var builder = _postgres.Builder();
-        builder.Pooling = false;
-        builder.Timeout = Math.Max(1, (int)Math.Ceiling(_timeout.TotalSeconds));
-        builder.CommandTimeout = builder.Timeout;
+        var seconds = Math.Max(1, (int)Math.Ceiling(_timeout.TotalSeconds));
+        var source = PostgresDataSources.Shared.Unpooled(_postgres, b => { b.Timeout = seconds; b.CommandTimeout = seconds; });
         try
         {
-            await using var connection = new NpgsqlConnection(builder.ConnectionString);
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var command = new NpgsqlCommand(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() " +
                 "AND backend_type = 'client backend'" + (_includeIdle ? "" : " AND state IS DISTINCT FROM 'idle'"), connection);

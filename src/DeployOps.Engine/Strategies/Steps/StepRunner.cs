@@ -1,3 +1,4 @@
+using DeployOps.Engine.Clients;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -167,8 +168,7 @@ internal sealed class StepRunner
             "sql steps need the top-level postgres section", step.Name);
         try
         {
-            await using var connection = new NpgsqlConnection(postgres.ConnectionString);
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var connection = await PostgresDataSources.Shared.Pooled(postgres).OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var command = new NpgsqlCommand(StepTemplate.Render(step.Sql!, context, TemplateSyntax.Sql), connection)
             {
                 CommandTimeout = Math.Max(1, (int)Math.Ceiling(step.Timeout.TotalSeconds)),

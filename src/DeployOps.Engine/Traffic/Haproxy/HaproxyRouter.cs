@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using DeployOps.Engine.Audit;
 using DeployOps.Engine.Hosting;
+using DeployOps.Engine.Timing;
 
 namespace DeployOps.Engine.Traffic.Haproxy;
 
@@ -97,44 +98,37 @@ public sealed class HaproxyRouter : ITrafficRouter
     /// <summary>A raised server with a health check is up only once haproxy's check says so: wait for that.</summary>
     private async Task WaitUpAsync(IReadOnlyList<string> names, CancellationToken cancellationToken)
     {
-        var deadline = _clock.GetUtcNow() + _settings.ConfirmTimeout;
-        while (true)
+        var down = new List<HaproxyServer>();
+        var allUp = await Poll.UntilAsync(async ct =>
         {
-            var down = (await ServersAsync(cancellationToken).ConfigureAwait(false)).Where(s => names.Contains(s.Name) && !s.Running).ToList();
-            if (down.Count == 0) return;
-            if (_clock.GetUtcNow() >= deadline)
-                throw new DeployOpsException(ErrorIds.TrafficNotConfirmed, ErrorKind.OperationTimeout,
-                    $"haproxy's health check did not mark {string.Join(", ", down.Select(s => s.Describe()))} up within " +
-                    $"{Configuration.ValueParsers.FormatDuration(_settings.ConfirmTimeout)}; no server lost traffic", Target);
-            await Task.Delay(PollInterval, _clock, cancellationToken).ConfigureAwait(false);
-        }
+            down = (await ServersAsync(ct).ConfigureAwait(false)).Where(s => names.Contains(s.Name) && !s.Running).ToList();
+            return down.Count == 0 ? names : null;
+        }, _settings.ConfirmTimeout, PollInterval, _clock, cancellationToken).ConfigureAwait(false);
+        if (allUp is null)
+            throw new DeployOpsException(ErrorIds.TrafficNotConfirmed, ErrorKind.OperationTimeout,
+                $"haproxy's health check did not mark {string.Join(", ", down.Select(s => s.Describe()))} up within " +
+                $"{Configuration.ValueParsers.FormatDuration(_settings.ConfirmTimeout)}; no server lost traffic", Target);
     }
 
     /// <summary>Waits until the drained servers hold no current session (<c>scur</c> in <c>show stat</c>), up to the drain timeout.</summary>
     private async Task WaitDrainedAsync(IReadOnlyList<string> names, CancellationToken cancellationToken)
     {
         if (names.Count == 0) return;
-        var deadline = _clock.GetUtcNow() + _haproxy.DrainTimeout;
         var started = _clock.GetUtcNow();
-        while (true)
+        var busy = new List<(string Name, int Sessions)>();
+        var drained = await Poll.UntilAsync(async ct =>
         {
-            var stat = await _api.SendAsync("show stat", cancellationToken).ConfigureAwait(false);
-            var busy = names.Select(n => (Name: n, Sessions: HaproxyServer.CurrentSessions(stat, _haproxy.Backend, n) ?? 0))
+            var stat = await _api.SendAsync("show stat", ct).ConfigureAwait(false);
+            busy = names.Select(n => (Name: n, Sessions: HaproxyServer.CurrentSessions(stat, _haproxy.Backend, n) ?? 0))
                 .Where(s => s.Sessions > 0).ToList();
-            if (busy.Count == 0)
-            {
-                _log?.Invoke($"haproxy: {string.Join(", ", names)} drained (0 current sessions) after {(_clock.GetUtcNow() - started).TotalMilliseconds:0} ms");
-                return;
-            }
-            if (_clock.GetUtcNow() >= deadline)
-            {
-                // The switch itself is done and confirmed; a long-lived session (a download, a websocket) must not undo it.
-                _log?.Invoke($"haproxy: drain timeout {Configuration.ValueParsers.FormatDuration(_haproxy.DrainTimeout)} reached; " +
-                    string.Join(", ", busy.Select(b => $"{b.Name} still had {b.Sessions} session(s)")));
-                return;
-            }
-            await Task.Delay(PollInterval, _clock, cancellationToken).ConfigureAwait(false);
-        }
+            return busy.Count == 0 ? names : null;
+        }, _haproxy.DrainTimeout, PollInterval, _clock, cancellationToken).ConfigureAwait(false);
+        if (drained is not null)
+            _log?.Invoke($"haproxy: {string.Join(", ", names)} drained (0 current sessions) after {(_clock.GetUtcNow() - started).TotalMilliseconds:0} ms");
+        else
+            // The switch itself is done and confirmed; a long-lived session (a download, a websocket) must not undo it.
+            _log?.Invoke($"haproxy: drain timeout {Configuration.ValueParsers.FormatDuration(_haproxy.DrainTimeout)} reached; " +
+                string.Join(", ", busy.Select(b => $"{b.Name} still had {b.Sessions} session(s)")));
     }
 
     /// <summary>Puts every server back as it was, raising before lowering; a failure here is TrafficRestoreFailed.</summary>
