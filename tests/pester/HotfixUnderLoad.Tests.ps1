@@ -118,9 +118,9 @@ maintenance:
         Get-LiveVersion | Should -Be '1.0.1'
     }
 
-    # Known defect, open under issue 13 §2: 0 × 502 on its own branch, but 2–4 × 502 of ~270 requests once merged with
-    # the recovery/probe/adoption work (2026-12-03). Skipped, and reported as skipped, until the cause is fixed.
-    It 'serves the maintenance page instead of a 502 with hotfix.maintenance and maintenance.nginx' -Skip {
+    # Entering maintenance reloads nginx; the slot may stop only once the old workers stopped accepting (they would
+    # proxy to it: 2-4 x 502 before NginxWorkers.ReloadAsync was shared with the maintenance page).
+    It 'serves the maintenance page instead of a 502 with hotfix.maintenance and maintenance.nginx' {
         $run = Invoke-HotfixUnderLoad -Config (New-HotfixConfig 'maintenance' -Maintenance $true) -Version 1.0.2
         Show-LoadCounts 'hotfix.maintenance with maintenance.nginx' $run.Counts
 

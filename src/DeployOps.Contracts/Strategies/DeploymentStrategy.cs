@@ -22,3 +22,12 @@ public enum InconclusiveAction
     /// <summary>Go on to the next step.</summary>
     Proceed,
 }
+
+/// <summary>What a rolling deployment does when an instance fails past its failure budget (<c>rolling.onFailure</c>).</summary>
+public enum RollingFailureAction
+{
+    /// <summary>Stop: healthy instances back into rotation, failed ones stay out on the new version.</summary>
+    Stop,
+    /// <summary>Put the failed and already-updated instances back on the previous version and into rotation.</summary>
+    Rollback,
+}

@@ -123,6 +123,8 @@ public sealed class NginxPageSettings
     public string Arguments { get; private init; } = "";
     public string TestCommand { get; private init; } = "";
     public string ReloadCommand { get; private init; } = "";
+    /// <summary><c>nginx -T</c> with <see cref="Binary"/> and <see cref="Arguments"/>: where the pid file of the reloaded nginx is named.</summary>
+    internal string DumpCommand => Join(Quote(Binary), Arguments, "-T");
     public TimeSpan CommandTimeout { get; private init; }
 
     internal static NginxPageSettings? Read(ConfigMap? map, string configDirectory)

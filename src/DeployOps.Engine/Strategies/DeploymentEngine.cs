@@ -52,6 +52,9 @@ public static class DeploymentEngine
         var id = DeploymentIds.New();
         var run = new DeploymentRun(config, id, strategy, options.Version, previousVersion, options.Hooks,
             options.CanaryGate ?? DefaultGate(config), options.NoBackup, sink, router, log, new Dictionary<string, string>());
+        // Journaled below, so a resumed deployment keeps the first-fleet plan even once some instances answer.
+        if (strategy == DeploymentStrategy.Rolling && await RollingPlan.IsEmptyHostAsync(config, cancellationToken).ConfigureAwait(false))
+            run.Fields[RollingPlan.FirstFleetField] = "true";
         var plan = StrategyPlans.Build(run, options.SkipPreChecks, target, previous);
 
         var audit = AuditLog.For(config);
@@ -72,6 +75,7 @@ public static class DeploymentEngine
             run.Tracker = tracker;
             if (target is not null) await run.AnnotateAsync(TargetSlotField, target.Name, cancellationToken).ConfigureAwait(false);
             if (previous is not null) await run.AnnotateAsync(PreviousSlotField, previous.Name, cancellationToken).ConfigureAwait(false);
+            if (run.Fields.ContainsKey(RollingPlan.FirstFleetField)) await run.AnnotateAsync(RollingPlan.FirstFleetField, "true", cancellationToken).ConfigureAwait(false);
             if (options.SkipPreChecks) await run.AnnotateAsync(SkipPreChecksField, "true", cancellationToken).ConfigureAwait(false);
             if (options.NoBackup) await run.AnnotateAsync(NoBackupField, "true", cancellationToken).ConfigureAwait(false);
             var change = new Dictionary<string, string>();

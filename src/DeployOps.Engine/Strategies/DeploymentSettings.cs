@@ -188,8 +188,12 @@ public sealed class RollingSettings
     /// <summary>Instances out of rotation at once, as a count (when <see cref="MaxUnavailablePercent"/> is null).</summary>
     public int MaxUnavailable { get; private init; } = 1;
     public double? MaxUnavailablePercent { get; private init; }
-    /// <summary>Stop when more than this share of instances failed.</summary>
+    /// <summary>Share of instances that may fail (rounded down to whole instances); see <see cref="AllowedFailures"/>.</summary>
     public double MaxFailPercent { get; private init; }
+    public RollingFailureAction OnFailure { get; private init; } = RollingFailureAction.Stop;
+
+    /// <summary>Failed instances the budget allows: floor(instances × maxFailPercent / 100) (40 % of 3 is 1).</summary>
+    public int AllowedFailures(int instances) => (int)Math.Floor(instances * MaxFailPercent / 100.0 + 1e-9);
 
     public int BatchSize(int instances) => Math.Max(1, MaxUnavailablePercent is { } p
         ? (int)Math.Floor(instances * p / 100.0)
@@ -211,6 +215,7 @@ public sealed class RollingSettings
             MaxUnavailable = count,
             MaxUnavailablePercent = percent,
             MaxFailPercent = map.Percent("maxFailPercent", 0),
+            OnFailure = map.Enum("onFailure", RollingFailureAction.Stop),
         };
         map.Finish();
         return settings;

@@ -7,8 +7,6 @@ namespace DeployOps.Engine.Strategies;
 /// <summary>The phase plan of each strategy. Phase names are stable: the journal and Resume-Deployment key on them.</summary>
 internal static class StrategyPlans
 {
-    public const string FailedInstancesField = "failedInstances";
-
     public static List<PlannedPhase> Build(DeploymentRun run, bool skipPreChecks, DeploymentTarget? target, DeploymentTarget? previous)
     {
         var phases = new List<PlannedPhase?> { PlanPhases.PreChecks(run, skipPreChecks), PlanPhases.BeforeDeploy(run) };
@@ -16,7 +14,7 @@ internal static class StrategyPlans
         {
             case DeploymentStrategy.BlueGreen: phases.AddRange(BlueGreen(run, target!, previous)); break;
             case DeploymentStrategy.Canary: phases.AddRange(Canary(run, target!, previous)); break;
-            case DeploymentStrategy.Rolling: phases.AddRange(Rolling(run)); break;
+            case DeploymentStrategy.Rolling: phases.AddRange(RollingPlan.Build(run)); break;
             default: phases.AddRange(Hotfix(run, target)); break;
         }
         phases.Add(Docker.DockerDeployments.OperatorTagsPhase(run));
@@ -143,117 +141,6 @@ internal static class StrategyPlans
             await run.AnnotateAsync(DeploymentField.ActiveSlot, previous.Name, ct).ConfigureAwait(false);
             return DeploymentOutcome.RolledBack;
         };
-
-    private static IEnumerable<PlannedPhase> Rolling(DeploymentRun run)
-    {
-        var instances = run.Settings.Instances;
-        if (instances.Count < 2)
-            throw new DeployOpsException(ErrorIds.DeploymentNotConfigured, ErrorKind.InvalidOperation,
-                $"a rolling deployment needs at least two deployment.instances in {run.Config.FilePath}", run.Config.FilePath);
-        var size = Math.Min(run.Settings.Rolling.BatchSize(instances.Count), instances.Count - 1);
-        if (run.Settings.StepsFor("migrate").Count > 0)
-            yield return PlanPhases.Deploy(run, "migrate", null, false, new[] { "migrate" });
-
-        HashSet<string> Failed() => run.Fields.TryGetValue(FailedInstancesField, out var f)
-            ? f.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal) : new HashSet<string>(StringComparer.Ordinal);
-        List<TrafficBackend> Backends(IEnumerable<string> outOfRotation)
-        {
-            var out_ = outOfRotation.Concat(Failed()).ToHashSet(StringComparer.Ordinal);
-            return instances.Select(i => new TrafficBackend(i.Name, i.Host, i.Port, out_.Contains(i.Name) ? 0 : 1)).ToList();
-        }
-        Func<DeployOpsException, CancellationToken, Task<DeploymentOutcome>> putBack = async (_, ct) =>
-        {
-            await run.RestoreTrafficAsync(Backends(Array.Empty<string>()), ct).ConfigureAwait(false);
-            return DeploymentOutcome.Failed;
-        };
-
-        var batches = instances.Chunk(size).ToList();
-        for (var b = 0; b < batches.Count; b++)
-        {
-            var batch = batches[b];
-            var names = batch.Select(i => i.Name).ToList();
-            var label = $"batch{b + 1}";
-            var outAction = $"Take {string.Join(", ", names)} out of rotation";
-            yield return new PlannedPhase
-            {
-                Name = $"{label}:out",
-                Kind = PhaseKind.Traffic,
-                Action = outAction,
-                Target = run.Router?.Target ?? "",
-                Details = new[] { TrafficBackend.Describe(Backends(names)) },
-                OnFailure = putBack,
-                Run = async ct =>
-                {
-                    var change = await run.MoveTrafficAsync(outAction, Backends(names), ct).ConfigureAwait(false);
-                    await Task.Delay(run.Settings.Traffic.DrainDelay, ct).ConfigureAwait(false); // in-flight requests finish
-                    var retired = await run.RequireRouter().WaitUntilRetiredAsync(ct).ConfigureAwait(false);
-                    return retired is null ? change.To : $"{change.To}; {retired}";
-                },
-            };
-            yield return RollingBatch(run, $"{label}:deploy", batch, instances.Count, Failed, putBack);
-            var inAction = $"Put {string.Join(", ", names)} back into rotation";
-            yield return new PlannedPhase
-            {
-                Name = $"{label}:in",
-                Kind = PhaseKind.Traffic,
-                Action = inAction,
-                Target = run.Router?.Target ?? "",
-                Details = new[] { TrafficBackend.Describe(Backends(Array.Empty<string>())) },
-                OnFailure = putBack,
-                Run = async ct =>
-                {
-                    var change = await run.MoveTrafficAsync(inAction, Backends(Array.Empty<string>()), ct).ConfigureAwait(false);
-                    var check = await RouterCheck.VerifyAsync(run, $"{label}:in", ct).ConfigureAwait(false);
-                    return check is null ? change.To : $"{change.To}; {check}";
-                },
-            };
-        }
-    }
-
-    private static PlannedPhase RollingBatch(DeploymentRun run, string name, DeploymentTarget[] batch, int total,
-        Func<HashSet<string>> failed, Func<DeployOpsException, CancellationToken, Task<DeploymentOutcome>> putBack)
-    {
-        var steps = PlanPhases.DeployStepsWithoutMigrate;
-        return new PlannedPhase
-        {
-            Name = name,
-            Kind = PhaseKind.Deploy,
-            Action = $"Deploy {run.Version} to {string.Join(", ", batch.Select(b => b.Name))} and verify each",
-            Target = string.Join(", ", batch.Select(b => b.Name)),
-            Details = batch.SelectMany(i => run.DescribeSteps(steps.Append("smoke"), run.ContextFor(i, false)).Select(d => $"{i.Name}: {d}")).ToList(),
-            OnFailure = putBack,
-            Run = async ct =>
-            {
-                var deployed = new List<string>();
-                foreach (var instance in batch)
-                {
-                    if (failed().Contains(instance.Name)) continue;
-                    var context = run.ContextFor(instance, false);
-                    try
-                    {
-                        await run.RunStepsAsync(name, steps, context, ct).ConfigureAwait(false);
-                        await run.WaitReadyAsync(instance, ct).ConfigureAwait(false);
-                        await run.RunStepsAsync(name, new[] { "smoke" }, context, ct).ConfigureAwait(false);
-                        deployed.Add(instance.Name);
-                    }
-                    catch (DeployOpsException ex)
-                    {
-                        var now = failed();
-                        now.Add(instance.Name);
-                        await run.AnnotateAsync(FailedInstancesField, string.Join(",", now.Order(StringComparer.Ordinal)), ct).ConfigureAwait(false);
-                        var percent = now.Count * 100.0 / total;
-                        if (percent > run.Settings.Rolling.MaxFailPercent)
-                            throw new DeployOpsException(ErrorIds.RollingFailureBudgetExceeded, ErrorKind.InvalidResult,
-                                $"{now.Count} of {total} instance(s) failed ({DeploymentRun.Percent(percent)}, more than maxFailPercent " +
-                                $"{DeploymentRun.Percent(run.Settings.Rolling.MaxFailPercent)}); stopped. {ex.Message}", instance.Name, ex);
-                        run.Sink.WriteError(new DeployOpsError(ex.ErrorId, ex.Kind,
-                            $"{instance.Name} failed and stays out of rotation ({now.Count} of {total} failed, within maxFailPercent): {ex.Message}", instance.Name));
-                    }
-                }
-                return deployed.Count > 0 ? $"deployed {string.Join(", ", deployed)}" : "no instance deployed";
-            },
-        };
-    }
 
     private static IEnumerable<PlannedPhase> Hotfix(DeploymentRun run, DeploymentTarget? activeSlot)
     {

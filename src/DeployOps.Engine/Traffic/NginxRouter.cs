@@ -275,21 +275,21 @@ public sealed class NginxRouter : ITrafficRouter
     private async Task ReloadAsync(string errorId, CancellationToken cancellationToken)
     {
         var master = await MasterAsync(errorId, cancellationToken).ConfigureAwait(false);
-        var before = master is { } m ? NginxWorkers.Accepting(m) : new HashSet<int>();
-        try
+        await NginxWorkers.ReloadAsync(master, async ct =>
         {
-            await RunNginxAsync("-s reload", errorId, cancellationToken).ConfigureAwait(false);
-        }
-        catch (DeployOpsException ex) when (!NginxWorkers.IsRunning(master))
-        {
-            // Nothing to signal: nginx is down (or its pid file is gone), which no change of our file can fix.
-            throw new DeployOpsException(ErrorIds.RouterUnavailable, ErrorKind.ConnectionError, _redactor.Redact(
-                $"nginx is not running ({(master is null ? $"no master pid in {(string.IsNullOrEmpty(_pidFile) ? "its pid file" : _pidFile)}" : $"master pid {master} is gone")}); " +
-                $"start it and try again. {ex.Message}"), Target, ex);
-        }
-        if (master is null || before.Count == 0) return;
-        await Poll.UntilAsync(_ => Task.FromResult(NginxWorkers.Accepting(master.Value).Overlaps(before) ? null : before),
-            _settings.ConfirmTimeout, TimeSpan.FromMilliseconds(10), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await RunNginxAsync("-s reload", errorId, ct).ConfigureAwait(false);
+                return true;
+            }
+            catch (DeployOpsException ex) when (!NginxWorkers.IsRunning(master))
+            {
+                // Nothing to signal: nginx is down (or its pid file is gone), which no change of our file can fix.
+                throw new DeployOpsException(ErrorIds.RouterUnavailable, ErrorKind.ConnectionError, _redactor.Redact(
+                    $"nginx is not running ({(master is null ? $"no master pid in {(string.IsNullOrEmpty(_pidFile) ? "its pid file" : _pidFile)}" : $"master pid {master} is gone")}); " +
+                    $"start it and try again. {ex.Message}"), Target, ex);
+            }
+        }, _settings.ConfirmTimeout, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<string> RunNginxAsync(string action, string errorId, CancellationToken cancellationToken, bool quiet = false)

@@ -5,8 +5,9 @@ namespace DeployOps.Engine.Traffic;
 /// <summary>
 /// Knows when a reload has taken effect. <c>nginx -s reload</c> returns before the old workers stop accepting
 /// connections, and for a moment old and new workers both answer; probes alone can be fooled by that window.
-/// An old worker closes its listening sockets before it renames itself "worker process is shutting down", so once
-/// none of the pre-reload workers is still a plain "worker process", every new connection reaches the new config.
+/// An old worker renames itself "worker process is shutting down" and closes its listening sockets in the same step
+/// of its loop, so once none of the pre-reload workers is still a plain "worker process", new connections reach the
+/// new configuration.
 /// </summary>
 internal static partial class NginxWorkers
 {
@@ -36,6 +37,23 @@ internal static partial class NginxWorkers
 
     /// <summary>Whether an nginx master with this pid is alive (false for no pid).</summary>
     public static bool IsRunning(int? master) => master is { } pid && Directory.Exists($"/proc/{pid}");
+
+    /// <summary>
+    /// Runs <paramref name="reload"/> (an <c>nginx -s reload</c> or the operator's reload command) and waits, within
+    /// <paramref name="timeout"/>, until the workers that accepted connections before it stop accepting: the signal
+    /// returns first, and until then new connections may still reach the old configuration (a backend it routes to,
+    /// or the site without its maintenance page). The router and the maintenance page both reload through this.
+    /// </summary>
+    /// <param name="reload">Signals nginx; false when it did not (nothing to wait for).</param>
+    /// <returns>False when the old workers still accepted at the timeout; true otherwise (also without a master to watch).</returns>
+    public static async Task<bool> ReloadAsync(int? master, Func<CancellationToken, Task<bool>> reload, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var before = master is { } m ? Accepting(m) : new HashSet<int>();
+        if (!await reload(cancellationToken).ConfigureAwait(false) || master is null || before.Count == 0) return true;
+        var stopped = await Timing.Poll.UntilAsync(_ => Task.FromResult(Accepting(master.Value).Overlaps(before) ? null : before),
+            timeout, TimeSpan.FromMilliseconds(10), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        return stopped is not null;
+    }
 
     /// <summary>Workers of <paramref name="master"/> that still accept connections.</summary>
     public static HashSet<int> Accepting(int master) => Workers(master, shuttingDown: false);

@@ -125,6 +125,27 @@ public sealed class NginxMaintenanceTests : IClassFixture<DemoAppFixture>, IDisp
         Assert.False(File.Exists(cfg.FlagPath));
     }
 
+    [Fact]
+    public async Task Enter_and_exit_return_only_once_nginx_workers_of_the_previous_configuration_stopped_accepting()
+    {
+        // A hotfix stops the slot right after Enter: an old worker still accepting then proxies to it (a 502, issue 13 §2).
+        using var cfg = new MaintenanceConfig(Yaml());
+        var master = _nginx.Pid ?? throw new InvalidOperationException("nginx is not running");
+        for (var round = 0; round < 5; round++)
+        {
+            var before = DeployOps.Engine.Traffic.NginxWorkers.Accepting(master);
+            Assert.NotEmpty(before);
+            await MaintenanceMode.EnterAsync(cfg.Config, new EnterMaintenanceOptions(), new RecordingSink(), default);
+            Assert.False(DeployOps.Engine.Traffic.NginxWorkers.Accepting(master).Overlaps(before), $"round {round}: a pre-reload worker still accepts after Enter");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, await StatusAsync("/api/orders")); // no Eventually: live at once
+
+            before = DeployOps.Engine.Traffic.NginxWorkers.Accepting(master);
+            await MaintenanceMode.ExitAsync(cfg.Config, new ExitMaintenanceOptions(), new RecordingSink(), default);
+            Assert.False(DeployOps.Engine.Traffic.NginxWorkers.Accepting(master).Overlaps(before), $"round {round}: a pre-reload worker still accepts after Exit");
+            Assert.Equal(HttpStatusCode.OK, await StatusAsync("/api/orders"));
+        }
+    }
+
     private async Task<HttpStatusCode> StatusAsync(string path)
     {
         using var response = await Http.GetAsync(Url(path));

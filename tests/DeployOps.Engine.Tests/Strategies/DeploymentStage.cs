@@ -22,7 +22,7 @@ public sealed class DeploymentStage : IDisposable
     private readonly List<string> _names = new();
 
     public DeploymentStage(int instances = 0, string extraDeployment = "", string? smoke = null, string? verify = null,
-        string probePath = "/version")
+        string probePath = "/version", bool startInstances = true)
     {
         _temp = new TempConfig("placeholder: true");
         Directory = _temp.Directory;
@@ -41,7 +41,7 @@ public sealed class DeploymentStage : IDisposable
         {
             Instances = Enumerable.Range(1, instances).Select(i => new DeploymentTarget($"web{i}", "127.0.0.1", FreePort.Next())).ToList();
             targetsYaml = "  instances:\n" + string.Join("\n", Instances.Select(i => $"    - {{ name: {i.Name}, host: 127.0.0.1, port: {i.Port} }}"));
-            foreach (var i in Instances) StartApp(i, InitialVersion);
+            if (startInstances) foreach (var i in Instances) StartApp(i, InitialVersion);
             targets.AddRange(Instances.Select(i => new TrafficBackend(i.Name, i.Host, i.Port, 1)));
         }
         Proxy = new NginxStage(targets);

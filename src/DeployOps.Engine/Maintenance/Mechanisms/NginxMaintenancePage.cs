@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using DeployOps.Engine.Files;
 using DeployOps.Engine.Processes;
 using DeployOps.Engine.Hosting;
+using DeployOps.Engine.Traffic;
 
 namespace DeployOps.Engine.Maintenance.Mechanisms;
 
@@ -13,6 +14,7 @@ namespace DeployOps.Engine.Maintenance.Mechanisms;
 internal sealed partial class NginxMaintenancePage : IMaintenanceMechanism
 {
     private readonly NginxPageSettings _settings;
+    private string? _pidFile;
 
     public NginxMaintenancePage(NginxPageSettings settings) => _settings = settings;
 
@@ -54,7 +56,11 @@ internal sealed partial class NginxMaintenancePage : IMaintenanceMechanism
                 Restore(previous);
                 throw Invalid(test);
             }
-            var reload = await RunAsync(_settings.ReloadCommand, cancellationToken).ConfigureAwait(false);
+            // The page is live only once nginx's old workers stop accepting: a slot stopped before then fails requests.
+            ChildProcessResult reload = null!;
+            await NginxWorkers.ReloadAsync(await MasterPidAsync(cancellationToken).ConfigureAwait(false),
+                async ct => (reload = await RunAsync(_settings.ReloadCommand, ct).ConfigureAwait(false)).Succeeded,
+                _settings.CommandTimeout, cancellationToken).ConfigureAwait(false);
             if (!reload.Succeeded)
             {
                 Restore(previous);
@@ -68,6 +74,20 @@ internal sealed partial class NginxMaintenancePage : IMaintenanceMechanism
             Restore(previous); // nothing was reloaded yet, or the reload was cut short: keep disk matching the old config
             throw;
         }
+    }
+
+    /// <summary>
+    /// nginx's master pid from the pid file its configuration names (<c>nginx -T</c>), looked up once; null when it
+    /// cannot be told (no pid directive, a custom reload command for another nginx): the reload then is not awaited.
+    /// </summary>
+    private async Task<int?> MasterPidAsync(CancellationToken cancellationToken)
+    {
+        if (_pidFile is null)
+        {
+            var dump = await RunAsync(_settings.DumpCommand, cancellationToken).ConfigureAwait(false);
+            _pidFile = (dump.Succeeded ? NginxWorkers.PidFileFrom(dump.Output, _settings.Arguments) : null) ?? "";
+        }
+        return NginxWorkers.MasterPid(_pidFile.Length == 0 ? null : _pidFile);
     }
 
     private void Restore(string? previous)
