@@ -21,7 +21,7 @@ public static partial class DockerDeployments
         {
             var context = new StepContext(version, null, isSlot ? target.Name : null, isSlot ? null : target.Name, target.Host, target.Port);
             var name = ContainerName(settings, config, context);
-            DockerContainerInspect? container;
+            global::Docker.DotNet.Models.ContainerInspectResponse? container;
             try
             {
                 container = await client.TryInspectContainerAsync(name, ct).ConfigureAwait(false);
@@ -32,8 +32,8 @@ public static partial class DockerDeployments
             }
             if (container is null)
                 throw DeploymentBaseline.Unreadable(config, $"{target} has no container {name} on the daemon at {client.Endpoint}", name);
-            if (!container.State.Running)
-                throw DeploymentBaseline.Unreadable(config, $"container {name} of {target} is {container.State.Status}, not running", name);
+            if (container.State?.Running != true)
+                throw DeploymentBaseline.Unreadable(config, $"container {name} of {target} is {container.State?.Status}, not running", name);
             found.Add((target.Name, name, container.Image, container.Config?.Image ?? container.Image));
         }
         var images = found.Select(f => f.ImageId).Distinct(StringComparer.Ordinal).ToList();
