@@ -15,7 +15,7 @@ public static partial class DockerDeployments
         IReadOnlyList<(DeploymentTarget Target, bool IsSlot)> targets, string version, CancellationToken ct)
     {
         var settings = config.Deployment.Docker!;
-        using var client = DockerClient.Create(settings.Host);
+        using var client = settings.CreateClient();
         var found = new List<(string Target, string Container, string ImageId, string Reference)>();
         foreach (var (target, isSlot) in targets)
         {

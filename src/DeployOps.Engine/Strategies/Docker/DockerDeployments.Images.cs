@@ -20,7 +20,7 @@ public static partial class DockerDeployments
     {
         var settings = config.Deployment.Docker ?? throw new DeployOpsException(ErrorIds.DeploymentNotConfigured, ErrorKind.InvalidOperation,
             $"{config.FilePath} has no deployment.docker section", config.FilePath);
-        using var client = DockerClient.Create(settings.Host);
+        using var client = settings.CreateClient();
         return await ResolveAsync(config, settings, version, client, cancellationToken).ConfigureAwait(false);
     }
 

@@ -42,7 +42,7 @@ public static partial class DockerDeployments
     {
         var settings = run.Settings.Docker!;
         var config = run.Config;
-        using var client = DockerClient.Create(settings.Host);
+        using var client = settings.CreateClient();
         var imageId = await ImageForRunAsync(run, settings, client, ct).ConfigureAwait(false);
         if (settings.ImageBackup) await BackupLiveImageAsync(run, client, ct).ConfigureAwait(false);
 
@@ -132,7 +132,7 @@ public static partial class DockerDeployments
                 if (!run.Fields.TryGetValue(DeploymentField.ImageId, out var imageId)) return "no container was deployed";
                 try
                 {
-                    using var client = DockerClient.Create(settings.Host);
+                    using var client = settings.CreateClient();
                     var current = await client.TryInspectImageAsync($"{repository}:current", ct).ConfigureAwait(false);
                     var detail = $"{repository}:current -> {imageId}";
                     if (current is not null && current.ID != imageId)
