@@ -34,7 +34,7 @@ Describe 'docker check kind' {
         $result = Test-PreDeployment -Path $script:config -Name docker-down -ErrorAction SilentlyContinue
         $result.Status | Should -Be 'Failed'
         $result.Data['errorId'] | Should -Be 'DockerUnreachable'
-        $result.Message | Should -BeLike "*$($script:missingSocket)*DOCKER_HOST*"
+        $result.Message | Should -BeLike "*$($script:missingSocket)*host: key*"
     }
 
     It 'passes against a running daemon' {

@@ -67,4 +67,16 @@ Describe 'Container deployments' {
         $record.Phases.Name | Should -Not -Contain 'traffic:green'
         Test-Path $script:upstream | Should -BeFalse
     }
+
+    It 'runs its Docker client (Docker.DotNet and its dependencies) inside DeployOps'' own load context' {
+        # The deployment above went through the Docker client; its library must not have landed in the default context.
+        Invoke-Deployment -Path $script:config -Version 2.0.1 -Strategy BlueGreen -Confirm:$false -ErrorAction SilentlyContinue | Out-Null
+        $loaded = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -like 'Docker.DotNet*' })
+        $loaded.GetName().Name | Should -Contain 'Docker.DotNet'
+        $loaded.GetName().Name | Should -Contain 'Docker.DotNet.NativeHttp'
+        foreach ($assembly in $loaded) {
+            [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($assembly).Name | Should -Be 'DeployOps.Dependencies'
+            $assembly.Location | Should -BeLike '*/Dependencies/*'
+        }
+    }
 }

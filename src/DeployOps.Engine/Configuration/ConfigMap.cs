@@ -129,6 +129,14 @@ internal sealed class ConfigMap
 
     public TimeSpan Duration(string key, TimeSpan defaultValue) => OptionalDuration(key) ?? defaultValue;
 
+    /// <summary>A duration where 0s is meaningful (a start period, a grace): zero is accepted, negatives are not.</summary>
+    public TimeSpan DurationOrZero(string key, TimeSpan defaultValue)
+    {
+        if (Scalar(key, "a duration") is { } scalar && ValueParsers.ParseDuration(scalar.Value ?? "", out var value) == ParseOutcome.Parsed
+            && value == TimeSpan.Zero) return TimeSpan.Zero;
+        return Duration(key, defaultValue);
+    }
+
     public TimeSpan? OptionalDuration(string key)
     {
         var scalar = Scalar(key, "a duration");

@@ -121,7 +121,8 @@ public sealed class DockerCheckTests
         Assert.Equal(CheckStatus.Failed, result.Status);
         Assert.Equal(ErrorIds.DockerUnreachable, result.Data["errorId"]);
         Assert.Contains(socket, result.Message);
-        Assert.Contains("DOCKER_HOST", result.Message);
+        Assert.Contains("host: key", result.Message);
+        Assert.DoesNotContain("DOCKER_HOST", result.Message);
     }
 
     [Fact]

@@ -30,8 +30,8 @@ public sealed class DockerContainerTests : IAsyncLifetime
     private async Task<string> CreateAsync(DockerContainerSpec spec)
     {
         var created = await _client.CreateContainerAsync(spec, CancellationToken.None);
-        _created.Add(created.Id);
-        return created.Id;
+        _created.Add(created.ID);
+        return created.ID;
     }
 
     private DockerContainerSpec WebServer(string version, int port, int healthPort) => new()
@@ -59,36 +59,36 @@ public sealed class DockerContainerTests : IAsyncLifetime
 
         var created = await _client.InspectContainerAsync(id, ct);
         Assert.Equal("host", created.HostConfig!.NetworkMode);
-        Assert.Equal("on-failure", created.HostConfig.RestartPolicy!.Name);
+        Assert.Equal(global::Docker.DotNet.Models.RestartPolicyKind.OnFailure, created.HostConfig.RestartPolicy!.Name);
         Assert.Equal(3, created.HostConfig.RestartPolicy.MaximumRetryCount);
         Assert.Equal(64L * 1024 * 1024, created.HostConfig.Memory);
-        Assert.Equal(500_000_000, created.HostConfig.NanoCpus);
+        Assert.Equal(500_000_000, created.HostConfig.NanoCPUs);
         Assert.Contains($"PORT={port}", created.Config!.Env!);
         Assert.Equal("2", created.Config.Labels!["deployops.version"]);
-        Assert.Equal(spec.Name, created.ShortName);
+        Assert.Equal(spec.Name, created.ShortName());
 
         await _client.StartContainerAsync(id, ct);
         await _client.StartContainerAsync(id, ct); // already running: not an error
         var settled = await _client.WaitForHealthAsync(id, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(100), ct);
-        Assert.True(settled.State.Running);
-        Assert.Equal("healthy", settled.HealthStatus);
+        Assert.True(settled.State!.Running);
+        Assert.Equal("healthy", settled.HealthStatus());
 
         using (var http = new HttpClient())
             Assert.Equal("2\n", await http.GetStringAsync($"http://127.0.0.1:{port}/version", ct));
 
         var listed = await _client.ListContainersAsync(new Dictionary<string, string?> { ["deployops.app"] = "web-" + _run }, all: false, ct);
-        Assert.Equal(id, Assert.Single(listed).Id);
-        Assert.Equal(spec.Name, listed[0].Name);
+        Assert.Equal(id, Assert.Single(listed).ID);
+        Assert.Equal(spec.Name, listed[0].Name());
         Assert.Equal("running", listed[0].State);
 
         await _client.StopContainerAsync(id, TimeSpan.FromSeconds(2), ct);
         var stopped = await _client.InspectContainerAsync(id, ct);
-        Assert.False(stopped.State.Running);
+        Assert.False(stopped.State!.Running);
         Assert.Equal("exited", stopped.State.Status);
         await _client.StopContainerAsync(id, TimeSpan.FromSeconds(2), ct); // already stopped: not an error
         Assert.Empty(await _client.ListContainersAsync(new Dictionary<string, string?> { ["deployops.app"] = "web-" + _run }, all: false, ct));
         Assert.Single(await _client.ListContainersAsync(new Dictionary<string, string?> { ["deployops.app"] = null }, all: true, ct),
-            c => c.Id == id);
+            c => c.ID == id);
 
         await _client.RemoveContainerAsync(id, force: false, ct);
         Assert.Null(await _client.TryInspectContainerAsync(id, ct));
@@ -130,8 +130,8 @@ public sealed class DockerContainerTests : IAsyncLifetime
         var id = await CreateAsync(WebServer("1", port, healthPort: FreePort.Next())); // probes a port nothing serves
         await _client.StartContainerAsync(id, ct);
         var settled = await _client.WaitForHealthAsync(id, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(100), ct);
-        Assert.True(settled.State.Running);
-        Assert.Equal("unhealthy", settled.HealthStatus);
+        Assert.True(settled.State!.Running);
+        Assert.Equal("unhealthy", settled.HealthStatus());
         Assert.True(settled.State.Health!.FailingStreak >= 2);
         Assert.NotEmpty(settled.State.Health.Log!);
     }
@@ -167,6 +167,6 @@ public sealed class DockerContainerTests : IAsyncLifetime
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
         // Without working cancellation the stop would finish after 60s, stop the container and throw nothing.
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _client.StopContainerAsync(id, TimeSpan.FromSeconds(60), cancel.Token));
-        Assert.True((await _client.InspectContainerAsync(id, ct)).State.Running);
+        Assert.True((await _client.InspectContainerAsync(id, ct)).State!.Running);
     }
 }

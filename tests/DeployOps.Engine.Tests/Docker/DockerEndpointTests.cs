@@ -26,18 +26,20 @@ public sealed class DockerEndpointTests
     public void Accepts_tcp_on_loopback(string host, int port)
     {
         var endpoint = DockerEndpoint.Parse(host);
-        Assert.False(endpoint.IsUnixSocket);
-        Assert.Equal(port, endpoint.Tcp!.Port);
-        Assert.True(System.Net.IPAddress.IsLoopback(endpoint.Tcp.Address));
+        Assert.Equal(DockerTransport.Tcp, endpoint.Transport);
+        Assert.Equal(port, endpoint.Port);
+        Assert.Null(endpoint.Tls);
     }
 
     [Theory]
     [InlineData("tcp://10.0.0.5:2375")]
     [InlineData("tcp://docker.example.com:2375")]
     [InlineData("tcp://127.0.0.1")]
-    [InlineData("ssh://deploy@host")]
+    [InlineData("ssh://deploy:secret@host")]
+    [InlineData("ssh://-oProxyCommand=x@host")]
+    [InlineData("ftp://host")]
     [InlineData("unix://relative.sock")]
-    public void Refuses_remote_or_malformed_hosts(string host)
+    public void Refuses_plain_remote_tcp_and_malformed_hosts(string host)
     {
         var ex = Assert.Throws<DeployOpsException>(() => DockerEndpoint.Parse(host));
         Assert.Equal(ErrorIds.DockerHostInvalid, ex.ErrorId);

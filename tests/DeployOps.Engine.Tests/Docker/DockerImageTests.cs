@@ -31,7 +31,7 @@ public sealed class DockerImageTests : IDisposable
         var info = await _client.InfoAsync(CancellationToken.None);
 
         Assert.True(Version.Parse(api) >= DockerClient.MinimumApiVersion);
-        Assert.Equal(api, version.ApiVersion);
+        Assert.Equal(api, version.APIVersion);
         Assert.False(string.IsNullOrEmpty(version.Version));
         Assert.Equal("vfs", info.Driver);
         Assert.Equal(Path.Combine(_daemon.Directory, "data"), info.DockerRootDir);
@@ -44,12 +44,12 @@ public sealed class DockerImageTests : IDisposable
         var ct = CancellationToken.None;
         var original = await _client.InspectImageAsync(DockerDaemonFixture.TestImage("1"), ct);
 
-        await _client.TagImageAsync(original.Id, "deployops-roundtrip", "saved", ct);
+        await _client.TagImageAsync(original.ID, "deployops-roundtrip", "saved", ct);
         var tagged = await _client.InspectImageAsync("deployops-roundtrip:saved", ct);
-        Assert.Equal(original.Id, tagged.Id);
-        Assert.Contains("deployops-roundtrip:saved", tagged.Tags);
+        Assert.Equal(original.ID, tagged.ID);
+        Assert.Contains("deployops-roundtrip:saved", tagged.Tags());
         var listed = await _client.ListImagesAsync("deployops-roundtrip", ct);
-        Assert.Equal(original.Id, Assert.Single(listed).Id);
+        Assert.Equal(original.ID, Assert.Single(listed).ID);
 
         var archive = Path.Combine(_scratch, "image.tar");
         var bytes = await _client.SaveImagesAsync(new[] { "deployops-roundtrip:saved" }, archive, ct);
@@ -63,7 +63,7 @@ public sealed class DockerImageTests : IDisposable
 
         var loaded = await _client.LoadImagesAsync(archive, ct);
         Assert.Contains("deployops-roundtrip:saved", loaded);
-        Assert.Equal(original.Id, (await _client.InspectImageAsync("deployops-roundtrip:saved", ct)).Id);
+        Assert.Equal(original.ID, (await _client.InspectImageAsync("deployops-roundtrip:saved", ct)).ID);
         await _client.RemoveImageAsync("deployops-roundtrip:saved", force: false, ct);
     }
 

@@ -25,20 +25,20 @@ public sealed class DockerRegistryTests : IDisposable
         var ct = CancellationToken.None;
         var remote = $"{_registry.Address}/deployops/app:7";
         var local = await _client.InspectImageAsync(DockerDaemonFixture.TestImage("2"), ct);
-        await _client.TagImageAsync(local.Id, $"{_registry.Address}/deployops/app", "7", ct);
+        await _client.TagImageAsync(local.ID, $"{_registry.Address}/deployops/app", "7", ct);
         var pushed = await _client.PushImageAsync(remote, null, ct);
         Assert.StartsWith("sha256:", pushed);
         await _client.RemoveImageAsync(remote, force: false, ct);
         Assert.Null(await _client.TryInspectImageAsync(remote, ct));
 
-        var progress = new List<DockerProgressMessage>();
+        var progress = new List<global::Docker.DotNet.Models.JSONMessage>();
         var pulled = await _client.PullImageAsync(remote, progress.Add, ct);
 
         Assert.Equal(pushed, pulled.Digest);
         Assert.NotEmpty(progress);
         var inspected = await _client.InspectImageAsync(remote, ct);
-        Assert.Equal(local.Id, inspected.Id);
-        Assert.Contains($"{_registry.Address}/deployops/app@{pushed}", inspected.Digests);
+        Assert.Equal(local.ID, inspected.ID);
+        Assert.Contains($"{_registry.Address}/deployops/app@{pushed}", inspected.RepoDigests);
         await _client.RemoveImageAsync(remote, force: false, ct);
     }
 

@@ -27,9 +27,9 @@ public sealed class DockerTcpEndpointTests
 
         using (var client = DockerClient.Create(null, name => name == "DOCKER_HOST" ? $"tcp://127.0.0.1:{port}" : null))
         {
-            Assert.Equal(port, client.Endpoint.Tcp!.Port);
+            Assert.Equal(port, client.Endpoint.Port);
             var version = await client.VersionAsync(CancellationToken.None);
-            Assert.Equal("1.41", version.ApiVersion);
+            Assert.Equal("1.41", version.APIVersion);
             Assert.NotNull(await client.TryInspectImageAsync(DockerDaemonFixture.TestImage("1"), CancellationToken.None));
         }
         stop.Cancel();

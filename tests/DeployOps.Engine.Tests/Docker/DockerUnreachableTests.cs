@@ -27,6 +27,19 @@ public sealed class DockerUnreachableTests : IDisposable
     }
 
     [Fact]
+    public async Task The_hint_names_DOCKER_HOST_or_the_host_key_whichever_gave_the_address()
+    {
+        var socket = Path.Combine(_dir, "docker.sock");
+        using var fromEnvironment = DockerClient.Create(null, n => n == "DOCKER_HOST" ? "unix://" + socket : null);
+        var env = await Assert.ThrowsAsync<DeployOpsException>(() => fromEnvironment.PingAsync(CancellationToken.None));
+        Assert.Contains("set DOCKER_HOST", env.Message);
+        using var fromConfiguration = DockerClient.Create("unix://" + socket, _ => "unix:///var/run/other.sock");
+        var configured = await Assert.ThrowsAsync<DeployOpsException>(() => fromConfiguration.PingAsync(CancellationToken.None));
+        Assert.Contains($"correct the host: key of the configuration (unix://{socket} now)", configured.Message);
+        Assert.DoesNotContain("DOCKER_HOST", configured.Message);
+    }
+
+    [Fact]
     public async Task A_stale_socket_nobody_listens_on_is_DockerUnreachable_connection_refused()
     {
         var path = Path.Combine(_dir, "stale.sock");

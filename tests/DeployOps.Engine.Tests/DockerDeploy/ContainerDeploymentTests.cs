@@ -1,4 +1,5 @@
 using DeployOps.Engine.Audit;
+using DeployOps.Engine.Clients.Docker;
 using DeployOps.Engine.Hosting;
 using DeployOps.Engine.State;
 using DeployOps.Engine.Strategies;
@@ -46,7 +47,7 @@ public sealed class ContainerDeploymentTests
         Assert.Equal($"{stage.Repository}:2", record.Fields[DeploymentField.ImageReference]);
         var blue = await stage.Client.InspectContainerAsync(stage.ContainerName("blue"), CancellationToken.None);
         Assert.Equal(image2, blue.Image);
-        Assert.Equal("healthy", blue.HealthStatus);
+        Assert.Equal("healthy", blue.HealthStatus());
         Assert.Equal("host", blue.HostConfig!.NetworkMode);
         Assert.Equal(64L * 1000 * 1000, blue.HostConfig.Memory);
         var labels = blue.Config!.Labels!;
@@ -119,6 +120,33 @@ public sealed class ContainerDeploymentTests
         var counts = await stage.CountVersionsAsync(20);
         Assert.True(counts.GetValueOrDefault("1") == 20, NginxStage.Show(counts));
         Assert.Equal(stage.ImageId($"{stage.Repository}:1"), stage.ImageId($"{stage.Repository}:current"));
+    }
+
+    [Fact]
+    public async Task A_container_that_exits_at_once_is_ContainerExited_with_exit_code_and_stderr_and_its_restart_loop_is_stopped()
+    {
+        // unless-stopped (the default) would restart it for ever: the deployment must see the crash loop, not "running".
+        using var stage = new ContainerStage(_daemon, restart: "unless-stopped",
+            extraDocker: "command: [\"/bin/sh\", \"-c\", \"echo starting; echo cannot-open-database >&2; exit 3\"]");
+        var upstream = File.ReadAllText(stage.Proxy.UpstreamFile);
+        var sink = new RecordingSink();
+
+        var record = await stage.DeployAsync("2", DeploymentStrategy.BlueGreen, sink);
+
+        Assert.Equal(DeploymentOutcome.Failed, record!.Outcome);
+        var error = Assert.Single(sink.Errors);
+        Assert.Equal(ErrorIds.ContainerExited, error.ErrorId);
+        Assert.Contains($"Container {stage.ContainerName("green")} on green (2) exited with exit code 3", error.Message);
+        Assert.Contains("  | cannot-open-database", error.Message);
+        Assert.Contains("  | starting", error.Message);
+        Assert.True(error.Message.Contains("restart policy set to no", StringComparison.Ordinal), error.Message);
+        var container = await stage.Client.InspectContainerAsync(stage.ContainerName("green"), CancellationToken.None);
+        Assert.False(container.State!.Running);
+        Assert.False(container.State.Restarting);
+        Assert.Equal(3, container.State.ExitCode);
+        Assert.Equal(global::Docker.DotNet.Models.RestartPolicyKind.No, container.HostConfig!.RestartPolicy!.Name);
+        Assert.DoesNotContain(record.Phases, p => p.Name.StartsWith("traffic", StringComparison.Ordinal));
+        Assert.Equal(upstream, File.ReadAllText(stage.Proxy.UpstreamFile));
     }
 
     [Fact]
@@ -217,7 +245,9 @@ public sealed class ContainerDeploymentWithoutDaemonTests
         var error = Assert.Single(sink.Errors);
         Assert.Equal(ErrorIds.DockerUnreachable, error.ErrorId);
         Assert.Contains(socket, error.Message);
-        Assert.Contains("DOCKER_HOST", error.Message);
+        // The address came from deployment.docker.host: the hint names that key, not DOCKER_HOST.
+        Assert.Contains("host: key", error.Message);
+        Assert.DoesNotContain("DOCKER_HOST", error.Message);
         Assert.Contains("deploy:green", error.Message);
         Assert.Equal(upstream, File.ReadAllText(stage.Proxy.UpstreamFile));
     }

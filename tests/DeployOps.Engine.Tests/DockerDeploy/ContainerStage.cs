@@ -21,7 +21,7 @@ public sealed class ContainerStage : IDisposable
     private readonly TempConfig _temp;
     private readonly DockerClient _client;
 
-    public ContainerStage(DockerDaemonFixture? daemon, int instances = 0, string extraDocker = "", string? host = null)
+    public ContainerStage(DockerDaemonFixture? daemon, int instances = 0, string extraDocker = "", string? host = null, string restart = "\"no\"")
     {
         _temp = new TempConfig("placeholder: true");
         Application = "c" + Guid.NewGuid().ToString("N")[..8];
@@ -76,7 +76,7 @@ public sealed class ContainerStage : IDisposable
             "      interval: 200ms",
             "      retries: 2",
             "      timeout: 20s",
-            "    restart: \"no\"",
+            $"    restart: {restart}",
             "    stopTimeout: 1s",
             "    resources:",
             "      memory: 64MB",
@@ -106,7 +106,7 @@ public sealed class ContainerStage : IDisposable
 
     public string ActiveSlot() => TrafficSwitcher.ActiveSlot(NginxRouter.Parse(File.ReadAllText(Proxy.UpstreamFile))) ?? "(none)";
 
-    public string ImageId(string reference) => _client.InspectImageAsync(reference, CancellationToken.None).GetAwaiter().GetResult().Id;
+    public string ImageId(string reference) => _client.InspectImageAsync(reference, CancellationToken.None).GetAwaiter().GetResult().ID;
 
     /// <summary>GET /version through nginx <paramref name="requests"/> times, each on a new connection; counts by answer.</summary>
     public async Task<Dictionary<string, int>> CountVersionsAsync(int requests) => await CountAsync(Proxy.ProxyUrl + "/version", requests);
@@ -145,7 +145,7 @@ public sealed class ContainerStage : IDisposable
             Labels = new Dictionary<string, string> { ["deployops.app"] = Application },
             StopTimeout = TimeSpan.FromSeconds(1),
         }, CancellationToken.None);
-        await _client.StartContainerAsync(created.Id, CancellationToken.None);
+        await _client.StartContainerAsync(created.ID, CancellationToken.None);
         ExternalProcess.WaitForPort(target.Port, TimeSpan.FromSeconds(20), () => "container " + target.Name);
     }
 
@@ -155,9 +155,9 @@ public sealed class ContainerStage : IDisposable
         {
             var ct = CancellationToken.None;
             var containers = _client.ListContainersAsync(new Dictionary<string, string?> { ["deployops.app"] = Application }, true, ct).GetAwaiter().GetResult();
-            foreach (var c in containers) _client.RemoveContainerAsync(c.Id, force: true, ct).GetAwaiter().GetResult();
+            foreach (var c in containers) _client.RemoveContainerAsync(c.ID, force: true, ct).GetAwaiter().GetResult();
             foreach (var image in _client.ListImagesAsync(Repository, ct).GetAwaiter().GetResult())
-                foreach (var tag in image.Tags.Where(t => t.StartsWith(Repository + ":", StringComparison.Ordinal)))
+                foreach (var tag in image.Tags().Where(t => t.StartsWith(Repository + ":", StringComparison.Ordinal)))
                     _client.RemoveImageAsync(tag, force: false, ct).GetAwaiter().GetResult();
         }
         catch (DeployOpsException)

@@ -33,6 +33,58 @@ public sealed class DockerDeploymentSettingsTests
     }
 
     [Fact]
+    public void A_remote_tcp_host_needs_tls_or_the_explicit_insecure_opt_in_and_startPeriod_0s_is_accepted()
+    {
+        string Yaml(string docker) => $$"""
+            application: shop
+            environment: test
+            deployment:
+              slots:
+                blue: { port: 8081 }
+                green: { port: 8082 }
+              docker:
+                image: "shop:{version}"
+                healthcheck: { command: "true", startPeriod: 0s }
+            {{docker}}
+            """;
+        using (var plain = new TempConfig(Yaml("    host: tcp://10.1.2.3:2375")))
+        {
+            var errors = string.Join("\n", ConfigLoader.Validate(plain.Path));
+            Assert.Contains("deployment.docker.host", errors);
+            Assert.Contains("insecurePlainTcp: true", errors);
+            Assert.DoesNotContain("startPeriod", errors);
+        }
+        using (var optIn = new TempConfig(Yaml("    host: tcp://10.1.2.3:2375\n    insecurePlainTcp: true")))
+        {
+            Assert.Empty(ConfigLoader.Validate(optIn.Path));
+            var settings = ConfigLoader.Load(optIn.Path).Deployment.Docker!;
+            Assert.True(settings.InsecurePlainTcp);
+            Assert.Equal(TimeSpan.Zero, settings.HealthStartPeriod);
+            using var client = settings.CreateClient();
+            Assert.Equal("tcp://10.1.2.3:2375", client.Endpoint.Display);
+            Assert.True(client.Endpoint.Configured);
+        }
+        var ca = Path.Combine(Path.GetTempPath(), $"dops-ca-{Guid.NewGuid():N}.pem");
+        File.WriteAllText(ca, "placeholder: only existence is checked when the file is loaded");
+        try
+        {
+            using var tls = new TempConfig(Yaml($"    host: tcp://docker.internal:2376\n    tls: {{ ca: {ca}, cert: relative.pem, key: /nonexistent/key.pem }}"));
+            var errors = string.Join("\n", ConfigLoader.Validate(tls.Path));
+            Assert.Contains("deployment.docker.tls.cert", errors);
+            Assert.Contains("must be an absolute path", errors);
+            using var good = new TempConfig(Yaml($"    host: tcp://docker.internal:2376\n    tls: {{ ca: {ca} }}"));
+            Assert.Empty(ConfigLoader.Validate(good.Path));
+            var endpoint = ConfigLoader.Load(good.Path).Deployment.Docker!.CreateClient().Endpoint;
+            Assert.Equal(ca, endpoint.Tls!.CaFile);
+            Assert.True(endpoint.Tls.Verify);
+        }
+        finally
+        {
+            File.Delete(ca);
+        }
+    }
+
+    [Fact]
     public void Mistakes_are_reported_with_their_key()
     {
         using var config = new TempConfig("""

@@ -38,7 +38,7 @@ internal sealed class DockerCheck : ICheck
         using (client)
         {
             data["host"] = client.Endpoint.Display;
-            DockerVersion version;
+            global::Docker.DotNet.Models.VersionResponse version;
             try
             {
                 version = await client.VersionAsync(cancellationToken).ConfigureAwait(false);
@@ -49,8 +49,8 @@ internal sealed class DockerCheck : ICheck
                 return CheckOutcome.Fail(ex.Message, data);
             }
             data["version"] = version.Version;
-            data["apiVersion"] = version.ApiVersion;
-            var found = new List<string> { $"Docker {version.Version} (API {version.ApiVersion}) at {client.Endpoint}" };
+            data["apiVersion"] = version.APIVersion;
+            var found = new List<string> { $"Docker {version.Version} (API {version.APIVersion}) at {client.Endpoint}" };
             var problems = new List<string>();
             var warnings = new List<string>();
 
@@ -92,8 +92,8 @@ internal sealed class DockerCheck : ICheck
             problems.Add($"image {image} is not present locally (build or load it, or set pull: true to pull it)");
             return;
         }
-        data["imageId"] = local.Id;
-        found.Add($"image {image} {((bool)data["imagePulled"]! ? "pulled" : "present")} ({ShortId(local.Id)})");
+        data["imageId"] = local.ID;
+        found.Add($"image {image} {((bool)data["imagePulled"]! ? "pulled" : "present")} ({ShortId(local.ID)})");
     }
 
     private async Task CheckDiskAsync(DockerClient client, Dictionary<string, object?> data, List<string> found, List<string> problems,

@@ -1,81 +1,60 @@
-using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
+using System.Net.Security;
 using System.Net.Sockets;
-using System.Text;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using DeployOps.Engine.Hosting;
+using Docker.DotNet.Models;
+using Version = System.Version;
+using Api = Docker.DotNet;
 
 namespace DeployOps.Engine.Clients.Docker;
 
 /// <summary>
-/// A small typed client for the Docker Engine API over its unix socket (or a loopback tcp port). Paths carry the API
-/// version, negotiated once per client from /_ping: the daemon's version capped at the newest one whose shapes were
-/// checked here, and refused below 1.41. Daemon errors keep their message and HTTP status; connection failures say
-/// how to reach the daemon. Everything is cancellable.
+/// DeployOps' façade over Docker.DotNet: the calls deployments and checks make, each with our error shaping (stable
+/// ErrorIds, the daemon's own message and status, connection failures worded so the operator knows what to fix).
+/// Every endpoint kind goes through the library's NativeHttp transport with <see cref="DockerEndpoint.ConnectAsync"/>
+/// as its connect callback, so unix, tcp (TLS on top) and ssh behave alike and every call is cancellable.
+/// The API version is asked for explicitly (1.41, what Debian's docker.io speaks), after checking the daemon has it.
 /// </summary>
 internal sealed partial class DockerClient : IDisposable
 {
     public static readonly Version MinimumApiVersion = new(1, 41);
-    public static readonly Version MaximumApiVersion = new(1, 45);
+    /// <summary>The version requested from every daemon that supports it; shapes are checked against this one.</summary>
+    public static readonly Version RequestedApiVersion = new(1, 41);
 
-    internal static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNameCaseInsensitive = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
-    private readonly HttpClient _http;
     private readonly SemaphoreSlim _negotiation = new(1, 1);
-    private string? _apiPrefix;
+    private Api.DockerClient? _api;
+    private bool _disposed;
 
-    public DockerClient(DockerEndpoint endpoint)
-    {
-        Endpoint = endpoint;
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = (_, ct) => endpoint.ConnectAsync(ct),
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-            UseProxy = false,
-            AllowAutoRedirect = false,
-        };
-        // Streams (pull, save, logs) and stop-with-timeout run as long as they need; callers cancel with their token.
-        _http = new HttpClient(handler) { BaseAddress = new Uri("http://docker/"), Timeout = Timeout.InfiniteTimeSpan };
-    }
+    public DockerClient(DockerEndpoint endpoint) => Endpoint = endpoint;
 
     /// <summary>A client for the configured host, else DOCKER_HOST, else /var/run/docker.sock.</summary>
-    public static DockerClient Create(string? host = null, Func<string, string?>? environment = null) =>
-        new(DockerEndpoint.Resolve(host, environment));
+    public static DockerClient Create(string? host = null, Func<string, string?>? environment = null, DockerTlsOptions? tls = null,
+        bool allowInsecureTcp = false) =>
+        new(DockerEndpoint.Resolve(host, environment, tls, allowInsecureTcp));
 
     public DockerEndpoint Endpoint { get; }
 
     /// <summary>The API version in use ("1.41"), after the first call.</summary>
-    public string? ApiVersion => _apiPrefix?.Trim('/')[1..];
+    public string? ApiVersion { get; private set; }
 
-    /// <summary>GET /_ping: the daemon's API version. Fails with DockerUnreachable when nothing answers.</summary>
-    public async Task<string> PingAsync(CancellationToken ct)
-    {
-        using var response = await SendRawAsync(new HttpRequestMessage(HttpMethod.Get, "_ping"), HttpCompletionOption.ResponseContentRead, ct)
-            .ConfigureAwait(false);
-        await EnsureSuccessAsync(response, "ping", Endpoint.Display, ErrorScope.Daemon, ct).ConfigureAwait(false);
-        return response.Headers.TryGetValues("Api-Version", out var values) ? values.First() : MinimumApiVersion.ToString();
-    }
+    /// <summary>The daemon's own (newest) API version. Fails with DockerUnreachable when nothing answers.</summary>
+    public async Task<string> PingAsync(CancellationToken ct) => (await DaemonVersionAsync(ct).ConfigureAwait(false)).APIVersion;
 
-    public Task<DockerVersion> VersionAsync(CancellationToken ct) =>
-        GetJsonAsync<DockerVersion>("version", "read the version of", Endpoint.Display, ErrorScope.Daemon, ct);
+    public Task<VersionResponse> VersionAsync(CancellationToken ct) =>
+        CallAsync((api, t) => api.System.GetVersionAsync(t), "read the version of", Endpoint.Display, ErrorScope.Daemon, ct);
 
-    public Task<DockerInfo> InfoAsync(CancellationToken ct) =>
-        GetJsonAsync<DockerInfo>("info", "read system information from", Endpoint.Display, ErrorScope.Daemon, ct);
+    public Task<SystemInfoResponse> InfoAsync(CancellationToken ct) =>
+        CallAsync((api, t) => api.System.GetSystemInfoAsync(t), "read system information from", Endpoint.Display, ErrorScope.Daemon, ct);
 
     public void Dispose()
     {
-        _http.Dispose();
+        _disposed = true;
+        _api?.Dispose();
         _negotiation.Dispose();
     }
-
-    // ---- plumbing shared by the image and container calls ----
 
     /// <summary>Which "not found" a 404 means.</summary>
     private enum ErrorScope
@@ -85,21 +64,62 @@ internal sealed partial class DockerClient : IDisposable
         Container,
     }
 
-    private async Task<string> PrefixAsync(CancellationToken ct)
+    /// <summary>Runs one library call with the negotiated client and shapes whatever goes wrong into our errors.</summary>
+    private async Task<T> CallAsync<T>(Func<Api.DockerClient, CancellationToken, Task<T>> call, string action, string target, ErrorScope scope,
+        CancellationToken ct)
     {
-        if (_apiPrefix is not null) return _apiPrefix;
+        var api = await ApiAsync(ct).ConfigureAwait(false);
+        return await ShapeAsync(() => call(api, ct), action, target, scope, ct).ConfigureAwait(false);
+    }
+
+    private Task CallAsync(Func<Api.DockerClient, CancellationToken, Task> call, string action, string target, ErrorScope scope, CancellationToken ct) =>
+        CallAsync(async (api, t) =>
+        {
+            await call(api, t).ConfigureAwait(false);
+            return true;
+        }, action, target, scope, ct);
+
+    private async Task<T> ShapeAsync<T>(Func<Task<T>> call, string action, string target, ErrorScope scope, CancellationToken ct)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (Api.DockerApiException ex)
+        {
+            throw Shape(ex.StatusCode, ex.ResponseBody, action, target, scope, ex);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or SocketException or AuthenticationException && !ct.IsCancellationRequested)
+        {
+            throw Unreachable(ex);
+        }
+        catch (Exception ex) when (ex is JsonException)
+        {
+            throw new DeployOpsException(ErrorIds.DockerApiError, ErrorKind.InvalidData,
+                $"Docker answered an unreadable response to '{action} {target}': {ex.Message}", target, ex);
+        }
+    }
+
+    /// <summary>
+    /// Asks the daemon (unversioned /version) which API versions it speaks, refuses one older than 1.41, then builds
+    /// the client that asks for 1.41 (or the daemon's minimum, for a daemon that dropped 1.41) on every call.
+    /// </summary>
+    private async Task<Api.DockerClient> ApiAsync(CancellationToken ct)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_api is not null) return _api;
         await _negotiation.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            if (_apiPrefix is not null) return _apiPrefix;
-            var daemon = await PingAsync(ct).ConfigureAwait(false);
-            if (!Version.TryParse(daemon, out var version)) version = MinimumApiVersion;
-            if (version < MinimumApiVersion)
+            if (_api is not null) return _api;
+            var daemon = await DaemonVersionAsync(ct).ConfigureAwait(false);
+            if (!Version.TryParse(daemon.APIVersion, out var newest) || newest < MinimumApiVersion)
                 throw new DeployOpsException(ErrorIds.DockerApiVersionUnsupported, ErrorKind.InvalidOperation,
-                    $"The Docker daemon at {Endpoint} speaks Engine API {daemon}; DeployOps needs {MinimumApiVersion} or newer (Docker 20.10+). Upgrade the daemon.",
+                    $"The Docker daemon at {Endpoint} speaks Engine API {daemon.APIVersion}; DeployOps needs {MinimumApiVersion} or newer (Docker 20.10+). Upgrade the daemon.",
                     Endpoint.Display);
-            var use = version > MaximumApiVersion ? MaximumApiVersion : version;
-            return _apiPrefix = $"v{use.Major}.{use.Minor}/";
+            var use = Version.TryParse(daemon.MinAPIVersion, out var oldest) && oldest > RequestedApiVersion ? oldest : RequestedApiVersion;
+            ApiVersion = $"{use.Major}.{use.Minor}";
+            return _api = Build(use);
         }
         finally
         {
@@ -107,84 +127,67 @@ internal sealed partial class DockerClient : IDisposable
         }
     }
 
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string pathAndQuery, HttpContent? content,
-        string action, string target, ErrorScope scope, CancellationToken ct,
-        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead, bool registryAuth = false)
+    private async Task<VersionResponse> DaemonVersionAsync(CancellationToken ct)
     {
-        var prefix = await PrefixAsync(ct).ConfigureAwait(false);
-        var request = new HttpRequestMessage(method, prefix + pathAndQuery) { Content = content };
-        // The daemon wants an auth header for registry operations even when the registry needs none: base64 of {}.
-        if (registryAuth) request.Headers.Add("X-Registry-Auth", Convert.ToBase64String(Encoding.UTF8.GetBytes("{}")));
-        var response = await SendRawAsync(request, completion, ct).ConfigureAwait(false);
-        try
-        {
-            await EnsureSuccessAsync(response, action, target, scope, ct).ConfigureAwait(false);
-            return response;
-        }
-        catch
-        {
-            response.Dispose();
-            throw;
-        }
+        using var unversioned = Build(null);
+        return await ShapeAsync(() => unversioned.System.GetVersionAsync(ct), "read the version of", Endpoint.Display, ErrorScope.Daemon, ct)
+            .ConfigureAwait(false);
     }
 
-    private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken ct)
+    private Api.DockerClient Build(Version? apiVersion)
     {
-        using (request)
+        // The URI names the daemon for TLS (certificate name check); the connect callback decides where bytes go.
+        var uri = Endpoint.Transport == DockerTransport.Tcp ? new Uri($"tcp://{UriHost(Endpoint.Host!)}:{Endpoint.Port}") : new Uri("http://docker");
+        var builder = new Api.DockerClientBuilder().WithEndpoint(uri).WithApiVersion(apiVersion).WithTimeout(Timeout.InfiniteTimeSpan);
+        if (Endpoint.Tls is { } tls) builder = builder.WithAuthProvider(TlsCredentials(tls));
+        return builder.WithTransportOptions(new Api.NativeHttp.NativeHttpTransportOptions
         {
-            try
+            ConfigureHandler = handler =>
             {
-                return await _http.SendAsync(request, completion, ct).ConfigureAwait(false);
-            }
-            catch (HttpRequestException ex) when (!ct.IsCancellationRequested)
-            {
-                throw Unreachable(ex);
-            }
-        }
+                handler.ConnectCallback = (_, token) => Endpoint.ConnectAsync(token);
+                handler.UseProxy = false;
+                handler.AllowAutoRedirect = false;
+                handler.PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30);
+            },
+        }).Build();
     }
 
-    private async Task<T> GetJsonAsync<T>(string pathAndQuery, string action, string target, ErrorScope scope, CancellationToken ct)
+    private static string UriHost(string host) => IPAddress.TryParse(host, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{host}]" : host;
+
+    /// <summary>Client certificate plus a check of the daemon's certificate against the configured CA and name (verify on by default).</summary>
+    private static Api.X509.CertificateCredentials TlsCredentials(DockerTlsOptions tls)
     {
-        using var response = await SendAsync(HttpMethod.Get, pathAndQuery, null, action, target, scope, ct).ConfigureAwait(false);
-        return await ReadJsonAsync<T>(response, action, target, ct).ConfigureAwait(false);
+        var certificate = tls.CertFile is null ? null : Api.X509.DockerTlsCertificates.LoadCertificateFromPemFiles(tls.CertFile, tls.KeyFile!);
+        var ca = tls.CaFile is null ? null : Api.X509.DockerTlsCertificates.LoadCertificateAuthorityFromPemFile(tls.CaFile);
+        return new Api.X509.CertificateCredentials(certificate)
+        {
+            ServerCertificateValidationCallback = (_, presented, _, errors) => !tls.Verify || Trusted(presented, errors, ca),
+        };
     }
 
-    private async Task<T> ReadJsonAsync<T>(HttpResponseMessage response, string action, string target, CancellationToken ct)
+    private static bool Trusted(X509Certificate? presented, SslPolicyErrors errors, X509Certificate2? ca)
     {
-        try
-        {
-            var value = await response.Content.ReadFromJsonAsync<T>(Json, ct).ConfigureAwait(false);
-            return value ?? throw new JsonException("empty body");
-        }
-        catch (JsonException ex)
-        {
-            throw new DeployOpsException(ErrorIds.DockerApiError, ErrorKind.InvalidData,
-                $"Docker answered an unreadable response to '{action} {target}': {ex.Message}", target, ex);
-        }
-        catch (IOException ex) when (!ct.IsCancellationRequested)
-        {
-            throw Unreachable(ex);
-        }
+        if (presented is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch)) return false;
+        if (ca is null) return errors == SslPolicyErrors.None;
+        using var chain = new X509Chain();
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        return chain.Build(presented as X509Certificate2 ?? new X509Certificate2(presented));
     }
 
-    private static StringContent JsonBody<T>(T value) =>
-        new(JsonSerializer.Serialize(value, Json), Encoding.UTF8, "application/json");
-
-    private static async Task EnsureSuccessAsync(HttpResponseMessage response, string action, string target, ErrorScope scope, CancellationToken ct)
+    private static DockerApiException Shape(HttpStatusCode status, string? body, string action, string target, ErrorScope scope, Exception inner)
     {
-        if (response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.NotModified) return;
-        var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
         string message;
         try
         {
-            message = JsonSerializer.Deserialize<DockerErrorBody>(body, Json)?.Message ?? body;
+            message = (body is null ? null : JsonDocument.Parse(body).RootElement.TryGetProperty("message", out var m) ? m.GetString() : null) ?? body ?? "";
         }
         catch (JsonException)
         {
-            message = body;
+            message = body ?? "";
         }
         message = message.Trim();
-        var status = response.StatusCode;
         var (id, kind) = (status, scope) switch
         {
             (HttpStatusCode.NotFound, ErrorScope.Image) => (ErrorIds.DockerImageNotFound, ErrorKind.ObjectNotFound),
@@ -194,18 +197,25 @@ internal sealed partial class DockerClient : IDisposable
             (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden, _) => (ErrorIds.DockerApiError, ErrorKind.PermissionDenied),
             _ => (ErrorIds.DockerApiError, ErrorKind.InvalidOperation),
         };
-        throw new DockerApiException(id, kind,
-            $"Docker could not {action} '{target}': {message} (HTTP {(int)status} {response.ReasonPhrase})", status, message, target);
+        return new DockerApiException(id, kind, $"Docker could not {action} '{target}': {message} (HTTP {(int)status} {status})", status, message, target,
+            inner);
     }
 
     /// <summary>A connection failure, worded so the operator knows how to get a daemon to talk to.</summary>
     private DeployOpsException Unreachable(Exception ex)
     {
-        var socket = ex as SocketException ?? ex.InnerException as SocketException ?? ex.InnerException?.InnerException as SocketException;
+        var socket = Find<SocketException>(ex);
+        var tls = Find<AuthenticationException>(ex);
         string why;
         var kind = ErrorKind.ConnectionError;
         if (Endpoint.SocketPath is { } path && !File.Exists(path) && !Directory.Exists(path))
             why = "the socket does not exist (the daemon is not running, or listens elsewhere)";
+        else if (tls is not null)
+        {
+            why = $"the TLS handshake failed ({tls.Message}); check that the daemon's certificate is signed by the configured CA for the name " +
+                  $"{Endpoint.Host}, and that the daemon accepts the client certificate";
+            kind = ErrorKind.SecurityError;
+        }
         else if (socket?.SocketErrorCode == SocketError.AccessDenied)
         {
             why = "permission denied on the socket (run as root or as a member of the docker group)";
@@ -213,25 +223,24 @@ internal sealed partial class DockerClient : IDisposable
         }
         else if (socket?.SocketErrorCode == SocketError.ConnectionRefused)
             why = "connection refused (the daemon is not running)";
+        else if (Endpoint.Transport == DockerTransport.Ssh)
+            why = $"ssh {string.Join(' ', SshDialStdio.Arguments(Endpoint))} ended ({ex.Message}); check that ssh logs in without a prompt and the remote docker CLI runs";
         else
             why = socket?.Message ?? ex.Message;
         return new DeployOpsException(ErrorIds.DockerUnreachable, kind,
-            $"Cannot reach the Docker daemon at {Endpoint}: {why}. Start it (systemctl start docker, or run dockerd) " +
-            "or set DOCKER_HOST to where it listens (unix:///path/to/docker.sock or tcp://127.0.0.1:<port>).",
+            $"Cannot reach the Docker daemon at {Endpoint}: {why}. Start it (systemctl start docker, or run dockerd) or {WhereToSetHost}.",
             Endpoint.Display, ex);
     }
 
-    private static string Escape(string segment) => Uri.EscapeDataString(segment).Replace("%2F", "/", StringComparison.Ordinal);
+    /// <summary>Where the operator changes the daemon address: the <c>host:</c> key when one is in use, else DOCKER_HOST.</summary>
+    private string WhereToSetHost => Endpoint.Configured
+        ? $"correct the host: key of the configuration ({Endpoint.Display} now)"
+        : "set DOCKER_HOST to where it listens (unix:///path/to/docker.sock, tcp://host:2376 with TLS, ssh://user@host), or the host: key";
 
-    private static string Query(params (string Name, string? Value)[] parameters)
+    private static T? Find<T>(Exception? ex) where T : Exception
     {
-        var parts = parameters.Where(p => p.Value is not null).Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value!)}").ToList();
-        return parts.Count == 0 ? "" : "?" + string.Join("&", parts);
+        for (; ex is not null; ex = ex.InnerException)
+            if (ex is T found) return found;
+        return null;
     }
-
-    private static string Flag(bool value) => value ? "1" : "0";
-
-    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static MediaTypeHeaderValue TarMediaType => new("application/x-tar");
 }

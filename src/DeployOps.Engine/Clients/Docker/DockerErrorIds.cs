@@ -14,7 +14,7 @@ public static partial class ErrorIds
     public const string DockerConflict = "DockerConflict";
     /// <summary>A pull, push, import or load reported an error in its progress stream.</summary>
     public const string DockerStreamFailed = "DockerStreamFailed";
-    /// <summary>DOCKER_HOST (or a configured host) is not a unix socket or a loopback tcp address.</summary>
+    /// <summary>DOCKER_HOST (or a configured host) is malformed, plain tcp to another host without the insecure opt-in, or names a missing TLS file.</summary>
     public const string DockerHostInvalid = "DockerHostInvalid";
     /// <summary>The daemon speaks an Engine API older than 1.41.</summary>
     public const string DockerApiVersionUnsupported = "DockerApiVersionUnsupported";

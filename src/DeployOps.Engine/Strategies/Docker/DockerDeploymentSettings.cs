@@ -23,8 +23,12 @@ public sealed class DockerDeploymentSettings
 {
     public const string DefaultContainerName = "{app}-{instance}";
 
-    /// <summary>Daemon address (unix socket or loopback tcp); null = DOCKER_HOST, else /var/run/docker.sock.</summary>
+    /// <summary>Daemon address (unix://, tcp:// with tls, ssh://); null = DOCKER_HOST, else /var/run/docker.sock.</summary>
     public string? Host { get; private init; }
+    /// <summary><c>tls</c>: CA, client certificate and key (absolute PEM paths) for a tcp:// host; verification on unless verify: false.</summary>
+    internal DockerTlsOptions? Tls { get; private init; }
+    /// <summary><c>insecurePlainTcp: true</c>: the explicit opt-in to plain (unauthenticated, unencrypted) tcp to a non-loopback host.</summary>
+    public bool InsecurePlainTcp { get; private init; }
     /// <summary>Image reference template, e.g. <c>registry.local:5000/shop:{version}</c>.</summary>
     public string Image { get; private init; } = "";
     public ImagePullPolicy Pull { get; private init; } = ImagePullPolicy.Missing;
@@ -66,11 +70,14 @@ public sealed class DockerDeploymentSettings
     {
         if (map is null) return null;
         var host = map.String("host");
+        var tls = ReadTls(map.Map("tls"));
+        var insecure = map.Bool("insecurePlainTcp", false);
         if (host is not null)
         {
-            try { DockerEndpoint.Parse(host); }
+            try { DockerEndpoint.Parse(host, tls, insecure); }
             catch (Hosting.DeployOpsException ex) { map.Error("host", ex.Message); }
         }
+        else if (tls is not null) map.Error("tls", "tls needs a tcp:// host");
         var image = map.RequiredString("image");
         var restart = map.String("restart", "unless-stopped");
         if (restart is not ("no" or "always" or "unless-stopped" or "on-failure"))
@@ -88,6 +95,8 @@ public sealed class DockerDeploymentSettings
         var settings = new DockerDeploymentSettings
         {
             Host = host,
+            Tls = tls,
+            InsecurePlainTcp = insecure,
             Image = image,
             Pull = map.Enum("pull", ImagePullPolicy.Missing),
             ContainerName = map.String("containerName", DefaultContainerName),
@@ -99,7 +108,7 @@ public sealed class DockerDeploymentSettings
             HealthInterval = health?.Duration("interval", TimeSpan.FromSeconds(2)) ?? TimeSpan.FromSeconds(2),
             HealthProbeTimeout = health?.Duration("probeTimeout", TimeSpan.FromSeconds(2)) ?? TimeSpan.FromSeconds(2),
             HealthRetries = health?.Int("retries", 3, 1, 100) ?? 3,
-            HealthStartPeriod = health?.Duration("startPeriod", TimeSpan.Zero) ?? TimeSpan.Zero,
+            HealthStartPeriod = health?.DurationOrZero("startPeriod", TimeSpan.Zero) ?? TimeSpan.Zero,
             HealthTimeout = health?.Duration("timeout", TimeSpan.FromSeconds(60)) ?? TimeSpan.FromSeconds(60),
             Restart = restart,
             RestartMaxRetries = map.Int("restartMaxRetries", 0, 0),
@@ -117,5 +126,22 @@ public sealed class DockerDeploymentSettings
         resources?.Finish();
         map.Finish();
         return settings;
+    }
+
+    /// <summary>A client for the configured daemon (host, TLS, the insecure opt-in), else DOCKER_HOST, else the default socket.</summary>
+    internal DockerClient CreateClient() => DockerClient.Create(Host, tls: Tls, allowInsecureTcp: InsecurePlainTcp);
+
+    private static DockerTlsOptions? ReadTls(ConfigMap? tls)
+    {
+        if (tls is null) return null;
+        string? File(string key)
+        {
+            var path = tls.String(key);
+            if (path is not null && !System.IO.Path.IsPathRooted(path)) tls.Error(key, $"'{path}' must be an absolute path to a PEM file");
+            return path;
+        }
+        var options = new DockerTlsOptions(File("ca"), File("cert"), File("key"), tls.Bool("verify", true));
+        tls.Finish();
+        return options;
     }
 }

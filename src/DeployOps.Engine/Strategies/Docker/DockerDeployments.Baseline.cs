@@ -15,13 +15,13 @@ public static partial class DockerDeployments
         IReadOnlyList<(DeploymentTarget Target, bool IsSlot)> targets, string version, CancellationToken ct)
     {
         var settings = config.Deployment.Docker!;
-        using var client = DockerClient.Create(settings.Host);
+        using var client = settings.CreateClient();
         var found = new List<(string Target, string Container, string ImageId, string Reference)>();
         foreach (var (target, isSlot) in targets)
         {
             var context = new StepContext(version, null, isSlot ? target.Name : null, isSlot ? null : target.Name, target.Host, target.Port);
             var name = ContainerName(settings, config, context);
-            DockerContainerInspect? container;
+            global::Docker.DotNet.Models.ContainerInspectResponse? container;
             try
             {
                 container = await client.TryInspectContainerAsync(name, ct).ConfigureAwait(false);
@@ -32,8 +32,8 @@ public static partial class DockerDeployments
             }
             if (container is null)
                 throw DeploymentBaseline.Unreadable(config, $"{target} has no container {name} on the daemon at {client.Endpoint}", name);
-            if (!container.State.Running)
-                throw DeploymentBaseline.Unreadable(config, $"container {name} of {target} is {container.State.Status}, not running", name);
+            if (container.State?.Running != true)
+                throw DeploymentBaseline.Unreadable(config, $"container {name} of {target} is {container.State?.Status}, not running", name);
             found.Add((target.Name, name, container.Image, container.Config?.Image ?? container.Image));
         }
         var images = found.Select(f => f.ImageId).Distinct(StringComparer.Ordinal).ToList();

@@ -20,7 +20,7 @@ public static partial class DockerDeployments
     {
         var settings = config.Deployment.Docker ?? throw new DeployOpsException(ErrorIds.DeploymentNotConfigured, ErrorKind.InvalidOperation,
             $"{config.FilePath} has no deployment.docker section", config.FilePath);
-        using var client = DockerClient.Create(settings.Host);
+        using var client = settings.CreateClient();
         return await ResolveAsync(config, settings, version, client, cancellationToken).ConfigureAwait(false);
     }
 
@@ -58,7 +58,7 @@ public static partial class DockerDeployments
 
         var reference = Render(settings.Image, config, new StepContext(version, null, null, null, null, null), TemplateSyntax.Path);
         if (settings.Pull != ImagePullPolicy.Always && await client.TryInspectImageAsync(reference, ct).ConfigureAwait(false) is { } local)
-            return new ContainerImage(version, reference, local.Id, ContainerImageSource.Tag, null);
+            return new ContainerImage(version, reference, local.ID, ContainerImageSource.Tag, null);
         if (settings.Pull == ImagePullPolicy.Never)
             throw new DeployOpsException(ErrorIds.DockerImageNotFound, ErrorKind.ObjectNotFound, config.Redactor.Redact(
                 $"Image {reference} for version {version} is not present on the daemon at {client.Endpoint}, and deployment.docker.pull " +
@@ -74,8 +74,8 @@ public static partial class DockerDeployments
                 reference, ex);
         }
         var pulled = await client.InspectImageAsync(reference, ct).ConfigureAwait(false);
-        AuditLog.For(config).Write(Command, config.Redactor.Redact($"Pull image {reference} ({pulled.Id})"), reference, "Succeeded");
-        return new ContainerImage(version, reference, pulled.Id, ContainerImageSource.Pulled, null);
+        AuditLog.For(config).Write(Command, config.Redactor.Redact($"Pull image {reference} ({pulled.ID})"), reference, "Succeeded");
+        return new ContainerImage(version, reference, pulled.ID, ContainerImageSource.Pulled, null);
     }
 
     /// <summary>

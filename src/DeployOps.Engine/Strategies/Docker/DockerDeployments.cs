@@ -42,7 +42,7 @@ public static partial class DockerDeployments
     {
         var settings = run.Settings.Docker!;
         var config = run.Config;
-        using var client = DockerClient.Create(settings.Host);
+        using var client = settings.CreateClient();
         var imageId = await ImageForRunAsync(run, settings, client, ct).ConfigureAwait(false);
         if (settings.ImageBackup) await BackupLiveImageAsync(run, client, ct).ConfigureAwait(false);
 
@@ -52,9 +52,9 @@ public static partial class DockerDeployments
         var existing = await client.TryInspectContainerAsync(name, ct).ConfigureAwait(false);
         if (existing is not null)
         {
-            if (existing.State.Running) await client.StopContainerAsync(name, settings.StopTimeout, ct).ConfigureAwait(false);
+            if (existing.State?.Running == true) await client.StopContainerAsync(name, settings.StopTimeout, ct).ConfigureAwait(false);
             await client.RemoveContainerAsync(name, force: true, ct).ConfigureAwait(false);
-            var was = existing.Config?.Labels?.GetValueOrDefault(Labels.Version) ?? existing.Image;
+            var was = (existing.Config?.Labels is { } labels && labels.TryGetValue(Labels.Version, out var v) ? v : null) ?? existing.Image;
             run.Log.Write($"[start] removed container {name} ({was}) from {target}");
             audit.Write(Command, Redact(config, $"Remove container {name} ({was})"), name, "Succeeded", null, run.Id);
         }
@@ -80,7 +80,7 @@ public static partial class DockerDeployments
             StopTimeout = settings.StopTimeout,
         };
         var created = await client.CreateContainerAsync(spec, ct).ConfigureAwait(false);
-        await client.StartContainerAsync(created.Id, ct).ConfigureAwait(false);
+        await client.StartContainerAsync(created.ID, ct).ConfigureAwait(false);
         var started = Redact(config, $"Start container {name} from {imageId} ({run.Version}) on {context.Host}:{context.Port}");
         run.Log.Write($"[start] {started}");
         run.Sink.WriteVerbose(started);
@@ -93,25 +93,23 @@ public static partial class DockerDeployments
     {
         var poll = TimeSpan.FromMilliseconds(Math.Clamp(settings.HealthInterval.TotalMilliseconds / 4, 50, 1000));
         var state = await client.WaitForHealthAsync(name, settings.HealthTimeout, poll, ct).ConfigureAwait(false);
-        if (!state.State.Running)
-            throw new DeployOpsException(ErrorIds.ContainerExited, ErrorKind.InvalidResult, Redact(run.Config,
-                $"Container {name} on {target} ({run.Version}) stopped with exit code {state.State.ExitCode}" +
-                $"{(string.IsNullOrEmpty(state.State.Error) ? "" : ": " + state.State.Error)}. Log tail:\n{await LogTailAsync(client, name, ct).ConfigureAwait(false)}"),
-                target);
-        if (state.HealthStatus is null)
+        if (DockerClient.HasExited(state))
+            throw await ExitedAsync(run, settings, client, name, target, state, ct).ConfigureAwait(false);
+        var health = state.HealthStatus();
+        if (health is null)
         {
             run.Log.Write($"[start] container {name} has no healthcheck: the slot's readiness and smoke steps verify it");
             return;
         }
-        if (state.HealthStatus == "healthy")
+        if (health == "healthy")
         {
             run.Log.Write($"[start] container {name} is healthy");
             return;
         }
-        var probe = state.State.Health?.Log?.LastOrDefault();
-        var why = state.HealthStatus == "unhealthy"
-            ? $"is unhealthy after {state.State.Health?.FailingStreak} failing healthcheck(s)"
-            : $"is still '{state.HealthStatus}' after {ValueParsers.FormatDuration(settings.HealthTimeout)} (docker.healthcheck.timeout)";
+        var probe = state.State?.Health?.Log?.LastOrDefault();
+        var why = health == "unhealthy"
+            ? $"is unhealthy after {state.State?.Health?.FailingStreak} failing healthcheck(s)"
+            : $"is still '{health}' after {ValueParsers.FormatDuration(settings.HealthTimeout)} (docker.healthcheck.timeout)";
         throw new DeployOpsException(ErrorIds.ContainerUnhealthy, ErrorKind.InvalidResult, Redact(run.Config,
             $"Container {name} on {target} ({run.Version}) {why}; last healthcheck exit code {probe?.ExitCode}: {probe?.Output?.Trim()}. " +
             $"It is left running for inspection. Log tail:\n{await LogTailAsync(client, name, ct).ConfigureAwait(false)}"), target);
@@ -134,13 +132,13 @@ public static partial class DockerDeployments
                 if (!run.Fields.TryGetValue(DeploymentField.ImageId, out var imageId)) return "no container was deployed";
                 try
                 {
-                    using var client = DockerClient.Create(settings.Host);
+                    using var client = settings.CreateClient();
                     var current = await client.TryInspectImageAsync($"{repository}:current", ct).ConfigureAwait(false);
                     var detail = $"{repository}:current -> {imageId}";
-                    if (current is not null && current.Id != imageId)
+                    if (current is not null && current.ID != imageId)
                     {
-                        await client.TagImageAsync(current.Id, repository, "previous", ct).ConfigureAwait(false);
-                        detail += $", {repository}:previous -> {current.Id}";
+                        await client.TagImageAsync(current.ID, repository, "previous", ct).ConfigureAwait(false);
+                        detail += $", {repository}:previous -> {current.ID}";
                     }
                     await client.TagImageAsync(imageId, repository, "current", ct).ConfigureAwait(false);
                     AuditLog.For(run.Config).Write(Command, Redact(run.Config, "Tag " + detail), repository, "Succeeded", null, run.Id);
