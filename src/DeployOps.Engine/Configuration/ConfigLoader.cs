@@ -129,12 +129,17 @@ public static class ConfigLoader
         }
 
         var maintenance = MaintenanceSettings.Read(root.Map("maintenance"), directory, postgres, redis, application, environment);
-        var deployment = DeploymentSettings.Read(root.Map("deployment"), directory, postgres is not null);
+        var targets = Targets.TargetSettings.Read(root.Map("targets"), directory);
+        var deployment = DeploymentSettings.Read(root.Map("deployment"), directory, postgres is not null, targets);
         var health = HealthSettings.Read(root.Map("health"), postgres, redis, endpoints);
         var backup = BackupSettings.Read(root.Map("backup"), postgres, state.Directory, directory);
 
         return new ConfigModel(path, application, environment, state, postgres, redis, endpoints, checks,
-            maintenance, deployment, health, backup, redactor) { Rollback = Rollback.RollbackSettings.Read(root.Map("rollback"), directory, state.Directory) };
+            maintenance, deployment, health, backup, redactor)
+        {
+            Rollback = Rollback.RollbackSettings.Read(root.Map("rollback"), directory, state.Directory),
+            Targets = targets,
+        };
     }
 
 }

@@ -50,6 +50,8 @@ public sealed class ConfigModel
     public HealthSettings Health { get; }
     public BackupSettings Backup { get; }
     public RollbackSettings Rollback { get; internal init; } = null!;
+    /// <summary>Named hosts (<c>targets:</c>) that slots and instances live on.</summary>
+    public IReadOnlyDictionary<string, Targets.SshTarget> Targets { get; internal init; } = new Dictionary<string, Targets.SshTarget>();
 
     /// <summary>Masks every secret this configuration resolved; used by every writer of output.</summary>
     public Redactor Redactor { get; }
