@@ -210,6 +210,10 @@ internal static class StrategyPlans
         }
     }
 
+    /// <summary>The journal field saying which version an instance (and its host) got: <c>version@web1-app</c>.</summary>
+    public static string InstanceVersionField(DeploymentTarget instance) => "version@" + instance.Name;
+
+    // A changed host key is not a failure to budget for: it stops the rollout at once (TargetHostKeyRejected).
     private static PlannedPhase RollingBatch(DeploymentRun run, string name, DeploymentTarget[] batch, int total,
         Func<HashSet<string>> failed, Func<DeployOpsException, CancellationToken, Task<DeploymentOutcome>> putBack)
     {
@@ -235,8 +239,10 @@ internal static class StrategyPlans
                         await run.WaitReadyAsync(instance, ct).ConfigureAwait(false);
                         await run.RunStepsAsync(name, new[] { "smoke" }, context, ct).ConfigureAwait(false);
                         deployed.Add(instance.Name);
+                        // Which host runs which version, for Get-Deployment and for the operator after a partial rollout.
+                        await run.AnnotateAsync(InstanceVersionField(instance), $"{run.Version} on {instance.Remote?.Name ?? instance.Host}", ct).ConfigureAwait(false);
                     }
-                    catch (DeployOpsException ex)
+                    catch (DeployOpsException ex) when (ex.ErrorId != ErrorIds.TargetHostKeyRejected)
                     {
                         var now = failed();
                         now.Add(instance.Name);

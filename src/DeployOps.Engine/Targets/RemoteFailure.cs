@@ -25,7 +25,7 @@ internal static class RemoteFailure
         }, null, cancellationToken).ConfigureAwait(false);
         if (probe.Succeeded) return null;
         return Classify(target, probe) ?? new DeployOpsException(ErrorIds.TargetUnreachable, ErrorKind.ConnectionError,
-            $"host {target.Name} ({target.Address}:{target.Port}) dropped the connection and does not answer again: {LastLine(probe.Output)}", target.Name);
+            $"host {target.Name} ({target.Address}:{target.Port}) is unreachable: it dropped the connection and does not answer again ({LastLine(probe.Output)})", target.Name);
     }
 
     public static DeployOpsException? Classify(SshTarget target, ChildProcessResult result)
