@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DeployOps.Engine.Configuration;
+using DeployOps.Engine.State;
 using DeployOps.Engine.Strategies;
 using DeployOps.Engine.Tests.Fixtures;
 

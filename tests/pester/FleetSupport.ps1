@@ -86,6 +86,67 @@ function Start-FleetApp {
     Wait-Until -TimeoutSeconds 90 -Because "$Instance on $($TestHost.Address):$Port" -Condition { Test-Port -Port $Port -Address $TestHost.Address }
 }
 
+function Initialize-FleetStage {
+    <#
+      Four test hosts, the fleet app script, one nginx on this host in front of the four (same port on each host: each
+      has its own namespace), Write-FleetConfig and Get-HostVersion, and 1.0.0 running on every host. Sets $script:dir,
+      fleet, app, port, proxy and config in the calling suite.
+    #>
+    param([string] $Name = 'fleet')
+    $script:dir = New-TestDirectory $Name
+    $script:fleet = New-TestFleet -Count 4 -Directory $script:dir
+    $script:app = New-FleetAppScript -Directory $script:dir
+    $script:port = Get-FreePort   # the same port on every host: each has its own network namespace
+    $hosts = $script:fleet.Hosts
+    $prefix = Join-Path $script:dir 'nginx'
+    New-Item -ItemType Directory -Path (Join-Path $prefix 'conf.d') -Force | Out-Null
+    $backends = @(for ($i = 0; $i -lt 4; $i++) { @{ name = "app$($i + 1)"; host = $hosts[$i].Address; port = $script:port; weight = 1 } })
+    @"
+# deployops-backends: $($backends | ConvertTo-Json -Compress)
+upstream app {
+$(($hosts | ForEach-Object { "    server $($_.Address):$($script:port) weight=1;" }) -join "`n")
+}
+"@ | Set-Content (Join-Path $prefix 'conf.d/app-upstream.conf')
+    $script:proxy = Start-TestNginx -Prefix $prefix
+
+    function script:Write-FleetConfig([string] $Path, [string] $KnownHosts, [int] $Hosts = 4, [string] $MaxFail = '25%') {
+        $targets = for ($i = 0; $i -lt $Hosts; $i++) {
+            "  h$($i + 1): { address: $($script:fleet.Hosts[$i].Address), user: root, identityFile: $($script:fleet.ClientKey), knownHosts: $KnownHosts, connectTimeout: 5s }"
+        }
+        $instances = for ($i = 0; $i -lt $Hosts; $i++) { "    - { name: app$($i + 1), target: h$($i + 1), port: $($script:port) }" }
+        @"
+application: fleet
+environment: test
+targets:
+$($targets -join "`n")
+deployment:
+  strategy: rolling
+  instances:
+$($instances -join "`n")
+  rolling: { maxUnavailable: 1, maxFailPercent: $MaxFail }
+  traffic:
+    upstreamFile: $($script:proxy.Prefix)/conf.d/app-upstream.conf
+    upstreamName: app
+    nginx: $($script:proxy.Nginx)
+    nginxArguments: "-p $($script:proxy.Prefix)/ -c $($script:proxy.Conf)"
+    probeUrl: http://127.0.0.1:$($script:proxy.Port)/version
+  readiness: { timeout: 90s, interval: 200ms }
+  steps:
+    stop: [ { name: stop, command: "bash $($script:app) stop {instance}" } ]
+    install: [ { name: preflight, command: "test ! -e $($script:dir)/broken-{instance} || { echo 'disk full on {instance}' >&2; exit 3; }" } ]
+    start: [ { name: start, command: "bash $($script:app) start {instance} {host} {port} {version}" } ]
+    smoke: [ { name: version, retries: 20, retryDelay: 500ms, http: { url: "http://{host}:{port}/version", expectJson: { version: "{version}" } } } ]
+"@ | Set-Content $Path
+        $Path
+    }
+    $script:config = Write-FleetConfig (Join-Path $script:dir 'deployops.yaml') $script:fleet.KnownHosts
+    function script:Get-HostVersion([int] $Index) {
+        try { (Invoke-RestMethod "http://$($script:fleet.Hosts[$Index].Address):$($script:port)/version" -TimeoutSec 10).version } catch { 'down' }
+    }
+    # What runs before DeployOps arrives: 1.0.0 on every host.
+    for ($i = 0; $i -lt 4; $i++) { Start-FleetApp -TestHost $hosts[$i] -App $script:app -Instance "app$($i + 1)" -Port $script:port }
+}
+
 function Start-CountedLoad([string] $Url) {
     <# Requests through the router until stopped; counts every answer that is not 2xx (transport errors included). #>
     $state = [hashtable]::Synchronized(@{ Stop = $false; Total = 0; Failed = 0; Errors = [System.Collections.Generic.List[string]]::new() })
