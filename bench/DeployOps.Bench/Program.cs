@@ -13,6 +13,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringCompare
     ["rollback"] = RollbackBench.RunAsync,
     ["import"] = ImportBench.RunAsync,
     ["router"] = RouterBench.RunAsync,
+    ["fleet"] = FleetBench.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

@@ -129,7 +129,8 @@ public static class ConfigLoader
         }
 
         var maintenance = MaintenanceSettings.Read(root.Map("maintenance"), directory, postgres, redis, application, environment);
-        var deployment = DeploymentSettings.Read(root.Map("deployment"), directory, postgres is not null);
+        var targets = Targets.TargetSettings.Read(root.Map("targets"), directory);
+        var deployment = DeploymentSettings.Read(root.Map("deployment"), directory, postgres is not null, targets);
         var health = HealthSettings.Read(root.Map("health"), postgres, redis, endpoints);
         var backup = BackupSettings.Read(root.Map("backup"), postgres, state.Directory, directory);
 
@@ -139,6 +140,7 @@ public static class ConfigLoader
             Notifications = Notifications.NotificationSettings.Read(root.Map("notifications"), redactor),
             ChangeControl = ChangeControlSettings.Read(root.Map("changeControl")),
             Freeze = FreezeSettings.Read(root.Map("freeze")),
+            Targets = targets,
         };
         foreach (var check in checks) (check.Check as IConfigBoundCheck)?.Bind(model);
         return model;

@@ -53,6 +53,8 @@ public sealed class ConfigModel
     public Notifications.NotificationSettings Notifications { get; internal init; } = Engine.Notifications.NotificationSettings.None;
     public ChangeControlSettings ChangeControl { get; internal init; } = ChangeControlSettings.None;
     public FreezeSettings Freeze { get; internal init; } = FreezeSettings.None;
+    /// <summary>Named hosts (<c>targets:</c>) that slots and instances live on.</summary>
+    public IReadOnlyDictionary<string, Targets.SshTarget> Targets { get; internal init; } = new Dictionary<string, Targets.SshTarget>();
 
     /// <summary>Masks every secret this configuration resolved; used by every writer of output.</summary>
     public Redactor Redactor { get; }

@@ -60,11 +60,16 @@ internal sealed class ChildProcess : IDisposable
     /// <summary>Starts the child (Win32Exception when the program is not found) and reports it to <see cref="ChildProcessSpec.OnStarted"/>.</summary>
     public static async Task<ChildProcess> StartAsync(ChildProcessSpec spec, Action<string>? onLine, string linePrefix = "")
     {
-        var program = Resolve(spec.FileName);
-        var supervised = !spec.WritesStandardInput;
-        var (file, args) = !OperatingSystem.IsLinux() ? (program, spec.Arguments)
-            : supervised ? StepSupervisor.Wrap(program, spec.Arguments)
-            : StepSupervisor.NewGroup(program, spec.Arguments);
+        if (spec.Remote is not null && spec.WritesStandardInput)
+            throw new InvalidOperationException("a remote child's stdin carries its environment and lifeline");
+        // Remote: ssh in its own group here, holding our stdin pipe, which is the remote supervisor's lifeline.
+        var program = spec.Remote is null ? Resolve(spec.FileName) : Resolve("ssh");
+        var programArgs = spec.Remote is { } remote
+            ? SshTransport.Arguments(remote, spec.FileName, spec.Arguments, spec.RemoteWorkingDirectory) : spec.Arguments;
+        var supervised = !spec.WritesStandardInput && spec.Remote is null;
+        var (file, args) = !OperatingSystem.IsLinux() ? (program, programArgs)
+            : supervised ? StepSupervisor.Wrap(program, programArgs)
+            : StepSupervisor.NewGroup(program, programArgs);
         var psi = new ProcessStartInfo(file)
         {
             RedirectStandardInput = true,
@@ -74,7 +79,8 @@ internal sealed class ChildProcess : IDisposable
             WorkingDirectory = spec.WorkingDirectory ?? Environment.CurrentDirectory,
         };
         foreach (var a in args) psi.ArgumentList.Add(a);
-        ChildEnvironment.Apply(psi.Environment, spec.Environment);
+        ChildEnvironment.Apply(psi.Environment, spec.Remote is null ? spec.Environment : new Dictionary<string, string?>());
+        var remoteEnvironment = spec.Remote is null ? null : SshTransport.EnvironmentBlock(spec.Environment);
 
         var capture = new OutputCapture(spec.TailLines, onLine, linePrefix);
         var clock = Stopwatch.StartNew();
@@ -89,6 +95,7 @@ internal sealed class ChildProcess : IDisposable
         var child = new ChildProcess(process, spec, capture, readers, clock, started);
         try
         {
+            if (remoteEnvironment is not null) await child.SendRemoteEnvironmentAsync(remoteEnvironment).ConfigureAwait(false);
             if (spec.OnStarted is not null) await spec.OnStarted(started).ConfigureAwait(false);
         }
         catch
@@ -98,6 +105,20 @@ internal sealed class ChildProcess : IDisposable
             throw;
         }
         return child;
+    }
+
+    /// <summary>The remote prelude's variables; the pipe then stays open, unwritten, as the remote group's lifeline.</summary>
+    private async Task SendRemoteEnvironmentAsync(byte[] block)
+    {
+        try
+        {
+            await _process.StandardInput.BaseStream.WriteAsync(block).ConfigureAwait(false);
+            await _process.StandardInput.BaseStream.FlushAsync().ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // ssh already ended (it could not connect): its exit code and output tell why.
+        }
     }
 
     /// <summary>Waits for the exit (or the spec's timeout); on cancellation ends the group and throws with the partial output.</summary>

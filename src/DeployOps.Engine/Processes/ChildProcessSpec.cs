@@ -22,6 +22,13 @@ internal sealed class ChildProcessSpec
     public bool WritesStandardInput { get; init; }
     /// <summary>The caller reads stdout as a stream (pg_restore piped into psql); only stderr is captured as lines.</summary>
     public bool ReadsStandardOutput { get; init; }
+    /// <summary>
+    /// Run on this host over ssh instead of here (<see cref="SshTransport"/>): <see cref="Environment"/> is then the
+    /// whole remote environment besides a minimal PATH/HOME/LANG, and <see cref="RemoteWorkingDirectory"/> its folder.
+    /// </summary>
+    public Targets.SshTarget? Remote { get; init; }
+    /// <summary>The remote folder (relative to the user's home); null: the home folder.</summary>
+    public string? RemoteWorkingDirectory { get; init; }
     /// <summary>Called once the child runs, before its output is awaited: the deployment journals it.</summary>
     public Func<ChildProcessStarted, Task>? OnStarted { get; init; }
     /// <summary>Called once the child's group was waited for or ended (also on cancel), with how it ended.</summary>

@@ -13,7 +13,7 @@ internal static class StepSupervisor
     public static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
 
     // $1 = grace seconds, $2… = the program and its arguments, passed as data ("$@"), never parsed.
-    private const string Script = """
+    internal const string Script = """
         grace=$1; shift
         exec 3<&0
         "$@" </dev/null 3<&- &

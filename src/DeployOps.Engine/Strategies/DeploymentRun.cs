@@ -64,7 +64,7 @@ internal sealed class DeploymentRun : IStepProcessJournal
         ErrorKind.InvalidOperation, $"the {Strategy} strategy moves traffic, but {Config.FilePath} has no deployment.traffic section", Config.FilePath);
 
     public StepContext ContextFor(DeploymentTarget? target, bool isSlot) =>
-        new(Version, PreviousVersion, isSlot ? target?.Name : null, isSlot ? null : target?.Name, target?.Host, target?.Port);
+        new(Version, PreviousVersion, isSlot ? target?.Name : null, isSlot ? null : target?.Name, target?.Host, target?.Port) { Remote = target?.Remote };
 
     public async Task AnnotateAsync(string field, string value, CancellationToken ct)
     {

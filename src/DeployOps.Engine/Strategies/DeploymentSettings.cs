@@ -38,16 +38,18 @@ public sealed class DeploymentSettings
     public IReadOnlyList<StepDefinition> StepsFor(string phase) =>
         Steps.TryGetValue(phase, out var list) ? list : Array.Empty<StepDefinition>();
 
-    internal static DeploymentSettings Read(ConfigMap? map, string configDirectory, bool postgresConfigured)
+    internal static DeploymentSettings Read(ConfigMap? map, string configDirectory, bool postgresConfigured,
+        IReadOnlyDictionary<string, Targets.SshTarget>? hosts = null)
     {
         if (map is null) return new DeploymentSettings();
+        hosts ??= new Dictionary<string, Targets.SshTarget>();
         var strategy = map.Enum("strategy", DeploymentStrategy.BlueGreen);
-        var slots = map.NamedMaps("slots").Select(s => ReadTarget(s.Name, s.Map)).ToList();
+        var slots = map.NamedMaps("slots").Select(s => ReadTarget(s.Name, s.Map, hosts)).ToList();
         var instances = new List<DeploymentTarget>();
         foreach (var item in map.MapList("instances"))
         {
             var name = item.RequiredString("name");
-            instances.Add(ReadTarget(name, item));
+            instances.Add(ReadTarget(name, item, hosts));
         }
         Unique(map, "slots", slots);
         Unique(map, "instances", instances);
@@ -97,11 +99,16 @@ public sealed class DeploymentSettings
         };
     }
 
-    private static DeploymentTarget ReadTarget(string name, ConfigMap map)
+    private static DeploymentTarget ReadTarget(string name, ConfigMap map, IReadOnlyDictionary<string, Targets.SshTarget> hosts)
     {
+        // `target:` names the host of targets: it lives on; its address is then the default host.
+        Targets.SshTarget? remote = null;
+        if (map.String("target") is { } targetName && !hosts.TryGetValue(targetName, out remote))
+            map.Error("target", hosts.Count == 0 ? $"'{targetName}' is not defined: this file has no targets: section"
+                : $"'{targetName}' is not a target of this file (targets: {string.Join(", ", hosts.Keys)})");
         // Hosts and names go into nginx server directives, URLs, container names and paths: only their documented
         // character sets are accepted, so no value can end a directive or a URL authority.
-        var host = map.String("host", "127.0.0.1");
+        var host = map.String("host", remote?.Address ?? "127.0.0.1");
         if (Security.Identifiers.HostProblem(host) is { } hostProblem) map.Error("host", hostProblem);
         if (Security.Identifiers.NameProblem(name) is { } nameProblem)
         {
@@ -111,7 +118,7 @@ public sealed class DeploymentSettings
         var port = map.Int("port", 0, 1, 65535);
         if (!map.Has("port")) map.ErrorHere($"'{name}' needs a port");
         map.Finish();
-        return new DeploymentTarget(name, host, port);
+        return new DeploymentTarget(name, host, port) { Remote = remote };
     }
 
     private static void Unique(ConfigMap map, string key, IReadOnlyList<DeploymentTarget> targets)

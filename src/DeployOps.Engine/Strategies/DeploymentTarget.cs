@@ -13,7 +13,9 @@ public sealed class DeploymentTarget
     public string Name { get; }
     public string Host { get; }
     public int Port { get; }
+    /// <summary>The <c>targets:</c> host it lives on (its steps run there over ssh); null: this host.</summary>
+    public Targets.SshTarget? Remote { get; init; }
     public string BaseUrl => $"http://{Host}:{Port}";
 
-    public override string ToString() => $"{Name} ({Host}:{Port})";
+    public override string ToString() => Remote is null ? $"{Name} ({Host}:{Port})" : $"{Name} ({Host}:{Port} on {Remote.Name})";
 }

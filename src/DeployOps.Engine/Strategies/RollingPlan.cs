@@ -182,8 +182,11 @@ internal sealed class RollingPlan
                         await DeployAsync(name, instance, _run.ContextFor(instance, false), ct).ConfigureAwait(false);
                         await AddNameAsync(UpdatedInstancesField, instance.Name, ct).ConfigureAwait(false);
                         deployed.Add(instance.Name);
+                        // Which host runs which version, for Get-Deployment and for the operator after a partial rollout.
+                        await _run.AnnotateAsync(StrategyPlans.InstanceVersionField(instance), $"{_run.Version} on {instance.Remote?.Name ?? instance.Host}", ct).ConfigureAwait(false);
                     }
-                    catch (DeployOpsException ex)
+                    // A changed host key is not a failure to budget for: it stops the rollout at once (TargetHostKeyRejected).
+                    catch (DeployOpsException ex) when (ex.ErrorId != ErrorIds.TargetHostKeyRejected)
                     {
                         await AddNameAsync(FailedInstancesField, instance.Name, ct).ConfigureAwait(false);
                         if (BudgetStop(instance, ex) is { } stop) throw stop;

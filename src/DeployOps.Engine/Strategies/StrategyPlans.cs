@@ -142,6 +142,9 @@ internal static class StrategyPlans
             return DeploymentOutcome.RolledBack;
         };
 
+    /// <summary>The journal field saying which version an instance (and its host) got: <c>version@web1-app</c>.</summary>
+    public static string InstanceVersionField(DeploymentTarget instance) => "version@" + instance.Name;
+
     private static IEnumerable<PlannedPhase> Hotfix(DeploymentRun run, DeploymentTarget? activeSlot)
     {
         var (targets, isSlot) = activeSlot is not null ? (new[] { activeSlot }, true) : (run.Settings.Instances.ToArray(), false);

@@ -77,6 +77,10 @@ internal sealed class StepRunner
             return Fail(ErrorIds.DeploymentStepFailed, phase, step, target, $"could not start {step.Shell}: {ex.Message}", "");
         }
         if (result.Succeeded) return null;
+        if (context.Remote is { } remote
+            && await Targets.RemoteFailure.ClassifyAsync(remote, result, cancellationToken).ConfigureAwait(false) is { } sshFailure)
+            return new DeployOpsException(sshFailure.ErrorId, sshFailure.Kind,
+                _config.Redactor.Redact($"Step '{step.Name}' of phase '{phase}' on {target} failed: {sshFailure.Message}"), sshFailure.Target, sshFailure);
         var why = result.TimedOut ? $"timed out after {ValueParsers.FormatDuration(step.Timeout)}" : $"exit code {result.ExitCode}";
         return Fail(ErrorIds.DeploymentStepFailed, phase, step, target, why, result.TailText);
     }
@@ -97,12 +101,16 @@ internal sealed class StepRunner
         if (journal is not null) environment[State.LeftoverProcesses.DeploymentVariable] = journal.DeploymentId;
         var (file, args) = ChildProcessSpec.Shell(step.Shell, StepTemplate.Render(step.Command!, context, StepTemplate.ShellSyntax(step.Shell)));
         var target = context.Instance ?? context.Slot ?? "deployment";
+        var workingDirectory = StepTemplate.RenderOrNull(step.WorkingDirectory, context, TemplateSyntax.Path);
         return new ChildProcessSpec
         {
             FileName = file,
             Arguments = args,
-            WorkingDirectory = StepTemplate.RenderOrNull(step.WorkingDirectory, context, TemplateSyntax.Path) is { } wd
-                ? Path.GetFullPath(Path.Combine(configDirectory, wd)) : configDirectory,
+            // On a remote target the folder is the host's (relative to the user's home); ssh itself starts here.
+            WorkingDirectory = workingDirectory is not null && context.Remote is null
+                ? Path.GetFullPath(Path.Combine(configDirectory, workingDirectory)) : configDirectory,
+            Remote = context.Remote,
+            RemoteWorkingDirectory = context.Remote is null ? null : workingDirectory,
             Environment = environment,
             Timeout = step.Timeout,
             OnStarted = journal is null ? null : started => journal.ProcessStartedAsync(phase ?? "", $"{step.Name}@{target}", started),

@@ -26,8 +26,10 @@ public sealed class StepContext
     public int? Port { get; }
     /// <summary>The application name for {app} (deployment.docker texts only; elsewhere {app} is left as it is).</summary>
     public string? App { get; private init; }
+    /// <summary>The host command steps run on over ssh (the target's <c>target:</c>); null: here.</summary>
+    public Targets.SshTarget? Remote { get; init; }
 
-    internal StepContext WithApp(string application) => new(Version, PreviousVersion, Slot, Instance, Host, Port) { App = application };
+    internal StepContext WithApp(string application) => new(Version, PreviousVersion, Slot, Instance, Host, Port) { App = application, Remote = Remote };
 
     /// <summary>The same values as environment variables for command steps (DEPLOYOPS_VERSION, …).</summary>
     internal IReadOnlyDictionary<string, string> Variables() => new Dictionary<string, string>

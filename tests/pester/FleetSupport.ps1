@@ -1,0 +1,169 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Test hosts for the fleet suites: dot-source after TestSupport.ps1.  . (Join-Path $PSScriptRoot 'FleetSupport.ps1')
+
+.DESCRIPTION
+    Each host is a network namespace with its own sshd (tests/fixtures/ssh-host.sh, shared with the xunit
+    SshHostFixture), joined to this namespace by a veth pair at 10.77.N.2. A client key and the known_hosts file are
+    generated per fleet. Every sshd is stopped by its PID and every namespace deleted by Remove-TestResources, also
+    when BeforeAll failed half way. Without root the fleet fails saying that namespaces need CAP_NET_ADMIN.
+#>
+
+function New-TestFleet {
+    <# Returns Directory, ClientKey, KnownHosts and Hosts (Name, Address, Pid, Folder). #>
+    param([Parameter(Mandatory)] [int] $Count, [Parameter(Mandatory)] [string] $Directory)
+    $script = Join-Path (Get-RepositoryRoot) 'tests/fixtures/ssh-host.sh'
+    Get-RequiredProgram -Candidates /usr/sbin/sshd -Install 'apt-get install -y openssh-server' | Out-Null
+    $keygen = Get-RequiredProgram -Candidates ssh-keygen -Install 'apt-get install -y openssh-client'
+    $clientKey = Join-Path $Directory 'client_key'
+    & $keygen -q -t ed25519 -N '' -C deployops-pester -f $clientKey
+    if ($LASTEXITCODE -ne 0) { throw "ssh-keygen failed for $clientKey" }
+    $knownHosts = Join-Path $Directory 'known_hosts'
+    Set-Content -Path $knownHosts -Value @()
+    $hosts = [System.Collections.Generic.List[object]]::new()
+    $base = Get-Random -Minimum 0 -Maximum 200
+    for ($i = 0; $i -lt $Count; $i++) {
+        $name = 'p' + [guid]::NewGuid().ToString('N').Substring(0, 7)
+        $folder = Join-Path $Directory $name
+        $index = 1 + (($base + $i) % 250)
+        $out = & bash $script up $name $index $folder "$clientKey.pub" 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "test host ${name}: $($out -join "`n")" }
+        $address, $sshdPid = (($out | Select-Object -Last 1) -split ' ')
+        # One argument: Remove-TestResources passes the list as a single value.
+        Register-TestCleanup -ArgumentList ([pscustomobject]@{ Script = $script; Name = $name; Pid = $sshdPid }) -Cleanup {
+            param($TestHost)
+            & bash $TestHost.Script down $TestHost.Name $TestHost.Pid
+        }
+        $key = (Get-Content (Join-Path $folder 'ssh_host_ed25519_key.pub') -Raw).Trim() -split ' '
+        Add-Content -Path $knownHosts -Value "$address $($key[0]) $($key[1])"
+        $hosts.Add([pscustomobject]@{ Name = $name; Address = $address; Pid = [int]$sshdPid; Folder = $folder })
+    }
+    [pscustomobject]@{ Directory = $Directory; ClientKey = $clientKey; KnownHosts = $knownHosts; Hosts = $hosts.ToArray(); Script = $script }
+}
+
+function Set-TestHostLink {
+    <# Takes a test host off the network (-Down) or puts it back. #>
+    param([Parameter(Mandatory)] $Fleet, [Parameter(Mandatory)] $TestHost, [switch] $Down)
+    & bash $Fleet.Script link $TestHost.Name ($Down ? 'down' : 'up')
+    if ($LASTEXITCODE -ne 0) { throw "could not set the link of $($TestHost.Name)" }
+}
+
+function New-FleetAppScript {
+    <#
+      Writes $Directory/app.sh, run by the deployment's steps ON each host (over ssh, so inside its namespace):
+        bash app.sh start <instance> <address> <port> <version>   (nohup demo app bound to the host's address)
+        bash app.sh stop <instance>
+      and registers a cleanup that stops every demo app recorded in a <instance>.pid there.
+    #>
+    param([Parameter(Mandatory)] [string] $Directory)
+    $dll = Get-DemoAppDll
+    $dotnet = Get-RequiredProgram -Candidates dotnet -Install 'the .NET runtime (https://dot.net/install)'
+    @"
+#!/bin/bash
+dir="$Directory"
+case "`$1" in
+  start) DEMO_VERSION="`$5" nohup "$dotnet" "$dll" --urls "http://`$3:`$4" > "`$dir/`$2.out" 2>&1 < /dev/null &
+         echo `$! > "`$dir/`$2.pid" ;;
+  stop) if [ -f "`$dir/`$2.pid" ]; then pid="`$(cat "`$dir/`$2.pid")"; kill "`$pid" 2>/dev/null
+          for i in `$(seq 1 50); do kill -0 "`$pid" 2>/dev/null || break; sleep 0.2; done
+          kill -9 "`$pid" 2>/dev/null; rm -f "`$dir/`$2.pid"; fi ;;
+esac
+"@ | Set-Content (Join-Path $Directory 'app.sh')
+    Register-TestCleanup -ArgumentList $Directory -Cleanup {
+        param($Directory)
+        Get-ChildItem $Directory -Filter *.pid -ErrorAction SilentlyContinue |
+            ForEach-Object { Stop-TestProcess -Id ([int](Get-Content $_ -TotalCount 1)) -CommandLike '*DemoApp.dll*' }
+    }
+    Join-Path $Directory 'app.sh'
+}
+
+function Start-FleetApp {
+    <# Starts the demo app on a test host as its first version (inside the host's namespace), bounded wait for it. #>
+    param([Parameter(Mandatory)] $TestHost, [Parameter(Mandatory)] [string] $App, [Parameter(Mandatory)] [string] $Instance,
+          [Parameter(Mandatory)] [int] $Port, [string] $Version = '1.0.0')
+    & ip netns exec "dof$($TestHost.Name)" bash $App start $Instance $TestHost.Address $Port $Version
+    Wait-Until -TimeoutSeconds 90 -Because "$Instance on $($TestHost.Address):$Port" -Condition { Test-Port -Port $Port -Address $TestHost.Address }
+}
+
+function Initialize-FleetStage {
+    <#
+      Four test hosts, the fleet app script, one nginx on this host in front of the four (same port on each host: each
+      has its own namespace), Write-FleetConfig and Get-HostVersion, and 1.0.0 running on every host. Sets $script:dir,
+      fleet, app, port, proxy and config in the calling suite.
+    #>
+    param([string] $Name = 'fleet')
+    $script:dir = New-TestDirectory $Name
+    $script:fleet = New-TestFleet -Count 4 -Directory $script:dir
+    $script:app = New-FleetAppScript -Directory $script:dir
+    $script:port = Get-FreePort   # the same port on every host: each has its own network namespace
+    $hosts = $script:fleet.Hosts
+    $prefix = Join-Path $script:dir 'nginx'
+    New-Item -ItemType Directory -Path (Join-Path $prefix 'conf.d') -Force | Out-Null
+    $backends = @(for ($i = 0; $i -lt 4; $i++) { @{ name = "app$($i + 1)"; host = $hosts[$i].Address; port = $script:port; weight = 1 } })
+    @"
+# deployops-backends: $($backends | ConvertTo-Json -Compress)
+upstream app {
+$(($hosts | ForEach-Object { "    server $($_.Address):$($script:port) weight=1;" }) -join "`n")
+}
+"@ | Set-Content (Join-Path $prefix 'conf.d/app-upstream.conf')
+    $script:proxy = Start-TestNginx -Prefix $prefix
+
+    function script:Write-FleetConfig([string] $Path, [string] $KnownHosts, [int] $Hosts = 4, [string] $MaxFail = '25%') {
+        $targets = for ($i = 0; $i -lt $Hosts; $i++) {
+            "  h$($i + 1): { address: $($script:fleet.Hosts[$i].Address), user: root, identityFile: $($script:fleet.ClientKey), knownHosts: $KnownHosts, connectTimeout: 5s }"
+        }
+        $instances = for ($i = 0; $i -lt $Hosts; $i++) { "    - { name: app$($i + 1), target: h$($i + 1), port: $($script:port) }" }
+        @"
+application: fleet
+environment: test
+targets:
+$($targets -join "`n")
+deployment:
+  strategy: rolling
+  instances:
+$($instances -join "`n")
+  rolling: { maxUnavailable: 1, maxFailPercent: $MaxFail }
+  traffic:
+    upstreamFile: $($script:proxy.Prefix)/conf.d/app-upstream.conf
+    upstreamName: app
+    nginx: $($script:proxy.Nginx)
+    nginxArguments: "-p $($script:proxy.Prefix)/ -c $($script:proxy.Conf)"
+    probeUrl: http://127.0.0.1:$($script:proxy.Port)/version
+  readiness: { timeout: 90s, interval: 200ms }
+  steps:
+    stop: [ { name: stop, command: "bash $($script:app) stop {instance}" } ]
+    install: [ { name: preflight, command: "test ! -e $($script:dir)/broken-{instance} || { echo 'disk full on {instance}' >&2; exit 3; }" } ]
+    start: [ { name: start, command: "bash $($script:app) start {instance} {host} {port} {version}" } ]
+    smoke: [ { name: version, retries: 20, retryDelay: 500ms, http: { url: "http://{host}:{port}/version", expectJson: { version: "{version}" } } } ]
+"@ | Set-Content $Path
+        $Path
+    }
+    $script:config = Write-FleetConfig (Join-Path $script:dir 'deployops.yaml') $script:fleet.KnownHosts
+    function script:Get-HostVersion([int] $Index) {
+        try { (Invoke-RestMethod "http://$($script:fleet.Hosts[$Index].Address):$($script:port)/version" -TimeoutSec 10).version } catch { 'down' }
+    }
+    # What runs before DeployOps arrives: 1.0.0 on every host.
+    for ($i = 0; $i -lt 4; $i++) { Start-FleetApp -TestHost $hosts[$i] -App $script:app -Instance "app$($i + 1)" -Port $script:port }
+}
+
+function Start-CountedLoad([string] $Url) {
+    <# Requests through the router until stopped; counts every answer that is not 2xx (transport errors included). #>
+    $state = [hashtable]::Synchronized(@{ Stop = $false; Total = 0; Failed = 0; Errors = [System.Collections.Generic.List[string]]::new() })
+    $job = Start-ThreadJob -ArgumentList $Url, $state -ScriptBlock {
+        param($url, $state)
+        while (-not $state.Stop) {
+            try { Invoke-WebRequest "$url/version" -TimeoutSec 5 | Out-Null; $state.Total++ }
+            catch { $state.Total++; $state.Failed++; if ($state.Errors.Count -lt 20) { $state.Errors.Add("$_") } }
+            Start-Sleep -Milliseconds 20
+        }
+    }
+    [pscustomobject]@{ Job = $job; State = $state }
+}
+
+function Stop-CountedLoad($Load) {
+    $Load.State.Stop = $true
+    Wait-Job $Load.Job -Timeout 15 | Out-Null
+    Remove-Job $Load.Job -Force
+    $Load.State
+}
