@@ -49,40 +49,11 @@ function Set-TestHostLink {
     if ($LASTEXITCODE -ne 0) { throw "could not set the link of $($TestHost.Name)" }
 }
 
-function New-FleetAppScript {
-    <#
-      Writes $Directory/app.sh, run by the deployment's steps ON each host (over ssh, so inside its namespace):
-        bash app.sh start <instance> <address> <port> <version>   (nohup demo app bound to the host's address)
-        bash app.sh stop <instance>
-      and registers a cleanup that stops every demo app recorded in a <instance>.pid there.
-    #>
-    param([Parameter(Mandatory)] [string] $Directory)
-    $dll = Get-DemoAppDll
-    $dotnet = Get-RequiredProgram -Candidates dotnet -Install 'the .NET runtime (https://dot.net/install)'
-    @"
-#!/bin/bash
-dir="$Directory"
-case "`$1" in
-  start) DEMO_VERSION="`$5" nohup "$dotnet" "$dll" --urls "http://`$3:`$4" > "`$dir/`$2.out" 2>&1 < /dev/null &
-         echo `$! > "`$dir/`$2.pid" ;;
-  stop) if [ -f "`$dir/`$2.pid" ]; then pid="`$(cat "`$dir/`$2.pid")"; kill "`$pid" 2>/dev/null
-          for i in `$(seq 1 50); do kill -0 "`$pid" 2>/dev/null || break; sleep 0.2; done
-          kill -9 "`$pid" 2>/dev/null; rm -f "`$dir/`$2.pid"; fi ;;
-esac
-"@ | Set-Content (Join-Path $Directory 'app.sh')
-    Register-TestCleanup -ArgumentList $Directory -Cleanup {
-        param($Directory)
-        Get-ChildItem $Directory -Filter *.pid -ErrorAction SilentlyContinue |
-            ForEach-Object { Stop-TestProcess -Id ([int](Get-Content $_ -TotalCount 1)) -CommandLike '*DemoApp.dll*' }
-    }
-    Join-Path $Directory 'app.sh'
-}
-
 function Start-FleetApp {
     <# Starts the demo app on a test host as its first version (inside the host's namespace), bounded wait for it. #>
     param([Parameter(Mandatory)] $TestHost, [Parameter(Mandatory)] [string] $App, [Parameter(Mandatory)] [string] $Instance,
           [Parameter(Mandatory)] [int] $Port, [string] $Version = '1.0.0')
-    & ip netns exec "dof$($TestHost.Name)" bash $App start $Instance $TestHost.Address $Port $Version
+    & ip netns exec "dof$($TestHost.Name)" bash $App start $Instance $Port $Version $TestHost.Address
     Wait-Until -TimeoutSeconds 90 -Because "$Instance on $($TestHost.Address):$Port" -Condition { Test-Port -Port $Port -Address $TestHost.Address }
 }
 
@@ -95,7 +66,7 @@ function Initialize-FleetStage {
     param([string] $Name = 'fleet')
     $script:dir = New-TestDirectory $Name
     $script:fleet = New-TestFleet -Count 4 -Directory $script:dir
-    $script:app = New-FleetAppScript -Directory $script:dir
+    $script:app = New-DemoAppScript -Directory $script:dir   # steps run it ON each host, bound to the host's address
     $script:port = Get-FreePort   # the same port on every host: each has its own network namespace
     $hosts = $script:fleet.Hosts
     $prefix = Join-Path $script:dir 'nginx'
@@ -136,7 +107,7 @@ $($instances -join "`n")
   steps:
     stop: [ { name: stop, command: "bash $($script:app) stop {instance}" } ]
     install: [ { name: preflight, command: "test ! -e $($script:dir)/broken-{instance} || { echo 'disk full on {instance}' >&2; exit 3; }" } ]
-    start: [ { name: start, command: "bash $($script:app) start {instance} {host} {port} {version}" } ]
+    start: [ { name: start, command: "bash $($script:app) start {instance} {port} {version} {host}" } ]
     smoke: [ { name: version, retries: 20, retryDelay: 500ms, http: { url: "http://{host}:{port}/version", expectJson: { version: "{version}" } } } ]
 "@ | Set-Content $Path
         $Path
