@@ -3,6 +3,8 @@ namespace DeployOps.Engine;
 /// <summary>How durations read in every message and view ("850ms", "12.5s", "3m", "2h"): one implementation.</summary>
 public static class DisplayFormat
 {
+    /// <summary>A duration as the views show it: "850ms" below a second, "12.5s" below two minutes, "3m" below two
+    /// hours, then "2h".</summary>
     public static string Duration(TimeSpan d) =>
         d.TotalMilliseconds < 1000 ? $"{d.TotalMilliseconds:0}ms"
         : d.TotalSeconds < 120 ? $"{d.TotalSeconds:0.##}s"

@@ -1,5 +1,6 @@
 namespace DeployOps.Engine.Backup;
 
+/// <summary>How Restore-DeploymentDatabase replaces the database (-Mode).</summary>
 public enum BackupRestoreMode
 {
     /// <summary><c>pg_restore --clean --if-exists</c> into the live database, in one transaction.</summary>

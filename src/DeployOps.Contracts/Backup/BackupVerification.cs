@@ -17,15 +17,24 @@ public sealed class BackupVerification
         ScratchDatabase = scratchDatabase;
     }
 
+    /// <summary>The id of the backup that was verified.</summary>
     public string BackupId { get; }
+    /// <summary>True when the dump's checksum matched, it restored, every table's row count matched the manifest and
+    /// the verification query (if any) succeeded.</summary>
     public bool Passed { get; }
+    /// <summary>True when the dump's SHA-256 still equals the one recorded when it was taken (false: the dump is
+    /// corrupt or was changed).</summary>
     public bool ChecksumMatched { get; }
+    /// <summary>How many tables of the manifest were compared with the restored copy.</summary>
     public int TablesCompared { get; }
     /// <summary>Every difference found (empty when passed).</summary>
     public IReadOnlyList<string> Problems { get; }
     /// <summary>What the verification query returned (null when none is configured).</summary>
     public string? QueryResult { get; }
+    /// <summary>How long the whole verification took (checksum, restore, comparison, dropping the scratch
+    /// database).</summary>
     public TimeSpan Duration { get; }
+    /// <summary>When the verification finished.</summary>
     public DateTimeOffset VerifiedAt { get; }
     /// <summary>The scratch database it was restored into (already dropped).</summary>
     public string ScratchDatabase { get; }
@@ -43,7 +52,10 @@ public sealed class BackupVerification
     public TimeSpan RestoreDuration { get; internal init; }
     /// <summary>Per table: rows in the backup's manifest next to rows found in the restored copy.</summary>
     public IReadOnlyList<TableRowCheck> Tables { get; internal init; } = Array.Empty<TableRowCheck>();
+    /// <summary>Total rows found in the restored copy (tables missing there count as 0).</summary>
     public long RestoredRows => Tables.Sum(t => t.RestoredRows ?? 0);
+    /// <summary>One line for the prompt: the tables matched (and the query's result) when passed, every problem when
+    /// failed.</summary>
     public string Summary => Passed
         ? $"restored and matched {TablesCompared} table(s)" + (QueryResult is null ? "" : $"; {QueryResult}")
         : string.Join("; ", Problems);

@@ -35,6 +35,7 @@ public sealed class MigrationClassification
     /// <summary>"id:expand" — the form recorded with the deployment.</summary>
     public string Label => $"{Id}:{Class.ToString().ToLowerInvariant()}";
 
+    /// <summary>"file: class (why), duration on a copy of backup": the classification in one line.</summary>
     public override string ToString()
     {
         var why = Class == MigrationClass.Contract

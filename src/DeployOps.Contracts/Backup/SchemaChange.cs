@@ -17,7 +17,9 @@ public sealed class SchemaChange
     public string Name { get; }
     /// <summary>What happened to it, e.g. "added, nullable" or "type integer -> smallint".</summary>
     public string Change { get; }
+    /// <summary>Whether code written for the schema before this change still works after it.</summary>
     public MigrationClass Class { get; }
 
+    /// <summary>"kind name change (class)".</summary>
     public override string ToString() => $"{ObjectKind} {Name} {Change} ({Class.ToString().ToLowerInvariant()})";
 }

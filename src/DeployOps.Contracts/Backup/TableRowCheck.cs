@@ -19,8 +19,10 @@ public sealed class TableRowCheck
     public long? BackupRows { get; }
     /// <summary>Exact count in the restored copy; null when the table is missing after the restore (or it never ran).</summary>
     public long? RestoredRows { get; }
+    /// <summary>True when the table is in the manifest and the restored copy has exactly as many rows.</summary>
     public bool Matched => BackupRows is not null && BackupRows == RestoredRows;
 
+    /// <summary>"table: N in backup, M restored", with MISMATCH when they differ.</summary>
     public override string ToString() => $"{Table}: {Show(BackupRows)} in backup, {Show(RestoredRows)} restored{(Matched ? "" : " MISMATCH")}";
 
     private static string Show(long? rows) => rows?.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) ?? "missing";

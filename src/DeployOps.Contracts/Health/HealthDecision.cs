@@ -10,6 +10,7 @@ namespace DeployOps.Engine.Health;
 /// </summary>
 public sealed class HealthDecision
 {
+    /// <summary>Creates a decision (used by the engine and when a decision record is read back from JSON).</summary>
     [JsonConstructor]
     public HealthDecision(string watchId, string? deploymentId, int number, HealthVerdict verdict, string? rule, string? signal,
         string? comparison, double? threshold, double? value, string phase, DateTimeOffset? since, TimeSpan? sinceElapsed,
@@ -41,23 +42,36 @@ public sealed class HealthDecision
         RollbackTriggered = rollbackTriggered;
     }
 
+    /// <summary>The id of the watch that made the decision (its samples file carries the same id).</summary>
     public string WatchId { get; }
+    /// <summary>The deployment the watch judged; null when it watched without one.</summary>
     public string? DeploymentId { get; }
     /// <summary>Number of the decision record (1, 2, …); 0 for a final Healthy/Inconclusive decision without a record.</summary>
     public int Number { get; }
+    /// <summary>Healthy, Investigate, Rollback or Inconclusive.</summary>
     public HealthVerdict Verdict { get; }
     /// <summary>The deciding rule (the most severe finding); null for Healthy and Inconclusive.</summary>
     public string? Rule { get; }
+    /// <summary>The deciding rule's signal (<see cref="HealthSignals"/>); null for Healthy and Inconclusive.</summary>
     public string? Signal { get; }
+    /// <summary>How the deciding rule compares: "&gt;", "&gt;=", "&lt;" or "&lt;="; null for Healthy and
+    /// Inconclusive.</summary>
     public string? Comparison { get; }
+    /// <summary>The deciding rule's threshold in the signal's unit; null for Healthy and Inconclusive.</summary>
     public double? Threshold { get; }
     /// <summary>The signal's value in the deciding sample.</summary>
     public double? Value { get; }
+    /// <summary>The timeline phase (early, settling, stable, baseline or a configured one) when the decision was
+    /// made.</summary>
     public string Phase { get; }
     /// <summary>When the deciding rule started breaching.</summary>
     public DateTimeOffset? Since { get; }
+    /// <summary>When the deciding rule started breaching, as time since the deployment (or the start of the watch);
+    /// null for Healthy and Inconclusive.</summary>
     public TimeSpan? SinceElapsed { get; }
+    /// <summary>When the decision was made.</summary>
     public DateTimeOffset DecidedAt { get; }
+    /// <summary>Time since the deployment (or the start of the watch) when the decision was made.</summary>
     public TimeSpan Elapsed { get; }
     /// <summary>Sequence number of the deciding sample.</summary>
     public int Sequence { get; }
@@ -65,10 +79,14 @@ public sealed class HealthDecision
     public IReadOnlyList<RuleFinding> Findings { get; }
     /// <summary>The samples that breached the deciding rule.</summary>
     public IReadOnlyList<BreachSample> BreachingSamples { get; }
+    /// <summary>Why, in sentences: every finding, unreadable signal and comparison that led to the verdict.</summary>
     public IReadOnlyList<string> Reasons { get; }
     /// <summary>Samples taken when the decision was returned.</summary>
     public int SampleCount { get; }
+    /// <summary>The JSON decision record written for it; null when none was written (Healthy, Inconclusive, or
+    /// -WhatIf).</summary>
     public string? RecordPath { get; }
+    /// <summary>True when this decision started a rollback (Watch-DeploymentHealth -AutoRollback).</summary>
     public bool RollbackTriggered { get; }
     /// <summary>The comparative judge's verdicts at the deciding sample: both versions' counts, rates and quantiles, the
     /// test, p-value and interval, thresholds and window (empty without <c>compare: baseline</c>).</summary>
@@ -83,6 +101,8 @@ public sealed class HealthDecision
             Elapsed, Sequence, Findings, BreachingSamples, Reasons, sampleCount ?? SampleCount, recordPath ?? RecordPath,
             rollbackTriggered ?? RollbackTriggered, Comparisons);
 
+    /// <summary>"verdict: rule (signal value comparison threshold) since T+t, phase p", or "verdict after N
+    /// sample(s)".</summary>
     public override string ToString() => Rule is null
         ? $"{Verdict} after {SampleCount} sample(s)"
         : $"{Verdict}: {Rule} ({Signal} {SignalUnits.Format(Signal!, Value ?? 0)} {Comparison} {SignalUnits.Format(Signal!, Threshold ?? 0)}) since T+{DisplayFormat.Duration(SinceElapsed ?? TimeSpan.Zero)}, phase {Phase}";

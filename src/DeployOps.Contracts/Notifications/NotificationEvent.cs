@@ -3,19 +3,29 @@ namespace DeployOps.Engine.Notifications;
 /// <summary>What happened: the events a notification target subscribes to (<c>notifications.targets[].events</c>).</summary>
 public enum NotificationEvent
 {
+    /// <summary>Invoke-Deployment started a deployment.</summary>
     DeploymentStarted,
+    /// <summary>A deployment completed.</summary>
     DeploymentSucceeded,
+    /// <summary>A deployment failed.</summary>
     DeploymentFailed,
+    /// <summary>A deployment failed and was rolled back automatically.</summary>
     DeploymentRolledBack,
+    /// <summary>Maintenance mode was switched on.</summary>
     MaintenanceOn,
+    /// <summary>Maintenance mode was switched off.</summary>
     MaintenanceOff,
     /// <summary>The health verdict changed to Investigate.</summary>
     HealthInvestigate,
     /// <summary>The health verdict changed to Rollback.</summary>
     HealthRollback,
+    /// <summary>Invoke-Rollback started.</summary>
     RollbackStarted,
+    /// <summary>Invoke-Rollback finished, whether it succeeded or not (the severity says which).</summary>
     RollbackFinished,
+    /// <summary>Unlock-Deployment broke another operator's deployment lock.</summary>
     LockBroken,
+    /// <summary>A deployment was let through a freeze window (-OverrideFreeze).</summary>
     FreezeOverridden,
     /// <summary>An ad-hoc message from Send-DeploymentNotification (the runbooks' "post in the channel").</summary>
     Manual,
@@ -26,8 +36,11 @@ public enum NotificationEvent
 /// <summary>How much a message matters; a target takes messages at or above its <c>minSeverity</c>.</summary>
 public enum NotificationSeverity
 {
+    /// <summary>For information: nothing needs doing.</summary>
     Info,
+    /// <summary>Something may need attention (an Investigate verdict, a broken lock).</summary>
     Warning,
+    /// <summary>Something failed and needs someone now (a failed deployment or rollback).</summary>
     Critical,
 }
 

@@ -47,17 +47,24 @@ public sealed class RollbackResult
         new(deploymentId ?? "", "", "", "", "", toVersion ?? "", RollbackStatus.Failed, message, Array.Empty<string>(),
             Array.Empty<string>(), null, null, null, null, null, null, start, DateTimeOffset.UtcNow - start);
 
+    /// <summary>The deployment that was rolled back.</summary>
     public string DeploymentId { get; }
+    /// <summary>The application name (application: in deployops.yaml).</summary>
     public string Application { get; }
+    /// <summary>The environment name (environment: in deployops.yaml).</summary>
     public string Environment { get; }
+    /// <summary>The strategy the undone deployment used (blue-green, rolling, canary, docker …), which decides how it
+    /// was undone.</summary>
     public string Strategy { get; }
     /// <summary>The version that was undone.</summary>
     public string FromVersion { get; }
     /// <summary>The version put back.</summary>
     public string ToVersion { get; }
+    /// <summary>Succeeded, Failed or Critical (see <see cref="ExitCode"/>).</summary>
     public RollbackStatus Status { get; }
     /// <summary>0 rolled back, 1 failed (manual intervention needed), 2 critical error during the rollback.</summary>
     public int ExitCode => Status switch { RollbackStatus.Succeeded => 0, RollbackStatus.Failed => 1, _ => 2 };
+    /// <summary>What happened, in a sentence.</summary>
     public string Message { get; }
     /// <summary>What was done, in order ("traffic: all to blue", "database: restored backup …").</summary>
     public IReadOnlyList<string> Actions { get; }
@@ -73,15 +80,20 @@ public sealed class RollbackResult
     public bool? Verified { get; }
     /// <summary>The rollback failed and left maintenance on (users see the page, not the dead app); Exit-MaintenanceMode once it serves.</summary>
     public bool MaintenanceLeftOn { get; internal set; }
+    /// <summary>The folder the incident's evidence (logs, configuration, report) was collected in; null when none was
+    /// written.</summary>
     public string? IncidentDirectory { get; }
     /// <summary>The Markdown incident report (incident.json next to it).</summary>
     public string? ReportPath { get; }
+    /// <summary>When the rollback started.</summary>
     public DateTimeOffset Start { get; }
+    /// <summary>How long the rollback took.</summary>
     public TimeSpan Duration { get; }
 
     /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
     /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
     public string? ConfigPath { get; internal set; }
 
+    /// <summary>"deploymentId fromVersion -> toVersion: status".</summary>
     public override string ToString() => $"{DeploymentId} {FromVersion} -> {ToVersion}: {Status}";
 }

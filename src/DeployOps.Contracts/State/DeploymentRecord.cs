@@ -29,33 +29,54 @@ public sealed class DeploymentRecord
         Fields = fields;
     }
 
+    /// <summary>The deployment's id (the name -Id, Resume-Deployment and Invoke-Rollback take).</summary>
     public string Id { get; }
+    /// <summary>The application name (application: in deployops.yaml).</summary>
     public string Application { get; }
+    /// <summary>The environment name (environment: in deployops.yaml).</summary>
     public string Environment { get; }
+    /// <summary>The version deployed (-Version).</summary>
     public string Version { get; }
+    /// <summary>The version that ran before (what a rollback puts back); null for the first deployment.</summary>
     public string? PreviousVersion { get; }
     /// <summary>BlueGreen, Canary, Rolling, Hotfix (as the deployment engine named it).</summary>
     public string Strategy { get; }
+    /// <summary>The operating-system user who started it.</summary>
     public string User { get; }
+    /// <summary>The machine it ran on.</summary>
     public string Host { get; }
+    /// <summary>The process id of the pwsh that ran it on <see cref="Host"/> (how a dead deployment is told from a
+    /// running one).</summary>
     public int ProcessId { get; }
+    /// <summary>When it started.</summary>
     public DateTimeOffset Start { get; }
+    /// <summary>When it ended; null while running and for an interrupted deployment.</summary>
     public DateTimeOffset? End { get; }
+    /// <summary>How long it took; null while it has no <see cref="End"/>.</summary>
     public TimeSpan? Duration => End - Start;
+    /// <summary>Running, Succeeded, Failed, RolledBack or Interrupted.</summary>
     public DeploymentOutcome Outcome { get; }
+    /// <summary>Its phases in the order they started.</summary>
     public IReadOnlyList<PhaseRecord> Phases { get; }
     /// <summary>The last phase that completed successfully: where Resume-Deployment continues after it.</summary>
     public string? LastCompletedPhase => Phases.LastOrDefault(p => p.Status == PhaseStatus.Succeeded)?.Name;
     /// <summary>Why it failed, was rolled back or interrupted (redacted).</summary>
     public string? Error { get; }
+    /// <summary>The deployment's own log file; null when it wrote none.</summary>
     public string? LogPath { get; }
+    /// <summary>The database backup taken before it changed anything; null when none was taken.</summary>
     public string? BackupId => Field(DeploymentField.BackupId);
     /// <summary>Why it was deployed (-Reason).</summary>
     public string? Reason => Field(DeploymentField.Reason);
     /// <summary>The change ticket it belongs to (-ChangeTicket); Get-DeploymentHistory -ChangeTicket filters on it.</summary>
     public string? ChangeTicket => Field(DeploymentField.ChangeTicket);
+    /// <summary>The migrations table's latest value before the deployment migrated; null when it did not
+    /// migrate.</summary>
     public string? MigrationHeadBefore => Field(DeploymentField.MigrationHeadBefore);
+    /// <summary>The migrations table's latest value after the deployment migrated; null when it did not
+    /// migrate.</summary>
     public string? MigrationHeadAfter => Field(DeploymentField.MigrationHeadAfter);
+    /// <summary>The health decision record that judged it (Rollback or Investigate); null when there is none.</summary>
     public string? DecisionRecordPath => Field(DeploymentField.DecisionRecordPath);
     /// <summary>The pending migrations as rehearsed before <c>migrate</c> ran: "id:expand,id2:contract" (null when not classified).</summary>
     public string? MigrationClasses => Field(DeploymentField.MigrationClasses);
@@ -70,15 +91,21 @@ public sealed class DeploymentRecord
     /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
     public string? ConfigPath { get; internal set; }
 
+    /// <summary>"id application/environment version outcome".</summary>
     public override string ToString() => $"{Id} {Application}/{Environment} {Version} {Outcome}";
 }
 
-/// <summary>Names of annotations a deployment can carry (<see cref="DeploymentTracker.AnnotateAsync"/>).</summary>
+/// <summary>Names of annotations a deployment can carry: journaled with it while it runs, read back through
+/// <see cref="DeploymentRecord.Fields"/> and the record's properties.</summary>
 public static class DeploymentField
 {
+    /// <summary>The database backup taken before the deployment changed anything.</summary>
     public const string BackupId = "backupId";
+    /// <summary>The migrations table's latest value before the deployment migrated.</summary>
     public const string MigrationHeadBefore = "migrationHeadBefore";
+    /// <summary>The migrations table's latest value after the deployment migrated.</summary>
     public const string MigrationHeadAfter = "migrationHeadAfter";
+    /// <summary>The path of the health decision record written for the deployment.</summary>
     public const string DecisionRecordPath = "decisionRecordPath";
     /// <summary>"id:expand,id2:contract": each migration the deployment applies, classified on a scratch copy first.</summary>
     public const string MigrationClasses = "migrationClasses";

@@ -1,5 +1,6 @@
 namespace DeployOps.Engine.State;
 
+/// <summary>What is happening with an application/environment right now (Get-Deployment).</summary>
 public enum DeploymentActivity
 {
     /// <summary>Nothing runs and the newest deployment finished.</summary>
@@ -27,10 +28,13 @@ public sealed class DeploymentStatus
         Interrupted = interrupted;
     }
 
+    /// <summary>The application name (application: in deployops.yaml).</summary>
     public string Application { get; }
+    /// <summary>The environment name (environment: in deployops.yaml).</summary>
     public string Environment { get; }
     /// <summary>The state directory or PostgreSQL database the state was read from.</summary>
     public string Location { get; }
+    /// <summary>Idle, Running, Interrupted or StaleLock.</summary>
     public DeploymentActivity Activity { get; }
     /// <summary>The lock holder, or null when the lock is free.</summary>
     public LockInfo? Lock { get; }
@@ -43,5 +47,6 @@ public sealed class DeploymentStatus
     /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
     public string? ConfigPath { get; internal set; }
 
+    /// <summary>"application/environment: activity (current deployment id)".</summary>
     public override string ToString() => $"{Application}/{Environment}: {Activity}" + (Current is null ? "" : $" ({Current.Id})");
 }

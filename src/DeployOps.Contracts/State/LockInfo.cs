@@ -17,19 +17,27 @@ public sealed class LockInfo
         StaleReason = staleReason;
     }
 
+    /// <summary>The application name (application: in deployops.yaml).</summary>
     public string Application { get; }
+    /// <summary>The environment name (environment: in deployops.yaml).</summary>
     public string Environment { get; }
+    /// <summary>The deployment that holds the lock.</summary>
     public string DeploymentId { get; }
     /// <summary>The operator who started the deployment.</summary>
     public string Owner { get; }
+    /// <summary>The machine the holder runs on.</summary>
     public string Host { get; }
+    /// <summary>The holder's process id on <see cref="Host"/>.</summary>
     public int ProcessId { get; }
+    /// <summary>When the lock was taken.</summary>
     public DateTimeOffset Acquired { get; }
+    /// <summary>How long the lock has been held, by this machine's clock.</summary>
     public TimeSpan Age => DateTimeOffset.UtcNow - Acquired;
     /// <summary>The lock file, or the PostgreSQL database, that holds it.</summary>
     public string Location { get; }
     /// <summary>Set when the holder is provably gone (dead process on this host, or older than lockTtl).</summary>
     public string? StaleReason { get; }
+    /// <summary>True when <see cref="StaleReason"/> is set: Unlock-Deployment -Force may break the lock.</summary>
     public bool IsStale => StaleReason is not null;
 
     /// <summary>"deployment X by alice@web1 (pid 123) since 10:00:00Z".</summary>
@@ -44,5 +52,6 @@ public sealed class LockInfo
     /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>
     public string? ConfigPath { get; internal set; }
 
+    /// <summary>The same line as <see cref="Describe"/>.</summary>
     public override string ToString() => Describe();
 }

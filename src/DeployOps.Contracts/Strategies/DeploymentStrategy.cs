@@ -1,5 +1,6 @@
 namespace DeployOps.Engine.Strategies;
 
+/// <summary>How a deployment puts the new version in place (deployment.strategy).</summary>
 public enum DeploymentStrategy
 {
     /// <summary>Deploy to the idle slot, verify it, switch all traffic, keep the old slot for instant switch-back.</summary>

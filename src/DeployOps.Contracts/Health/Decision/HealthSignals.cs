@@ -5,6 +5,8 @@ namespace DeployOps.Engine.Health.Decision;
 /// <summary>The units of the built-in signals, for thresholds in yaml and for messages.</summary>
 public static class SignalUnits
 {
+    /// <summary>A signal's value with its unit for messages: "2.5%", "340 ms", "512 MB", "12 MB/min", or the bare
+    /// number for signals without a unit.</summary>
     public static string Format(string signal, double value)
     {
         var v = value.ToString(Math.Abs(value) >= 100 ? "0" : "0.##", CultureInfo.InvariantCulture);
@@ -18,8 +20,23 @@ public static class SignalUnits
         };
     }
 
-    public enum Unit { Number, Percent, Milliseconds, Megabytes, MegabytesPerMinute }
+    /// <summary>The unit a built-in signal is measured in.</summary>
+    public enum Unit
+    {
+        /// <summary>A plain number: a count, or a custom query's value.</summary>
+        Number,
+        /// <summary>Percent (0–100).</summary>
+        Percent,
+        /// <summary>Milliseconds.</summary>
+        Milliseconds,
+        /// <summary>Megabytes (2^20 bytes).</summary>
+        Megabytes,
+        /// <summary>Megabytes per minute.</summary>
+        MegabytesPerMinute,
+    }
 
+    /// <summary>The unit of a signal by its name (<see cref="HealthSignals"/>); Number for signals without one (counts,
+    /// custom queries).</summary>
     public static Unit UnitOf(string signal) => signal switch
     {
         HealthSignals.ErrorRate => Unit.Percent,

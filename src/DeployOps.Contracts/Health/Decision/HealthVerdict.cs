@@ -13,8 +13,12 @@ public enum HealthVerdict
     Inconclusive,
 }
 
+/// <summary>What a health rule does when it breaches for its sustained duration.</summary>
 public enum RuleSeverity
 {
+    /// <summary>Makes the verdict Investigate: someone should look, nothing is rolled back.</summary>
     Investigate,
+    /// <summary>Makes the verdict Rollback (Watch-DeploymentHealth -AutoRollback then rolls the deployment
+    /// back).</summary>
     Rollback,
 }
