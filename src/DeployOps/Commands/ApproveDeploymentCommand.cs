@@ -21,6 +21,7 @@ public sealed class ApproveDeploymentCommand : ConfiguredCmdlet
     [Parameter]
     public string? Reason { get; set; }
 
+    /// <summary>Approves the gate of the deployment -Id for the configuration of this pipeline input.</summary>
     protected override void ProcessInput()
     {
         var config = ResolveConfig();

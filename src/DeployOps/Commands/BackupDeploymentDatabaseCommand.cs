@@ -30,6 +30,7 @@ public sealed class BackupDeploymentDatabaseCommand : ConfiguredCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Backs up the database of this pipeline input's configuration and writes the DeploymentBackup.</summary>
     protected override void ProcessInput()
     {
         var config = ResolveConfig();

@@ -15,6 +15,8 @@ namespace DeployOps.Commands;
 [OutputType(typeof(MaintenanceState))]
 public sealed class EnterMaintenanceModeCommand : ConfiguredCmdlet
 {
+    /// <summary>Why the application is in maintenance: stored with the window and shown by
+    /// Get-MaintenanceMode.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Reason { get; set; }
@@ -37,9 +39,11 @@ public sealed class EnterMaintenanceModeCommand : ConfiguredCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Write the resulting MaintenanceState, including how draining ended.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Switches maintenance on for this pipeline input's configuration and waits for draining.</summary>
     protected override void ProcessInput()
     {
         var config = ResolveConfig();

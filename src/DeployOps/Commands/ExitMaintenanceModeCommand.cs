@@ -14,9 +14,11 @@ namespace DeployOps.Commands;
 [OutputType(typeof(MaintenanceState))]
 public sealed class ExitMaintenanceModeCommand : ConfiguredCmdlet
 {
+    /// <summary>Write the resulting MaintenanceState, so a runbook can show that every mechanism is off.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Switches maintenance off for this pipeline input's configuration.</summary>
     protected override void ProcessInput()
     {
         var config = ResolveConfig();

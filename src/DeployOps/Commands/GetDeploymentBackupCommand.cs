@@ -12,6 +12,8 @@ namespace DeployOps.Commands;
 [OutputType(typeof(DeploymentBackup))]
 public sealed class GetDeploymentBackupCommand : ConfiguredCmdlet
 {
+    /// <summary>Only the backups with these ids; wildcards are supported. An id without wildcards that matches nothing
+    /// is an error.</summary>
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
@@ -23,6 +25,7 @@ public sealed class GetDeploymentBackupCommand : ConfiguredCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int Last { get; set; }
 
+    /// <summary>Writes the backups of this pipeline input's configuration, filtered by -Id.</summary>
     protected override void ProcessInput()
     {
         var config = ResolveConfig();

@@ -16,7 +16,10 @@ namespace DeployOps.Commands;
 public sealed class GetDeploymentCommand : ConfiguredCmdlet
 {
     // The shared Path/Config sets (the current state) crossed with -Id (one deployment's record).
+    /// <summary>The parameter set of -Path with -Id: one deployment's record from the configuration a path
+    /// names.</summary>
     public const string PathIdSet = PathSet + "Id";
+    /// <summary>The parameter set of -Config with -Id: one deployment's record from a piped configuration.</summary>
     public const string ConfigIdSet = ConfigSet + "Id";
 
     /// <summary>deployops.yaml, or a folder holding it; default: the one in the current location.</summary>
@@ -29,12 +32,15 @@ public sealed class GetDeploymentCommand : ConfiguredCmdlet
     [Parameter(ParameterSetName = ConfigIdSet, Mandatory = true, ValueFromPipeline = true)]
     public override DeploymentConfig? Config { get; set; }
 
+    /// <summary>The id of one deployment (binds from the Id property of piped records).</summary>
     [Parameter(ParameterSetName = PathIdSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ConfigIdSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(DeploymentIdCompleter))]
     public string? Id { get; set; }
 
+    /// <summary>Writes the current state, or with -Id that deployment's record, for this pipeline input's
+    /// configuration.</summary>
     protected override void ProcessInput()
     {
         var config = ResolveConfig();

@@ -23,6 +23,8 @@ public sealed class GetDeploymentHistoryCommand : ConfiguredCmdlet
     [ValidateNotNullOrEmpty]
     public string? ChangeTicket { get; set; }
 
+    /// <summary>Writes the deployments of this pipeline input's configuration that match the filters, newest
+    /// first.</summary>
     protected override void ProcessInput()
     {
         var config = ResolveConfig();

@@ -13,6 +13,7 @@ namespace DeployOps.Commands;
 [OutputType(typeof(MaintenanceState))]
 public sealed class GetMaintenanceModeCommand : ConfiguredCmdlet
 {
+    /// <summary>Writes the maintenance state of this pipeline input's configuration.</summary>
     protected override void ProcessInput()
     {
         var config = ResolveConfig();

@@ -18,7 +18,10 @@ namespace DeployOps.Commands;
 public sealed class InvokeDeploymentCommand : ConfiguredCmdlet
 {
     // The shared Path/Config sets (a deployment) crossed with -RecordOnly (a baseline: no pre-checks, no backup).
+    /// <summary>The parameter set of -Path with -RecordOnly: record a baseline of the configuration a path
+    /// names.</summary>
     public const string PathRecordOnlySet = PathSet + "RecordOnly";
+    /// <summary>The parameter set of -Config with -RecordOnly: record a baseline of a piped configuration.</summary>
     public const string ConfigRecordOnlySet = ConfigSet + "RecordOnly";
 
     /// <summary>deployops.yaml, or a folder holding it; default: the one in the current location.</summary>
@@ -31,6 +34,8 @@ public sealed class InvokeDeploymentCommand : ConfiguredCmdlet
     [Parameter(ParameterSetName = ConfigRecordOnlySet, Mandatory = true, ValueFromPipeline = true)]
     public override DeploymentConfig? Config { get; set; }
 
+    /// <summary>The version to deploy: substituted for {version} in the steps and recorded in the history (1-128
+    /// characters of [A-Za-z0-9._+-]).</summary>
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
     public string Version { get; set; } = "";
@@ -39,10 +44,13 @@ public sealed class InvokeDeploymentCommand : ConfiguredCmdlet
     [Parameter]
     public DeploymentStrategy? Strategy { get; set; }
 
+    /// <summary>Skip the pre-checks phase (journaled, so a resumed deployment skips them too).</summary>
     [Parameter(ParameterSetName = PathSet)]
     [Parameter(ParameterSetName = ConfigSet)]
     public SwitchParameter SkipPreChecks { get; set; }
 
+    /// <summary>Do not take the pre-deployment database backup (warned about and audited when the deployment
+    /// migrates).</summary>
     [Parameter(ParameterSetName = PathSet)]
     [Parameter(ParameterSetName = ConfigSet)]
     public SwitchParameter NoBackup { get; set; }
@@ -75,6 +83,7 @@ public sealed class InvokeDeploymentCommand : ConfiguredCmdlet
     [Parameter(ParameterSetName = ConfigSet)]
     public string? ApprovedBy { get; set; }
 
+    /// <summary>Deploys -Version (or records a baseline) for this pipeline input's configuration.</summary>
     protected override void ProcessInput()
     {
         // InvalidVersion before the configuration is even read (also under -WhatIf).

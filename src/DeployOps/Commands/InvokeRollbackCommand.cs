@@ -19,9 +19,17 @@ namespace DeployOps.Commands;
 public sealed class InvokeRollbackCommand : ConfiguredCmdlet
 {
     // The shared Path/Config sets (the current deployment) crossed with -DeploymentId and -ToVersion.
+    /// <summary>The parameter set of -Path with -DeploymentId: undo a given deployment of the configuration a path
+    /// names.</summary>
     public const string PathDeploymentIdSet = PathSet + "DeploymentId";
+    /// <summary>The parameter set of -Config with -DeploymentId: undo a given deployment of a piped
+    /// configuration.</summary>
     public const string ConfigDeploymentIdSet = ConfigSet + "DeploymentId";
+    /// <summary>The parameter set of -Path with -ToVersion: go back to a given version of the configuration a path
+    /// names.</summary>
     public const string PathToVersionSet = PathSet + "ToVersion";
+    /// <summary>The parameter set of -Config with -ToVersion: go back to a given version of a piped
+    /// configuration.</summary>
     public const string ConfigToVersionSet = ConfigSet + "ToVersion";
 
     /// <summary>deployops.yaml, or a folder holding it; default: the one in the current location.</summary>
@@ -86,6 +94,7 @@ public sealed class InvokeRollbackCommand : ConfiguredCmdlet
 
     private DateTimeOffset _start = DateTimeOffset.UtcNow;
 
+    /// <summary>Rolls back the deployment this pipeline input selects and writes the RollbackResult.</summary>
     protected override void ProcessInput()
     {
         _start = DateTimeOffset.UtcNow;

@@ -25,6 +25,8 @@ public sealed class RestoreDeploymentDatabaseCommand : ConfiguredCmdlet
     [Parameter]
     public SwitchParameter NoSafetyBackup { get; set; }
 
+    /// <summary>Restores the backup -Id into this pipeline input's configured database and writes the
+    /// DatabaseRestoreResult.</summary>
     protected override void ProcessInput()
     {
         var config = ResolveConfig();

@@ -18,6 +18,8 @@ public sealed class ResumeDeploymentCommand : ConfiguredCmdlet
     [ArgumentCompleter(typeof(DeploymentIdCompleter))]
     public string? Id { get; set; }
 
+    /// <summary>Resumes the interrupted deployment of this pipeline input's configuration after its last completed
+    /// phase.</summary>
     protected override void ProcessInput()
     {
         var config = ResolveConfig();

@@ -20,6 +20,8 @@ public sealed class SendDeploymentNotificationCommand : ConfiguredCmdlet
     [ValidateNotNullOrEmpty]
     public string Message { get; set; } = "";
 
+    /// <summary>Info (default), Warning or Critical: shown in the payload; a target receives it only at or above its
+    /// minSeverity.</summary>
     [Parameter]
     public NotificationSeverity Severity { get; set; } = NotificationSeverity.Info;
 
@@ -28,12 +30,16 @@ public sealed class SendDeploymentNotificationCommand : ConfiguredCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Target { get; set; } = Array.Empty<string>();
 
+    /// <summary>Why the message is sent, in the {reason} placeholder and the "Reason" fact.</summary>
     [Parameter]
     public string? Reason { get; set; }
 
+    /// <summary>The change ticket the message belongs to, in the {ticket} placeholder and the "Change ticket"
+    /// fact.</summary>
     [Parameter]
     public string? ChangeTicket { get; set; }
 
+    /// <summary>Sends the message to the notification targets of this pipeline input's configuration.</summary>
     protected override void ProcessInput()
     {
         var config = ResolveConfig();

@@ -28,6 +28,8 @@ public sealed class SwitchDeploymentTrafficCommand : ConfiguredCmdlet
     [Parameter]
     public SwitchParameter Adopt { get; set; }
 
+    /// <summary>Moves the traffic of this pipeline input's configuration to -To and confirms it through the
+    /// router.</summary>
     protected override void ProcessInput()
     {
         var config = ResolveConfig();

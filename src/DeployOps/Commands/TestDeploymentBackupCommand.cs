@@ -20,6 +20,8 @@ public sealed class TestDeploymentBackupCommand : QuietTestCmdlet
     [ArgumentCompleter(typeof(BackupIdCompleter))]
     public string? Id { get; set; }
 
+    /// <summary>Verifies the backup -Id of this pipeline input's configuration by restoring it into a scratch
+    /// database.</summary>
     protected override void ProcessInput()
     {
         var config = ResolveConfig();

@@ -15,10 +15,14 @@ namespace DeployOps.Commands;
 [OutputType(typeof(DeploymentConfig), typeof(bool), typeof(Engine.Notifications.NotificationResult))]
 public sealed class TestDeploymentConfigCommand : DeployOpsCmdlet
 {
+    /// <summary>The configuration file, or a folder holding deployops.yaml; default: deployops.yaml in the current
+    /// location. Binds FileInfo objects through FullName.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName", "FilePath")]
     public string? Path { get; set; }
 
+    /// <summary>Write only $true (valid) or $false (invalid or not found) instead of the configuration and its
+    /// errors.</summary>
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
@@ -26,6 +30,7 @@ public sealed class TestDeploymentConfigCommand : DeployOpsCmdlet
     [Parameter]
     public SwitchParameter TestNotifications { get; set; }
 
+    /// <summary>Validates the configuration this pipeline input names and writes it, or its errors.</summary>
     protected override void ProcessInput()
     {
         ConfigInspection inspection;

@@ -14,11 +14,15 @@ namespace DeployOps.Commands;
 [OutputType(typeof(CheckResult), typeof(bool))]
 public sealed class TestPreDeploymentCommand : QuietTestCmdlet
 {
+    /// <summary>Run only the checks with these names (wildcards supported); a name without wildcards must
+    /// exist.</summary>
     [Parameter]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(CheckNameCompleter))]
     public string[]? Name { get; set; }
 
+    /// <summary>Run only the checks in these categories (Database, Cache, Service, System, Security, Configuration,
+    /// Source, Process).</summary>
     [Parameter]
     [ArgumentCompleter(typeof(CheckCategoryCompleter))]
     public string[]? Category { get; set; }
@@ -27,6 +31,7 @@ public sealed class TestPreDeploymentCommand : QuietTestCmdlet
     [Parameter]
     public SwitchParameter Strict { get; set; }
 
+    /// <summary>Runs the selected pre-deployment checks of this pipeline input's configuration.</summary>
     protected override void ProcessInput()
     {
         var config = ResolveConfig();

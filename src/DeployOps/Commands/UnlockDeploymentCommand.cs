@@ -17,6 +17,7 @@ public sealed class UnlockDeploymentCommand : ConfiguredCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Releases (or with -Force breaks) the deployment lock of this pipeline input's configuration.</summary>
     protected override void ProcessInput()
     {
         var config = ResolveConfig();

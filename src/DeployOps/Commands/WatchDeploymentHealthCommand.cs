@@ -16,7 +16,10 @@ namespace DeployOps.Commands;
 public sealed class WatchDeploymentHealthCommand : ConfiguredCmdlet
 {
     // The shared Path/Config sets (a live watch) crossed with -Replay.
+    /// <summary>The parameter set of -Path with -Replay: judge recorded samples with the configuration a path
+    /// names.</summary>
     public const string PathReplaySet = PathSet + "Replay";
+    /// <summary>The parameter set of -Config with -Replay: judge recorded samples with a piped configuration.</summary>
     public const string ConfigReplaySet = ConfigSet + "Replay";
 
     /// <summary>deployops.yaml, or a folder holding it; default: the one in the current location.</summary>
@@ -65,6 +68,8 @@ public sealed class WatchDeploymentHealthCommand : ConfiguredCmdlet
     [Parameter(ParameterSetName = ConfigReplaySet, Mandatory = true)]
     public string? Replay { get; set; }
 
+    /// <summary>Watches (or with -Replay re-judges) the health of this pipeline input's deployment and writes samples
+    /// and the decision.</summary>
     protected override void ProcessInput()
     {
         var config = ResolveConfig();

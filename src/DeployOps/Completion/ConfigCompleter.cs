@@ -16,6 +16,8 @@ public abstract class ConfigCompleter : IArgumentCompleter
     /// <summary>How long a completer may spend reading state (a PostgreSQL store may be unreachable).</summary>
     protected static readonly TimeSpan Budget = TimeSpan.FromSeconds(3);
 
+    /// <summary>The completions for the parameter being typed: candidates from the configuration and its state that
+    /// start with what was typed (case-insensitive); none when the configuration cannot be read in time.</summary>
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {

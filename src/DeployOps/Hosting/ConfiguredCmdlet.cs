@@ -17,7 +17,10 @@ namespace DeployOps.Hosting;
 /// </summary>
 public abstract class ConfiguredCmdlet : DeployOpsCmdlet
 {
+    /// <summary>The name of the parameter set that takes the configuration by -Path (the default).</summary>
     public const string PathSet = "Path";
+    /// <summary>The name of the parameter set that takes the configuration as a piped DeploymentConfig
+    /// (-Config).</summary>
     public const string ConfigSet = "Config";
 
     private readonly Dictionary<string, ConfigModel> _loaded = new(StringComparer.Ordinal);

@@ -26,8 +26,10 @@ public abstract class DeployOpsCmdlet : PSCmdlet, IDisposable
     private readonly List<(Task Work, CancellationTokenSource Cancel)> _running = new();
     private bool _disposed;
 
+    /// <summary>Cancelled when the user presses Ctrl+C (StopProcessing) or the cmdlet is disposed.</summary>
     protected CancellationToken CancelToken => _stopping.Token;
 
+    /// <summary>Ctrl+C: cancels the running engine work, which then ends the pipeline.</summary>
     protected override void StopProcessing()
     {
         lock (_gate)
@@ -108,6 +110,7 @@ public abstract class DeployOpsCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>Runs engine work that writes its records through the sink (see <see cref="RunEngine{T}"/>).</summary>
     protected void RunEngine(Func<IOutputSink, CancellationToken, Task> work) =>
         RunEngine<bool>(async (sink, ct) => { await work(sink, ct).ConfigureAwait(false); return true; });
 
@@ -139,6 +142,8 @@ public abstract class DeployOpsCmdlet : PSCmdlet, IDisposable
     protected string? ResolvePath(string? path) =>
         string.IsNullOrEmpty(path) ? path : SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
+    /// <summary>Writes a non-terminating error record from an engine error (stable ErrorId, category,
+    /// target).</summary>
     protected void WriteEngineError(DeployOpsError error) => WriteError(ErrorRecords.From(error));
 
     /// <summary>Cancels whatever engine work is still running and waits for it (bounded), then releases the token.</summary>

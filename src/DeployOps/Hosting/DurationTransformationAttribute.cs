@@ -21,6 +21,9 @@ namespace DeployOps.Hosting;
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
 public sealed class DurationTransformationAttribute : ArgumentTransformationAttribute
 {
+    /// <summary>A TimeSpan from a duration as the configuration spells it ("500ms", "5s", "2m", "1h", "1d",
+    /// "hh:mm:ss"), unquoted 5s and 1d included; a TimeSpan passes unchanged; anything else (a bare number too) is
+    /// refused with the forms it accepts.</summary>
     public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
     {
         var value = inputData is PSObject wrapped ? wrapped.BaseObject : inputData;

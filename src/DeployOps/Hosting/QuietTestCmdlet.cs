@@ -23,6 +23,8 @@ public abstract class QuietTestCmdlet : ConfiguredCmdlet
         WriteObject(passed);
     }
 
+    /// <summary>Under -Quiet, a failed input writes $false and puts the reason on the warning stream; otherwise a
+    /// non-terminating error.</summary>
     protected override void OnInputFailed(ErrorRecord error)
     {
         if (!Quiet)

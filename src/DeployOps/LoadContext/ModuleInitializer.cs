@@ -31,8 +31,12 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
     private static readonly Lazy<DependencyLoadContext> Context = new(() =>
         new DependencyLoadContext(DependencyDirectory, Path.GetDirectoryName(typeof(PSObject).Assembly.Location)!, Shared));
 
+    /// <summary>Called by PowerShell on Import-Module: routes the engine assembly to DeployOps' own load
+    /// context.</summary>
     public void OnImport() => AssemblyLoadContext.Default.Resolving += ResolveEngine;
 
+    /// <summary>Called by PowerShell on Remove-Module: releases the engine's resources (connection pools) if it was
+    /// loaded, and stops routing.</summary>
     public void OnRemove(PSModuleInfo psModuleInfo)
     {
         // Only when a cmdlet loaded the engine: removing an unused module must not load it just to release nothing.
