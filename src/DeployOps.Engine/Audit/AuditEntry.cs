@@ -1,7 +1,7 @@
 namespace DeployOps.Engine.Audit;
 
 /// <summary>One line of the audit log: who did what to which target, from where, and how it ended.</summary>
-public sealed class AuditEntry
+internal sealed class AuditEntry
 {
     public AuditEntry(DateTimeOffset time, string user, string host, int processId, string command, string action,
         string target, string outcome, string? application, string? environment, string? deploymentId,

@@ -13,7 +13,7 @@ namespace DeployOps.Engine.Audit;
 /// before returning; concurrent writers (several shells on one host) are serialised by an exclusive file lock.
 /// Every string passes through the configuration's <see cref="Redactor"/>.
 /// </summary>
-public sealed class AuditLog
+internal sealed class AuditLog
 {
     public const string FileName = "audit.jsonl";
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };

@@ -7,7 +7,7 @@ namespace DeployOps.Engine.Audit;
 /// The one place secrets are removed from text. Every writer of results, messages, logs and audit lines
 /// passes its text through the redactor of the configuration it acts on.
 /// </summary>
-public sealed partial class Redactor
+internal sealed partial class Redactor
 {
     public const string Mask = "***";
 

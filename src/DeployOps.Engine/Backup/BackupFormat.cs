@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace DeployOps.Engine.Backup;
 
 /// <summary>pg_dump's output format (<c>backup.format</c>).</summary>
-public enum BackupDumpFormat
+internal enum BackupDumpFormat
 {
     /// <summary>pg_dump -Fd: one file per table, written and restored by several jobs at once (default).</summary>
     Directory,
@@ -16,7 +16,7 @@ public enum BackupDumpFormat
 /// <c>backup.compression</c>: <c>auto | none | gzip[:1-9] | lz4[:1-12] | zstd[:1-22]</c>. lz4 and zstd need pg_dump 16 or
 /// newer; <c>auto</c> picks lz4 there and gzip level 1 before (pg_dump's default gzip level 6 costs most of a dump's time).
 /// </summary>
-public sealed partial record BackupCompression(string Method, int? Level)
+internal sealed partial record BackupCompression(string Method, int? Level)
 {
     public const string Syntax = "auto, none, gzip[:1-9], lz4[:1-12] or zstd[:1-22]";
     /// <summary>First pg_dump major version with lz4/zstd (-Z method[:level]).</summary>

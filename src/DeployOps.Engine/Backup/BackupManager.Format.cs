@@ -3,7 +3,7 @@ using DeployOps.Engine.Hosting;
 
 namespace DeployOps.Engine.Backup;
 
-public sealed partial class BackupManager
+internal sealed partial class BackupManager
 {
     internal static string FormatName(BackupDumpFormat format) => format == BackupDumpFormat.Directory ? "directory" : "custom";
 

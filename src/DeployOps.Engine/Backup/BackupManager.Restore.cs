@@ -7,7 +7,7 @@ using Npgsql;
 
 namespace DeployOps.Engine.Backup;
 
-public sealed partial class BackupManager
+internal sealed partial class BackupManager
 {
     /// <summary>A restore step failed; the message states what the database is like now.</summary>
     private sealed class RestoreAbortedException(string message, bool databaseUnchanged) : Exception(message)

@@ -3,7 +3,7 @@ using DeployOps.Engine.Hosting;
 
 namespace DeployOps.Engine.Backup;
 
-public sealed partial class BackupManager
+internal sealed partial class BackupManager
 {
     /// <summary>
     /// Applies backup.retention to the backups of <paramref name="database"/>: keeps the newest keepLast and deletes

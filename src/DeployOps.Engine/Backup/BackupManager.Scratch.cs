@@ -7,7 +7,7 @@ namespace DeployOps.Engine.Backup;
 /// <summary>A scratch database restored from a backup, alive while the caller's work runs (then always dropped).</summary>
 internal sealed record ScratchCopy(string Database, string ConnectionString, PgCredentials Credentials, TimeSpan RestoreDuration);
 
-public sealed partial class BackupManager
+internal sealed partial class BackupManager
 {
     /// <summary>A fresh scratch database name (dropped by <see cref="WithScratchCopyAsync"/>; the prefix says who made it).</summary>
     internal static string ScratchName(string purpose) => $"deployops_{purpose}_" + Guid.NewGuid().ToString("N")[..12];

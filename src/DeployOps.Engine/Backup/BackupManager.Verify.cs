@@ -6,7 +6,7 @@ using Npgsql;
 
 namespace DeployOps.Engine.Backup;
 
-public sealed partial class BackupManager
+internal sealed partial class BackupManager
 {
     /// <summary>
     /// Proves a backup restorable: checks the dump's sha256, restores it into a scratch database (always dropped

@@ -16,7 +16,7 @@ namespace DeployOps.Engine.Backup;
 /// restore with stop/start of the application, and retention. Used by the backup cmdlets, Invoke-Deployment and
 /// Invoke-Rollback.
 /// </summary>
-public sealed partial class BackupManager
+internal sealed partial class BackupManager
 {
     public const int ProgressActivityId = 60;
     /// <summary>Reason recorded on the backup a restore takes of the database it replaces.</summary>

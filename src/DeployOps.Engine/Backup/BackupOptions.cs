@@ -1,7 +1,7 @@
 namespace DeployOps.Engine.Backup;
 
 /// <summary>What <see cref="BackupManager.BackupAsync"/> does besides dumping.</summary>
-public sealed class BackupOptions
+internal sealed class BackupOptions
 {
     /// <summary>Why it is taken (recorded in the manifest): manual, pre-deployment, pre-rollback…</summary>
     public string Reason { get; init; } = "manual";
@@ -17,7 +17,7 @@ public sealed class BackupOptions
 }
 
 /// <summary>What <see cref="BackupManager.RestoreAsync"/> restores and how.</summary>
-public sealed class RestoreOptions
+internal sealed class RestoreOptions
 {
     /// <summary>The backup to restore; null means the newest backup of the configured database.</summary>
     public string? Id { get; init; }

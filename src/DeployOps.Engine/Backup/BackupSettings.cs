@@ -4,7 +4,7 @@ namespace DeployOps.Engine.Backup;
 
 /// <summary>How <c>Restore-DeploymentDatabase</c> replaces the database.</summary>
 /// <summary>The <c>backup:</c> section of deployops.yaml: where dumps go, which tools make them, how long they live.</summary>
-public sealed class BackupSettings
+internal sealed class BackupSettings
 {
     public const string DefaultMigrationsTable = "schema_migrations";
     public const string DefaultMigrationsColumn = "version";

@@ -2,7 +2,7 @@ using DeployOps.Engine.Hosting;
 
 namespace DeployOps.Engine.Backup;
 
-public static class BackupVerificationErrors
+internal static class BackupVerificationErrors
 {
     /// <summary>The non-terminating error a failed verification is reported with; null when it passed.</summary>
     public static DeployOpsError? ToError(this BackupVerification v) => v.Passed ? null

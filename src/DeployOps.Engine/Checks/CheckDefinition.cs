@@ -1,7 +1,7 @@
 namespace DeployOps.Engine.Checks;
 
 /// <summary>One entry of the <c>checks:</c> list as configured.</summary>
-public sealed class CheckDefinition
+internal sealed class CheckDefinition
 {
     internal CheckDefinition(string name, string kind, string category, TimeSpan timeout, bool enabled, string? description, ICheck check)
     {

@@ -1,7 +1,7 @@
 namespace DeployOps.Engine.Checks;
 
 /// <summary>What Test-PreDeployment was asked to run.</summary>
-public sealed class PreDeploymentOptions
+internal sealed class PreDeploymentOptions
 {
     /// <summary>Check names to run (wildcards * and ?); empty = all.</summary>
     public IReadOnlyList<string> Names { get; init; } = Array.Empty<string>();

@@ -3,7 +3,7 @@ using DeployOps.Engine.Hosting;
 namespace DeployOps.Engine.Checks;
 
 /// <summary>All results of one run, in completion order, and whether the deployment may proceed.</summary>
-public sealed class PreDeploymentReport
+internal sealed class PreDeploymentReport
 {
     public PreDeploymentReport(IReadOnlyList<CheckResult> results, bool strict, TimeSpan duration)
     {

@@ -11,7 +11,7 @@ namespace DeployOps.Engine.Checks;
 /// ignores its token, so a hung endpoint costs its timeout and never the whole suite. Results are emitted as
 /// they complete.
 /// </summary>
-public static class PreDeploymentRunner
+internal static class PreDeploymentRunner
 {
     public const int ProgressActivityId = 1;
 

@@ -6,7 +6,7 @@ namespace DeployOps.Engine.Configuration;
 /// The <c>changeControl:</c> section: what a change to this environment must name. With <c>requireReason</c> or
 /// <c>requireChangeTicket</c> a deployment without -Reason / -ChangeTicket is refused before anything is planned.
 /// </summary>
-public sealed class ChangeControlSettings
+internal sealed class ChangeControlSettings
 {
     public static ChangeControlSettings None { get; } = new();
 

@@ -1,7 +1,7 @@
 namespace DeployOps.Engine.Configuration;
 
 /// <summary>The outcome of validating a configuration file without acting on it.</summary>
-public sealed class ConfigInspection
+internal sealed class ConfigInspection
 {
     internal ConfigInspection(string path, ConfigModel? config, IReadOnlyList<ConfigError> errors, IReadOnlyList<ConfigError>? warnings = null)
     {

@@ -12,7 +12,7 @@ using YamlDotNet.RepresentationModel;
 namespace DeployOps.Engine.Configuration;
 
 /// <summary>Reads deployops.yaml into a <see cref="ConfigModel"/>, collecting every problem in one pass.</summary>
-public static class ConfigLoader
+internal static class ConfigLoader
 {
     public const string DefaultFileName = "deployops.yaml";
     public static readonly TimeSpan DefaultCheckTimeout = TimeSpan.FromSeconds(5);

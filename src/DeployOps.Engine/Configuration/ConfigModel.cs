@@ -13,7 +13,7 @@ namespace DeployOps.Engine.Configuration;
 /// One application in one environment, as described by its deployops.yaml. Loaded and validated whole by
 /// <see cref="ConfigLoader"/>; carries the redactor that knows every secret it resolved.
 /// </summary>
-public sealed class ConfigModel
+internal sealed class ConfigModel
 {
     internal ConfigModel(string filePath, string application, string environment, StateSettings state,
         PostgresSettings? postgres, RedisSettings? redis, IReadOnlyDictionary<string, string> endpoints,

@@ -8,7 +8,7 @@ namespace DeployOps.Engine.Configuration;
 /// it is given -OverrideFreeze with a -Reason (and, with <c>freeze.approvers</c>, -ApprovedBy one of them).
 /// Rollbacks are never frozen: undoing a change is always allowed.
 /// </summary>
-public sealed class FreezeSettings
+internal sealed class FreezeSettings
 {
     public static FreezeSettings None { get; } = new();
 
@@ -52,7 +52,7 @@ public sealed class FreezeSettings
 }
 
 /// <summary>One freeze window: a date range, or a weekly recurring span (Friday 16:00 – Monday 08:00), in a time zone.</summary>
-public sealed class FreezeWindow
+internal sealed class FreezeWindow
 {
     private static readonly string[] Days = { "sun", "mon", "tue", "wed", "thu", "fri", "sat" };
     private const int MinutesPerWeek = 7 * 24 * 60;

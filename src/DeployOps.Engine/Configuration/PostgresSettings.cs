@@ -6,7 +6,7 @@ namespace DeployOps.Engine.Configuration;
 /// How to reach the application's PostgreSQL database: either a <c>url</c> (postgres://user:pass@host:port/db),
 /// a Npgsql <c>connectionString</c>, or discrete keys. Passwords come from references and are redacted.
 /// </summary>
-public sealed class PostgresSettings
+internal sealed class PostgresSettings
 {
     private readonly string _connectionString;
 

@@ -4,7 +4,7 @@ namespace DeployOps.Engine.Configuration;
 /// How to reach Redis: <c>endpoint</c> (host:port, <c>redis://host:port</c> or <c>rediss://host:port</c> for TLS),
 /// an optional ACL <c>user</c>, a password reference, the database index and TLS options.
 /// </summary>
-public sealed class RedisSettings
+internal sealed class RedisSettings
 {
     public RedisSettings(string endpoint, string? password, int database, TimeSpan connectTimeout, string? user = null, RedisTlsSettings? tls = null)
     {
@@ -82,7 +82,7 @@ public sealed class RedisSettings
 /// TLS to Redis: the server certificate is verified (system roots, or <c>caFile</c>) unless <c>tlsInsecure: true</c>
 /// says otherwise explicitly.
 /// </summary>
-public sealed class RedisTlsSettings
+internal sealed class RedisTlsSettings
 {
     public RedisTlsSettings(string? caFile, bool insecure)
     {

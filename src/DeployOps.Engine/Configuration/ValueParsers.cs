@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace DeployOps.Engine.Configuration;
 
 /// <summary>How a typed scalar parsed: a value, a spelling outside the grammar, or a number beyond the type's range.</summary>
-public enum ParseOutcome
+internal enum ParseOutcome
 {
     Parsed,
     Invalid,
@@ -16,7 +16,7 @@ public enum ParseOutcome
 /// no space between number and unit, case-sensitive duration units) so a value means one thing only; docs/configuration.md
 /// states them.
 /// </summary>
-public static partial class ValueParsers
+internal static partial class ValueParsers
 {
     // [0-9], not \d: \d also matches Arabic-Indic and other digits, which decimal parsing would then reject or misread.
     [GeneratedRegex(@"^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)$", RegexOptions.CultureInvariant)]

@@ -8,7 +8,7 @@ namespace DeployOps.Engine.Files;
 /// its kind before anything could block on it, so no configuration can hang a command or fill memory with
 /// <c>/dev/zero</c>. Problems come back as text ("is a FIFO") for the caller to locate in its own terms.
 /// </summary>
-public static class BoundedFileReader
+internal static class BoundedFileReader
 {
     private const int Chunk = 64 * 1024;
     private const int ENoEnt = 2, ENxIo = 6, EAcces = 13, ENotDir = 20, ELoop = 40;

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace DeployOps.Engine.Files;
 
 /// <summary>What a path names, as stat(2) reports it.</summary>
-public enum FileKind
+internal enum FileKind
 {
     Missing,
     Regular,

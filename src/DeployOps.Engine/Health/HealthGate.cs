@@ -5,7 +5,7 @@ using DeployOps.Engine.Hosting;
 namespace DeployOps.Engine.Health;
 
 /// <summary>What a health gate watches: how long, how often, and optionally only some instances.</summary>
-public sealed class HealthGateWindow
+internal sealed class HealthGateWindow
 {
     /// <summary>How long the gate watches before answering (it answers early on Rollback).</summary>
     public TimeSpan Duration { get; init; } = TimeSpan.FromMinutes(5);
@@ -30,7 +30,7 @@ public sealed class HealthGateWindow
 /// matrix and answers Healthy, Investigate, Rollback or Inconclusive. A Rollback ends the window early.
 /// Only Healthy should let a rollout proceed; Inconclusive means "not enough evidence", not "fine".
 /// </summary>
-public static class HealthGate
+internal static class HealthGate
 {
     public static Task<HealthDecision> EvaluateAsync(ConfigModel config, HealthGateWindow window, IOutputSink sink,
         CancellationToken cancellationToken) =>

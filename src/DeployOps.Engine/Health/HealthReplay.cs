@@ -7,7 +7,7 @@ using DeployOps.Engine.Hosting;
 namespace DeployOps.Engine.Health;
 
 /// <summary>What a replay found: the samples judged again, the decisions, and where they differ from the recording.</summary>
-public sealed class HealthReplayResult
+internal sealed class HealthReplayResult
 {
     internal HealthReplayResult(IReadOnlyList<HealthSample> samples, IReadOnlyList<HealthDecision> decisions, HealthDecision decision,
         IReadOnlyList<string> differences)
@@ -32,7 +32,7 @@ public sealed class HealthReplayResult
 /// Runs the decision engine offline over recorded samples (<c>health-samples.jsonl</c>), with the recorded
 /// policy or a new one — so an operator can test new thresholds against last week's incident.
 /// </summary>
-public static class HealthReplay
+internal static class HealthReplay
 {
     /// <summary>Replays with <paramref name="policy"/> (null: the default policy), scaled as the recording was unless <paramref name="timeScale"/> says otherwise.</summary>
     public static HealthReplayResult Run(string samplesFile, HealthPolicy? policy = null, double? timeScale = null, Redactor? redactor = null)

@@ -8,7 +8,7 @@ namespace DeployOps.Engine.Health;
 /// server, health endpoints, the database, Redis), and the decision policy (rules, timeline phases, evidence
 /// requirements). Keys and defaults are documented in docs/health.md.
 /// </summary>
-public sealed class HealthSettings
+internal sealed class HealthSettings
 {
     public static readonly TimeSpan DefaultDuration = TimeSpan.FromHours(1);
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(5);

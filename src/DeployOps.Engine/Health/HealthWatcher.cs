@@ -13,7 +13,7 @@ namespace DeployOps.Engine.Health;
 /// lets the decision engine judge them, emits a <see cref="HealthSample"/>, records it with the deployment and
 /// writes a decision record for every Rollback/Investigate decision. Returns the final decision.
 /// </summary>
-public static partial class HealthWatcher
+internal static partial class HealthWatcher
 {
     public const int ProgressActivityId = 5;
 

@@ -7,7 +7,7 @@ namespace DeployOps.Engine.Health;
 /// <c>health.prometheus:</c> signals as PromQL instant queries against a Prometheus server's HTTP API.
 /// Each query maps to a signal; <c>{window}</c> in a query stands for the configured range window.
 /// </summary>
-public sealed class PrometheusSettings
+internal sealed class PrometheusSettings
 {
     public PrometheusSettings(string url, TimeSpan window, IReadOnlyDictionary<string, string> queries)
     {

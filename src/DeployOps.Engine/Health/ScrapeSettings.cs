@@ -3,7 +3,7 @@ using DeployOps.Engine.Configuration;
 namespace DeployOps.Engine.Health;
 
 /// <summary><c>health.scrape:</c> direct scrapes of Prometheus text exposition, with the metric and label names to read.</summary>
-public sealed class ScrapeSettings
+internal sealed class ScrapeSettings
 {
     public ScrapeSettings(IReadOnlyList<string> targets, string requestsMetric = "http_requests_total", string statusLabel = "status",
         IReadOnlyList<string>? errorStatuses = null, string durationMetric = "http_request_duration_seconds",

@@ -4,7 +4,7 @@ using DeployOps.Engine.Hosting;
 namespace DeployOps.Engine.Health;
 
 /// <summary>When a watch stops before its duration is over.</summary>
-public enum WatchUntil
+internal enum WatchUntil
 {
     /// <summary>Watch for the whole duration (stopping early only on Rollback, see <see cref="WatchOptions.StopOnRollback"/>).</summary>
     Duration,
@@ -20,13 +20,13 @@ public enum WatchUntil
 /// Called on a Rollback verdict when automatic rollback was asked for. The rollback engine registers one; until
 /// it does, the watch returns the decision and warns that automatic rollback is not available.
 /// </summary>
-public interface IRollbackTrigger
+internal interface IRollbackTrigger
 {
     Task TriggerAsync(HealthDecision decision, IOutputSink sink, CancellationToken cancellationToken);
 }
 
 /// <summary>What Watch-DeploymentHealth was asked to do.</summary>
-public sealed class WatchOptions
+internal sealed class WatchOptions
 {
     /// <summary>Deployment whose folder receives the samples and decision records; null: a new watch id.</summary>
     public string? DeploymentId { get; init; }

@@ -4,7 +4,7 @@ namespace DeployOps.Engine.Hosting;
 /// Everything the engine says to its caller. A cmdlet forwards these to PowerShell's streams;
 /// tests record them. Implementations must be safe to call from any thread.
 /// </summary>
-public interface IOutputSink
+internal interface IOutputSink
 {
     void WriteRecord(object record);
     void WriteProgress(ProgressUpdate progress);
@@ -22,7 +22,7 @@ public interface IOutputSink
     bool IsDryRun { get; }
 }
 
-public sealed record ProgressUpdate(
+internal sealed record ProgressUpdate(
     int ActivityId,
     string Activity,
     string Status,

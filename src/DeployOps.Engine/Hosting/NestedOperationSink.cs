@@ -4,7 +4,7 @@ namespace DeployOps.Engine.Hosting;
 /// For an engine operation running inside another (a health gate inside a deployment): its progress, warnings
 /// and errors reach the operator, but its records become verbose lines so the outer command's output stays one type.
 /// </summary>
-public sealed class NestedOperationSink : IOutputSink
+internal sealed class NestedOperationSink : IOutputSink
 {
     private readonly IOutputSink _outer;
 

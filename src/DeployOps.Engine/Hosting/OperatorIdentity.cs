@@ -1,7 +1,7 @@
 namespace DeployOps.Engine.Hosting;
 
 /// <summary>Who is acting, from where: recorded in audit lines, locks and deployment records.</summary>
-public sealed class OperatorIdentity
+internal sealed class OperatorIdentity
 {
     public OperatorIdentity(string user, string host, int processId)
     {

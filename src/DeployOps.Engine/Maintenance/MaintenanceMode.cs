@@ -13,7 +13,7 @@ namespace DeployOps.Engine.Maintenance;
 /// in-flight work to drain. Exit switches off everything that is on, even when some mechanisms fail. Every action
 /// is written to the audit log, including the ones skipped by -WhatIf.
 /// </summary>
-public static partial class MaintenanceMode
+internal static partial class MaintenanceMode
 {
     public const string DefaultReason = "maintenance";
 

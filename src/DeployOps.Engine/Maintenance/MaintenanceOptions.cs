@@ -1,7 +1,7 @@
 namespace DeployOps.Engine.Maintenance;
 
 /// <summary>What Enter-MaintenanceMode was asked to do.</summary>
-public sealed class EnterMaintenanceOptions
+internal sealed class EnterMaintenanceOptions
 {
     /// <summary>Why; null keeps the reason of an existing window (and defaults to "maintenance" for a new one).</summary>
     public string? Reason { get; init; }
@@ -20,7 +20,7 @@ public sealed class EnterMaintenanceOptions
 }
 
 /// <summary>What Exit-MaintenanceMode was asked to do.</summary>
-public sealed class ExitMaintenanceOptions
+internal sealed class ExitMaintenanceOptions
 {
     public string? DeploymentId { get; init; }
     public string Command { get; init; } = "Exit-MaintenanceMode";

@@ -13,7 +13,7 @@ namespace DeployOps.Engine.Maintenance;
 /// application is not serving: leaving would show users a 502 instead of the page). Either way the outcome is audited. While the scope is open a Redis
 /// TTL (the dead-man switch) is renewed, so only a dead session lets it expire.
 /// </summary>
-public sealed class MaintenanceScope : IAsyncDisposable
+internal sealed class MaintenanceScope : IAsyncDisposable
 {
     internal static readonly TimeSpan ExitTimeout = TimeSpan.FromMinutes(2);
 

@@ -6,7 +6,7 @@ namespace DeployOps.Engine.Maintenance;
 /// The <c>maintenance:</c> section of deployops.yaml: which mechanisms signal maintenance (any combination of a
 /// flag file, a Redis key and an nginx maintenance page) and how draining is measured. See docs/maintenance.md.
 /// </summary>
-public sealed class MaintenanceSettings
+internal sealed class MaintenanceSettings
 {
     private MaintenanceSettings(FlagFileSettings? flagFile, RedisFlagSettings? redis, NginxPageSettings? nginx,
         DrainSettings? drain, bool stayOnFailure)
@@ -52,7 +52,7 @@ public sealed class MaintenanceSettings
 }
 
 /// <summary><c>maintenance.flagFile</c>: a JSON flag file the application checks (written atomically).</summary>
-public sealed class FlagFileSettings
+internal sealed class FlagFileSettings
 {
     private FlagFileSettings(string path) => Path = path;
 
@@ -69,7 +69,7 @@ public sealed class FlagFileSettings
 }
 
 /// <summary><c>maintenance.redis</c>: a shared key every instance reads, an optional PUBLISH and an optional TTL.</summary>
-public sealed class RedisFlagSettings
+internal sealed class RedisFlagSettings
 {
     private RedisFlagSettings(string key, string? channel, TimeSpan? ttl)
     {
@@ -101,7 +101,7 @@ public sealed class RedisFlagSettings
 /// <c>maintenance.nginx</c>: an include file DeployOps owns (the site's server block includes it) that makes nginx
 /// answer 503 with a maintenance page, validated with <c>nginx -t</c> before every reload.
 /// </summary>
-public sealed class NginxPageSettings
+internal sealed class NginxPageSettings
 {
     public const string DefaultPage =
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Maintenance</title></head>" +
@@ -176,7 +176,7 @@ public sealed class NginxPageSettings
     private static string Quote(string path) => path.Contains(' ') ? $"'{path}'" : path;
 }
 
-public enum DrainSourceKind
+internal enum DrainSourceKind
 {
     /// <summary>A numeric field of a JSON health endpoint (default field active_connections).</summary>
     Health,
@@ -187,7 +187,7 @@ public enum DrainSourceKind
 }
 
 /// <summary><c>maintenance.drain</c>: where in-flight work is read and how long to wait for it to fall.</summary>
-public sealed class DrainSettings
+internal sealed class DrainSettings
 {
     public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(120);

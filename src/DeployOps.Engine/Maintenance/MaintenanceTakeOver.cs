@@ -5,7 +5,7 @@ using DeployOps.Engine.Hosting;
 
 namespace DeployOps.Engine.Maintenance;
 
-public static partial class MaintenanceMode
+internal static partial class MaintenanceMode
 {
     /// <summary>
     /// Maintenance for work that may follow an interrupted run (a rollback, a resumed or forced deployment). When

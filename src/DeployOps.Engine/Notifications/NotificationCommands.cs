@@ -4,7 +4,7 @@ using DeployOps.Engine.Hosting;
 namespace DeployOps.Engine.Notifications;
 
 /// <summary>What Send-DeploymentNotification was asked to send.</summary>
-public sealed class SendNotificationOptions
+internal sealed class SendNotificationOptions
 {
     public required string Message { get; init; }
     public NotificationSeverity Severity { get; init; } = NotificationSeverity.Info;
@@ -16,7 +16,7 @@ public sealed class SendNotificationOptions
 }
 
 /// <summary>The operator's own messages: the runbooks' manual "post in the channel" steps, and the test message.</summary>
-public static class NotificationCommands
+internal static class NotificationCommands
 {
     /// <summary>Sends an ad-hoc message; each target asks ShouldProcess. One result per target; a failure is also an error.</summary>
     public static async Task<IReadOnlyList<NotificationResult>> SendAsync(ConfigModel config, SendNotificationOptions options,

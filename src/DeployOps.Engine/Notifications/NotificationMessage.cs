@@ -1,7 +1,7 @@
 namespace DeployOps.Engine.Notifications;
 
 /// <summary>One rendered message, already redacted: what every payload format is built from.</summary>
-public sealed class NotificationMessage
+internal sealed class NotificationMessage
 {
     /// <summary>The labelled facts a card or e-mail lists under the text, in this order (only those with a value).</summary>
     private static readonly (string Key, string Label)[] FactKeys =

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace DeployOps.Engine.Notifications;
 
 /// <summary>The JSON body each webhook kind expects, built from one redacted <see cref="NotificationMessage"/>.</summary>
-public static class NotificationPayloads
+internal static class NotificationPayloads
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 

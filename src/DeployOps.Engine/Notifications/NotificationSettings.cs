@@ -4,7 +4,7 @@ using DeployOps.Engine.Configuration;
 namespace DeployOps.Engine.Notifications;
 
 /// <summary>The <c>notifications:</c> section of deployops.yaml: where messages go, which ones, and their wording.</summary>
-public sealed class NotificationSettings
+internal sealed class NotificationSettings
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan DefaultRetryDelay = TimeSpan.FromSeconds(1);

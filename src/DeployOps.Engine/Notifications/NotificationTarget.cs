@@ -4,7 +4,7 @@ using DeployOps.Engine.Configuration;
 namespace DeployOps.Engine.Notifications;
 
 /// <summary>One entry of <c>notifications.targets</c>: a receiver and the messages it wants.</summary>
-public sealed class NotificationTarget
+internal sealed class NotificationTarget
 {
     public required string Name { get; init; }
     public required NotificationTargetKind Kind { get; init; }
@@ -70,7 +70,7 @@ public sealed class NotificationTarget
 }
 
 /// <summary>How an e-mail target connects: <c>smtp: {host, port, security, username, password}</c>, <c>from</c>, <c>to</c>.</summary>
-public sealed class EmailSettings
+internal sealed class EmailSettings
 {
     public required string Host { get; init; }
     public int Port { get; init; }
@@ -111,7 +111,7 @@ public sealed class EmailSettings
 }
 
 /// <summary>How the SMTP connection is protected (MailKit's SecureSocketOptions in words).</summary>
-public enum SmtpSecurity
+internal enum SmtpSecurity
 {
     /// <summary>Plain SMTP (a relay on localhost).</summary>
     None,

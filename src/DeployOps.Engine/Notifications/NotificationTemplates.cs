@@ -4,13 +4,13 @@ using DeployOps.Engine.Configuration;
 namespace DeployOps.Engine.Notifications;
 
 /// <summary>A message's wording: a title (subject, card header) and a text, with {placeholders}.</summary>
-public sealed record NotificationTemplate(string Title, string Text);
+internal sealed record NotificationTemplate(string Title, string Text);
 
 /// <summary>
 /// The wording of every event: the runbooks' own phrases by default ("[INCIDENT] Deployment issue - v1.2.3",
 /// "Success notification: team notified of go-live" …), replaced per event under <c>notifications.templates</c>.
 /// </summary>
-public sealed partial class NotificationTemplates
+internal sealed partial class NotificationTemplates
 {
     /// <summary>Every placeholder a template may use; an unknown one is a configuration error, not a silent blank.</summary>
     public static readonly IReadOnlyList<string> Placeholders = new[]

@@ -11,7 +11,7 @@ namespace DeployOps.Engine.Notifications;
 /// <c>notifications.timeout</c>; a failed attempt is retried <c>retries</c> times with doubling waits (on the injected
 /// clock); a message still not delivered becomes a warning and an audit line. Everything sent is redacted.
 /// </summary>
-public sealed class Notifier
+internal sealed class Notifier
 {
     private readonly ConfigModel _config;
     private readonly IOutputSink? _sink;

@@ -9,7 +9,7 @@ namespace DeployOps.Engine.Rollback;
 /// rollback engine, handing it the decision record that explains why. A rollback that does not succeed is an
 /// error of the watch (HealthRollbackTriggerFailed), so scripts see it.
 /// </summary>
-public sealed class AutomaticRollbackTrigger : IRollbackTrigger
+internal sealed class AutomaticRollbackTrigger : IRollbackTrigger
 {
     private readonly ConfigModel _config;
 

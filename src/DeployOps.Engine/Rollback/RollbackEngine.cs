@@ -24,7 +24,7 @@ namespace DeployOps.Engine.Rollback;
 /// deployment's record becomes RolledBack; the rollback's phases are journaled in its journal.
 /// This is also the entry point of automatic rollback (Watch-DeploymentHealth -AutoRollback).
 /// </summary>
-public static class RollbackEngine
+internal static class RollbackEngine
 {
     public const int ActivityId = 70;
 

@@ -1,7 +1,7 @@
 namespace DeployOps.Engine.Rollback;
 
 /// <summary>What Invoke-Rollback (or the health watcher's automatic rollback) was asked to do.</summary>
-public sealed class RollbackOptions
+internal sealed class RollbackOptions
 {
     /// <summary>The deployment to undo; null: the newest one (running-but-dead, interrupted or finished).</summary>
     public string? DeploymentId { get; init; }

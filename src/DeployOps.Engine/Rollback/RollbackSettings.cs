@@ -3,7 +3,7 @@ using DeployOps.Engine.Configuration;
 namespace DeployOps.Engine.Rollback;
 
 /// <summary>The <c>rollback:</c> section of deployops.yaml.</summary>
-public sealed class RollbackSettings
+internal sealed class RollbackSettings
 {
     /// <summary>Application log files or folders copied into the incident folder before acting (resolved against the config folder).</summary>
     public IReadOnlyList<string> LogPaths { get; private init; } = Array.Empty<string>();

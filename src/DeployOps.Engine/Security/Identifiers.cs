@@ -8,7 +8,7 @@ namespace DeployOps.Engine.Security;
 /// A version is <c>[A-Za-z0-9._+-]</c>, 1–128 characters, not starting with '-' or '.', so it is always one path
 /// segment, never an option, and never shell or SQL syntax.
 /// </summary>
-public static partial class Identifiers
+internal static partial class Identifiers
 {
     public const int MaxVersionLength = 128;
     public const string VersionCharacters = "[A-Za-z0-9._+-]";

@@ -6,7 +6,7 @@ namespace DeployOps.Engine.Security;
 /// wherever they are configured. The mode is given to mkdir/open and then set explicitly, because a configured
 /// folder outside the 0700 state directory is not protected by its parent.
 /// </summary>
-public static class PrivateFiles
+internal static class PrivateFiles
 {
     public const UnixFileMode DirectoryPermissions = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     public const UnixFileMode FilePermissions = UnixFileMode.UserRead | UnixFileMode.UserWrite;

@@ -6,14 +6,14 @@ using DeployOps.Engine.Hosting;
 namespace DeployOps.Engine.State;
 
 /// <summary>Options of Unlock-Deployment.</summary>
-public sealed class UnlockOptions
+internal sealed class UnlockOptions
 {
     /// <summary>Break the lock even though its holder looks alive (its deployment then stops at its next phase).</summary>
     public bool Force { get; init; }
 }
 
 /// <summary>What Get-DeploymentHistory, Get-Deployment and Unlock-Deployment do.</summary>
-public static class DeploymentStateCommands
+internal static class DeploymentStateCommands
 {
     public static async Task<IReadOnlyList<DeploymentRecord>> GetHistoryAsync(ConfigModel config, HistoryQuery query,
         IOutputSink sink, CancellationToken ct)

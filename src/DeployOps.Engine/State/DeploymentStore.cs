@@ -4,7 +4,7 @@ using DeployOps.Engine.Configuration;
 namespace DeployOps.Engine.State;
 
 /// <summary>Opens the deployment store a configuration names in <c>state.store</c>.</summary>
-public static class DeploymentStore
+internal static class DeploymentStore
 {
     public static IDeploymentStore Open(ConfigModel config) =>
         Open(config.State, config.Application, config.Environment, config.Redactor);

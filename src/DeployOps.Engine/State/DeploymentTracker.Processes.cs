@@ -3,7 +3,7 @@ using DeployOps.Engine.Processes;
 
 namespace DeployOps.Engine.State;
 
-public sealed partial class DeploymentTracker
+internal sealed partial class DeploymentTracker
 {
     /// <summary>Journals a process a step started, durable before the step's output is awaited.</summary>
     internal Task ProcessStartedAsync(string phase, string step, ChildProcessStarted started) =>

@@ -5,7 +5,7 @@ using K = DeployOps.Engine.State.JournalProjection.Keys;
 namespace DeployOps.Engine.State;
 
 /// <summary>What a new deployment records about itself when it starts.</summary>
-public sealed class DeploymentStart
+internal sealed class DeploymentStart
 {
     public required string Version { get; init; }
     public required string Strategy { get; init; }
@@ -23,7 +23,7 @@ public sealed class DeploymentStart
 /// boundary, and each call returns only after the event is durable. Dispose it in a finally: a tracker disposed
 /// without <see cref="FinishAsync"/> journals the deployment as Interrupted (resumable) and releases the lock.
 /// </summary>
-public sealed partial class DeploymentTracker : IAsyncDisposable
+internal sealed partial class DeploymentTracker : IAsyncDisposable
 {
     private readonly IDeploymentStore _store;
     private readonly IDeploymentLock _lock;
@@ -245,7 +245,7 @@ public sealed partial class DeploymentTracker : IAsyncDisposable
 }
 
 /// <summary>Deployment ids sort by start time: 20250612-101500-3fa2c1.</summary>
-public static class DeploymentIds
+internal static class DeploymentIds
 {
     public static string New() => New(DateTimeOffset.UtcNow);
 

@@ -5,7 +5,7 @@ namespace DeployOps.Engine.State;
 /// directory (one host) or PostgreSQL tables and advisory locks (shared by several hosts).
 /// Open one with <see cref="DeploymentStore.Open"/>; most callers drive it through <see cref="DeploymentTracker"/>.
 /// </summary>
-public interface IDeploymentStore : IAsyncDisposable
+internal interface IDeploymentStore : IAsyncDisposable
 {
     string Application { get; }
     string Environment { get; }
@@ -41,7 +41,7 @@ public interface IDeploymentStore : IAsyncDisposable
 }
 
 /// <summary>The lock handle: dispose (or release) it when the deployment ends, whatever its outcome.</summary>
-public interface IDeploymentLock : IAsyncDisposable
+internal interface IDeploymentLock : IAsyncDisposable
 {
     LockInfo Holder { get; }
     /// <summary>Throws LockNotHeld when the lock was broken (Unlock-Deployment -Force) or its session was lost.</summary>
@@ -50,7 +50,7 @@ public interface IDeploymentLock : IAsyncDisposable
 }
 
 /// <summary>Filters for <see cref="IDeploymentStore.ListAsync"/>.</summary>
-public sealed class HistoryQuery
+internal sealed class HistoryQuery
 {
     /// <summary>At most this many, newest first (0 = all).</summary>
     public int Last { get; init; }

@@ -1,6 +1,6 @@
 namespace DeployOps.Engine.State;
 
-public enum JournalEventKind
+internal enum JournalEventKind
 {
     /// <summary>First event: Data holds application, environment, version, strategy, user, host, pid…</summary>
     Started,
@@ -25,7 +25,7 @@ public enum JournalEventKind
 }
 
 /// <summary>One line of a deployment's journal. Appended durably before the deployment takes its next action.</summary>
-public sealed class JournalEvent
+internal sealed class JournalEvent
 {
     public JournalEvent(JournalEventKind kind, string? phase = null, string? step = null, string? detail = null,
         IReadOnlyDictionary<string, string>? data = null, DateTimeOffset? time = null, long sequence = 0)

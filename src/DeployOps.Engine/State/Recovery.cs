@@ -9,7 +9,7 @@ namespace DeployOps.Engine.State;
 /// undoes), whether an interrupted one still needs recovering (it blocks new deployments), and whether the run that
 /// was interrupted was the deployment or its rollback (Resume-Deployment continues only a deployment).
 /// </summary>
-public static class Recovery
+internal static class Recovery
 {
     /// <summary>Rollback phases sit in the undone deployment's journal under this prefix.</summary>
     public const string RollbackPhasePrefix = "rollback:";

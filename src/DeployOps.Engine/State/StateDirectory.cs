@@ -4,7 +4,7 @@ using DeployOps.Engine.Security;
 namespace DeployOps.Engine.State;
 
 /// <summary>Creates the state directory on first use, readable by its owner only (it holds audit lines and backups).</summary>
-public static class StateDirectory
+internal static class StateDirectory
 {
     public static string Ensure(string directory)
     {

@@ -2,7 +2,7 @@ using DeployOps.Engine.Configuration;
 
 namespace DeployOps.Engine.State;
 
-public enum StateStoreKind
+internal enum StateStoreKind
 {
     /// <summary>Files in the state directory next to the configuration (one host).</summary>
     File,
@@ -11,7 +11,7 @@ public enum StateStoreKind
 }
 
 /// <summary>The <c>state:</c> section: where history, journal, locks, audit and backups live.</summary>
-public sealed class StateSettings
+internal sealed class StateSettings
 {
     /// <summary>Default age after which a deployment lock is reported stale even when its holder may be alive.</summary>
     public static readonly TimeSpan DefaultLockTtl = TimeSpan.FromHours(4);

@@ -12,7 +12,7 @@ namespace DeployOps.Engine.Strategies;
 /// With <c>health.compare: baseline</c> the comparative judge also weighs the canary against the stable slot's own
 /// /metrics over the same window (docs/health-judge.md).
 /// </summary>
-public sealed class DecisionMatrixCanaryGate : ICanaryGate
+internal sealed class DecisionMatrixCanaryGate : ICanaryGate
 {
     public async Task<CanaryGateResult> EvaluateAsync(CanaryGateContext context, CancellationToken cancellationToken)
     {

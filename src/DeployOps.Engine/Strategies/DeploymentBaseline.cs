@@ -15,7 +15,7 @@ namespace DeployOps.Engine.Strategies;
 /// first real deployment then has a previous version to roll back to: the slot to switch back to, the instances to
 /// redeploy, the image id to start again and the head the database restore must come back to.
 /// </summary>
-public static class DeploymentBaseline
+internal static class DeploymentBaseline
 {
     public const string PhaseName = "baseline";
 

@@ -15,7 +15,7 @@ namespace DeployOps.Engine.Strategies;
 /// continues from there. A failure runs the failing phase's compensation (switch back, canary weight 0, instances
 /// back into rotation), finishes the record, writes the error and returns the record.
 /// </summary>
-public static class DeploymentEngine
+internal static class DeploymentEngine
 {
     public const int PhaseActivityId = 40;
     public const int StepActivityId = 41;

@@ -3,7 +3,7 @@ using DeployOps.Engine.Configuration;
 namespace DeployOps.Engine.Strategies;
 
 /// <summary>When the standard hooks back up the database before a deployment (<c>deployment.backup</c>).</summary>
-public enum DeploymentBackupPolicy
+internal enum DeploymentBackupPolicy
 {
     /// <summary>When the deployment runs migrations: migrate steps are configured or a migrations check exists.</summary>
     Auto,
@@ -12,7 +12,7 @@ public enum DeploymentBackupPolicy
 }
 
 /// <summary>The keys of <c>deployment:</c> read by <see cref="StandardDeploymentHooks"/>: <c>backup</c> and <c>maintenance</c>.</summary>
-public sealed class DeploymentHookSettings
+internal sealed class DeploymentHookSettings
 {
     public DeploymentBackupPolicy Backup { get; private init; } = DeploymentBackupPolicy.Auto;
     /// <summary>Every strategy enters maintenance mode around the deployment (a hotfix also with <c>hotfix.maintenance</c>).</summary>

@@ -1,7 +1,7 @@
 namespace DeployOps.Engine.Strategies;
 
 /// <summary>What Invoke-Deployment was asked to do.</summary>
-public sealed class DeploymentOptions
+internal sealed class DeploymentOptions
 {
     public required string Version { get; init; }
     /// <summary>Null: the configuration's <c>deployment.strategy</c>.</summary>
@@ -28,7 +28,7 @@ public sealed class DeploymentOptions
 }
 
 /// <summary>What Resume-Deployment was asked to do.</summary>
-public sealed class ResumeDeploymentOptions
+internal sealed class ResumeDeploymentOptions
 {
     /// <summary>Null: the most recent interrupted deployment.</summary>
     public string? Id { get; init; }

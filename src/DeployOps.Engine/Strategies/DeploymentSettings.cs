@@ -7,7 +7,7 @@ using YamlDotNet.RepresentationModel;
 namespace DeployOps.Engine.Strategies;
 
 /// <summary>The <c>deployment:</c> section of deployops.yaml.</summary>
-public sealed class DeploymentSettings
+internal sealed class DeploymentSettings
 {
     /// <summary>The phases steps can be configured for, in the order a target is deployed.</summary>
     public static readonly IReadOnlyList<string> StepPhases = new[] { "stop", "install", "migrate", "build", "start", "smoke", "verify" };
@@ -128,7 +128,7 @@ public sealed class DeploymentSettings
     }
 }
 
-public enum CanaryGateKind
+internal enum CanaryGateKind
 {
     /// <summary>The canary's health endpoint and its 5xx share (<c>maxErrorRate</c>, <c>minRequests</c>).</summary>
     HealthEndpoint,
@@ -137,7 +137,7 @@ public enum CanaryGateKind
 }
 
 /// <summary><c>deployment.canary</c>: traffic steps, the pause and gate at each, and what inconclusive means.</summary>
-public sealed class CanarySettings
+internal sealed class CanarySettings
 {
     public static readonly IReadOnlyList<int> DefaultSteps = new[] { 5, 25, 50, 100 };
 
@@ -190,7 +190,7 @@ public sealed class CanarySettings
 }
 
 /// <summary><c>deployment.rolling</c>: batch size and failure budget.</summary>
-public sealed class RollingSettings
+internal sealed class RollingSettings
 {
     /// <summary>Instances out of rotation at once, as a count (when <see cref="MaxUnavailablePercent"/> is null).</summary>
     public int MaxUnavailable { get; private init; } = 1;

@@ -1,7 +1,7 @@
 namespace DeployOps.Engine.Strategies;
 
 /// <summary>A place a version runs: a blue/green slot or one instance of a rolling/canary pool.</summary>
-public sealed class DeploymentTarget
+internal sealed class DeploymentTarget
 {
     public DeploymentTarget(string name, string host, int port)
     {

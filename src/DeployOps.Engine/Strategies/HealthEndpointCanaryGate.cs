@@ -8,7 +8,7 @@ namespace DeployOps.Engine.Strategies;
 /// and compares the canary's Prometheus <c>http_requests_total{status}</c> before and after: a 5xx share above
 /// <c>canary.gate.maxErrorRate</c> fails, fewer requests than <c>canary.gate.minRequests</c> is inconclusive.
 /// </summary>
-public sealed partial class HealthEndpointCanaryGate : ICanaryGate
+internal sealed partial class HealthEndpointCanaryGate : ICanaryGate
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
 

@@ -3,7 +3,7 @@ using DeployOps.Engine.Hosting;
 
 namespace DeployOps.Engine.Strategies;
 
-public enum CanaryVerdict
+internal enum CanaryVerdict
 {
     Pass,
     /// <summary>The canary is worse: its weight goes to 0 and the deployment stops.</summary>
@@ -16,12 +16,12 @@ public enum CanaryVerdict
 /// Decides whether a canary step may go on. Called once per step after the traffic moved; the gate owns the
 /// observation window (it returns after <see cref="CanaryGateContext.Pause"/> or as soon as it knows).
 /// </summary>
-public interface ICanaryGate
+internal interface ICanaryGate
 {
     Task<CanaryGateResult> EvaluateAsync(CanaryGateContext context, CancellationToken cancellationToken);
 }
 
-public sealed class CanaryGateContext
+internal sealed class CanaryGateContext
 {
     public CanaryGateContext(ConfigModel config, string deploymentId, string version, DeploymentTarget canary,
         DeploymentTarget baseline, int weightPercent, TimeSpan pause, IOutputSink sink)
@@ -48,7 +48,7 @@ public sealed class CanaryGateContext
     public IOutputSink Sink { get; }
 }
 
-public sealed class CanaryGateResult
+internal sealed class CanaryGateResult
 {
     public CanaryGateResult(CanaryVerdict verdict, string reason)
     {

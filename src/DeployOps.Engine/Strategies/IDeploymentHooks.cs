@@ -8,14 +8,14 @@ namespace DeployOps.Engine.Strategies;
 /// journaled phase <c>before-deploy</c> after the pre-checks and before anything is deployed; AfterDeploy runs as
 /// <c>after-deploy</c> at the end, and also (best effort) after a failure so maintenance mode is always left.
 /// </summary>
-public interface IDeploymentHooks
+internal interface IDeploymentHooks
 {
     Task BeforeDeployAsync(DeploymentHookContext context, CancellationToken cancellationToken);
     Task AfterDeployAsync(DeploymentHookContext context, CancellationToken cancellationToken);
 }
 
 /// <summary>What a hook knows about the deployment it runs in.</summary>
-public sealed class DeploymentHookContext
+internal sealed class DeploymentHookContext
 {
     internal DeploymentHookContext(ConfigModel config, string deploymentId, DeploymentStrategy strategy, string version,
         string? previousVersion, bool noBackup, bool maintenance, bool succeeded, IOutputSink sink,

@@ -20,7 +20,7 @@ namespace DeployOps.Engine.Strategies;
 /// <c>maintenanceLeftOn</c>). A window already on (left by an interrupted run) is taken over, never switched off
 /// before the work ran. One instance per deployment.
 /// </summary>
-public sealed class StandardDeploymentHooks : IDeploymentHooks
+internal sealed class StandardDeploymentHooks : IDeploymentHooks
 {
     private readonly string _command;
     private MaintenanceScope? _scope;

@@ -4,7 +4,7 @@ namespace DeployOps.Engine.Targets;
 /// A named host of <c>targets:</c> that steps reach over OpenSSH. Host keys are always verified against
 /// <see cref="KnownHostsFile"/> (StrictHostKeyChecking=yes): an unknown or changed key is an error, never accepted.
 /// </summary>
-public sealed class SshTarget
+internal sealed class SshTarget
 {
     internal SshTarget(string name, string address, int port, string user, string? identityFile, string knownHostsFile,
         SshTarget? jump, IReadOnlyList<string> labels, TimeSpan connectTimeout)

@@ -5,7 +5,7 @@ namespace DeployOps.Engine.Traffic;
 /// file) and guarantees all-or-nothing: after <see cref="ApplyAsync"/> either the new assignment is live and
 /// confirmed by probing through the router, or the previous one is restored and an exception is thrown.
 /// </summary>
-public interface ITrafficRouter
+internal interface ITrafficRouter
 {
     /// <summary>Where the routing definition lives, for messages and audit lines.</summary>
     string Target { get; }

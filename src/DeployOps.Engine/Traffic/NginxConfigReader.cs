@@ -4,7 +4,7 @@ using DeployOps.Engine.Hosting;
 namespace DeployOps.Engine.Traffic;
 
 /// <summary>One nginx directive with the file and line it came from; a block directive has children.</summary>
-public sealed record NginxDirective(string Name, IReadOnlyList<string> Arguments, string File, int Line,
+internal sealed record NginxDirective(string Name, IReadOnlyList<string> Arguments, string File, int Line,
     IReadOnlyList<NginxDirective>? Block)
 {
     public string Location => $"{File}:{Line}";
@@ -16,7 +16,7 @@ public sealed record NginxDirective(string Name, IReadOnlyList<string> Arguments
 /// prefix), and a file-name wildcard reads the matching files in name order. Text that is not valid nginx syntax is
 /// refused as TrafficStateUnknown naming file:line, because a wrong reading could deploy onto the live slot.
 /// </summary>
-public static class NginxConfigReader
+internal static class NginxConfigReader
 {
     private const int MaxIncludeDepth = 16;
 

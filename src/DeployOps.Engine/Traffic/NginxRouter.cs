@@ -14,7 +14,7 @@ namespace DeployOps.Engine.Traffic;
 /// validates it with <c>nginx -t</c>, reloads, and probes through nginx until only the intended backends answer;
 /// any failure puts the previous file back and reloads again, so nginx never keeps an unconfirmed assignment.
 /// </summary>
-public sealed class NginxRouter : ITrafficRouter
+internal sealed class NginxRouter : ITrafficRouter
 {
     private const string StateMarker = NginxUpstreamFile.StateMarker;
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };

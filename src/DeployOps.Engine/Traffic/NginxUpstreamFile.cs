@@ -12,7 +12,7 @@ namespace DeployOps.Engine.Traffic;
 /// configured slots and instances by host:port. Whatever cannot be read with certainty is refused as
 /// TrafficStateUnknown, never guessed: a wrong reading makes a blue-green deployment stop the live slot.
 /// </summary>
-public static class NginxUpstreamFile
+internal static class NginxUpstreamFile
 {
     public const string StateMarker = "# deployops-backends: ";
 

@@ -4,7 +4,7 @@ namespace DeployOps.Engine.Traffic;
 /// One server behind the router: a slot (blue/green) or an instance, with its share of traffic.
 /// Weight 0 keeps it in the upstream but marked <c>down</c> (no traffic, instant to bring back).
 /// </summary>
-public sealed class TrafficBackend
+internal sealed class TrafficBackend
 {
     public TrafficBackend(string name, string host, int port, int weight)
     {

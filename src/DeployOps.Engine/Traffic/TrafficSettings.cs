@@ -3,7 +3,7 @@ using DeployOps.Engine.Traffic.Haproxy;
 
 namespace DeployOps.Engine.Traffic;
 
-public enum TrafficProvider
+internal enum TrafficProvider
 {
     /// <summary>No router: hotfix-only applications, or traffic managed elsewhere.</summary>
     None,
@@ -13,7 +13,7 @@ public enum TrafficProvider
 }
 
 /// <summary>The <c>deployment.traffic:</c> section: which router DeployOps drives and how a switch is confirmed.</summary>
-public sealed class TrafficSettings
+internal sealed class TrafficSettings
 {
     public static readonly TimeSpan DefaultConfirmTimeout = TimeSpan.FromSeconds(15);
     /// <summary>Short: nginx's own 10 s default turns one refused connect during a restart into 10 s of 502s.</summary>

@@ -7,7 +7,7 @@ using DeployOps.Engine.Strategies;
 namespace DeployOps.Engine.Traffic;
 
 /// <summary>What Switch-DeploymentTraffic was asked to do.</summary>
-public sealed class SwitchTrafficOptions
+internal sealed class SwitchTrafficOptions
 {
     /// <summary>The slot that gets all traffic (blue or green, as named in deployment.slots).</summary>
     public required string To { get; init; }
@@ -17,7 +17,7 @@ public sealed class SwitchTrafficOptions
 }
 
 /// <summary>Moves all traffic to one slot on an operator's request (the instant switch-back of blue-green).</summary>
-public static class TrafficSwitcher
+internal static class TrafficSwitcher
 {
     public static ITrafficRouter CreateRouter(ConfigModel config, Action<string>? log = null, bool adopt = false) =>
         config.Deployment.Traffic.Provider switch

@@ -41,7 +41,7 @@ public abstract class ConfiguredCmdlet : DeployOpsCmdlet
     public string? ConfigPath { get; set; }
 
     /// <summary>The configuration this record acts on (validated; a problem stops the cmdlet with ConfigInvalid).</summary>
-    protected ConfigModel ResolveConfig()
+    private protected ConfigModel ResolveConfig()
     {
         var fromRecord = string.IsNullOrEmpty(ConfigPath) ? null : FullConfigPath(ConfigPath);
         ConfigModel config;

@@ -75,7 +75,7 @@ public abstract class DeployOpsCmdlet : PSCmdlet, IDisposable
     /// Runs engine work, pumping its output onto the pipeline thread. An engine failure abandons this input with a
     /// non-terminating error; Ctrl+C or a downstream stop cancels the engine and waits for it before returning.
     /// </summary>
-    protected T RunEngine<T>(Func<IOutputSink, CancellationToken, Task<T>> work)
+    private protected T RunEngine<T>(Func<IOutputSink, CancellationToken, Task<T>> work)
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         using var sink = new PipelineSink(this, IsWhatIf);
@@ -111,14 +111,14 @@ public abstract class DeployOpsCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>Runs engine work that writes its records through the sink (see <see cref="RunEngine{T}"/>).</summary>
-    protected void RunEngine(Func<IOutputSink, CancellationToken, Task> work) =>
+    private protected void RunEngine(Func<IOutputSink, CancellationToken, Task> work) =>
         RunEngine<bool>(async (sink, ct) => { await work(sink, ct).ConfigureAwait(false); return true; });
 
     /// <summary>
     /// Loads the configuration named by -Path (relative to the current location) or deployops.yaml here. A missing
     /// or invalid configuration abandons this input with a non-terminating ConfigNotFound/ConfigInvalid error.
     /// </summary>
-    protected ConfigModel LoadConfig(string? path)
+    private protected ConfigModel LoadConfig(string? path)
     {
         try
         {

@@ -14,7 +14,7 @@ public abstract class QuietTestCmdlet : ConfiguredCmdlet
     public SwitchParameter Quiet { get; set; }
 
     /// <summary>Under -Quiet, the engine's records stay off the pipeline (progress, verbose and warnings still show).</summary>
-    protected IOutputSink Quieted(IOutputSink sink) => Quiet ? new QuietSink(sink) : sink;
+    private protected IOutputSink Quieted(IOutputSink sink) => Quiet ? new QuietSink(sink) : sink;
 
     /// <summary>The one bool of -Quiet, with the reason for a failure as a warning.</summary>
     protected void WriteQuietAnswer(bool passed, DeployOpsError? reason)

@@ -8,7 +8,7 @@ namespace DeployOps.Engine.Tests.Checks;
 /// Runs a configuration through the real loader and <see cref="PreDeploymentRunner"/> exactly as Test-PreDeployment
 /// does, so results are timed out, redacted and audited like the operator's.
 /// </summary>
-public static class OneCheck
+internal static class OneCheck
 {
     public const string Header = "application: shop\nenvironment: test\n";
 

@@ -16,7 +16,7 @@ namespace DeployOps.Engine.Tests.DockerDeploy;
 /// own image repository (tags 1 and 2 copied from deployops-test) so tags can move without touching other tests.
 /// The healthcheck fails for images whose version contains "broken".
 /// </summary>
-public sealed class ContainerStage : IDisposable
+internal sealed class ContainerStage : IDisposable
 {
     private readonly TempConfig _temp;
     private readonly DockerClient _client;

@@ -51,7 +51,7 @@ public sealed class SshHostFixture : IDisposable
     }
 
     /// <summary>The target a configuration would declare for host <paramref name="index"/>.</summary>
-    public SshTarget Target(int index, string? knownHosts = null) =>
+    internal SshTarget Target(int index, string? knownHosts = null) =>
         new(Hosts[index].Name, Hosts[index].Address, 22, "root", ClientKey, knownHosts ?? KnownHosts, null, Array.Empty<string>(), TimeSpan.FromSeconds(5));
 
     /// <summary>Takes the host off the network (its link down) or back.</summary>

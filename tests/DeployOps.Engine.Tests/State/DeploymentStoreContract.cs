@@ -10,7 +10,7 @@ public abstract class DeploymentStoreContract
     protected const string Env = "prod";
 
     /// <summary>A store of a fresh, private state (same state for every call within one test).</summary>
-    protected abstract IDeploymentStore OpenStore(TimeSpan? lockTtl = null, string app = App);
+    private protected abstract IDeploymentStore OpenStore(TimeSpan? lockTtl = null, string app = App);
 
     /// <summary>Arguments for the probe process so that it opens this test's state.</summary>
     protected abstract StateProbeProcess StartProbe(string mode, string id, int phases = 3);
@@ -240,7 +240,7 @@ public abstract class DeploymentStoreContract
     }
 
     /// <summary>The OS (file) or the server (PostgreSQL) frees a dead holder's lock; allow it a moment.</summary>
-    protected static async Task<IDeploymentLock> WaitForLockAsync(IDeploymentStore store, string id)
+    private protected static async Task<IDeploymentLock> WaitForLockAsync(IDeploymentStore store, string id)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -252,7 +252,7 @@ public abstract class DeploymentStoreContract
         }
     }
 
-    protected static async Task<DeploymentRecord> WaitForInterruptedAsync(IDeploymentStore store, string id)
+    private protected static async Task<DeploymentRecord> WaitForInterruptedAsync(IDeploymentStore store, string id)
     {
         for (var attempt = 0; ; attempt++)
         {

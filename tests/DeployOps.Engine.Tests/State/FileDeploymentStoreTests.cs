@@ -9,7 +9,7 @@ public sealed class FileDeploymentStoreTests : DeploymentStoreContract, IDisposa
 {
     private readonly string _directory = ExternalProcess.TempDirectory("state");
 
-    protected override IDeploymentStore OpenStore(TimeSpan? lockTtl = null, string app = App) =>
+    private protected override IDeploymentStore OpenStore(TimeSpan? lockTtl = null, string app = App) =>
         DeploymentStore.Open(StateSettings.ForDirectory(_directory, lockTtl), app, Env, StateTest.Redactor);
 
     protected override StateProbeProcess StartProbe(string mode, string id, int phases = 3) =>

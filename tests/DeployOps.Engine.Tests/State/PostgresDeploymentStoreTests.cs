@@ -20,7 +20,7 @@ public sealed class PostgresDeploymentStoreTests : DeploymentStoreContract, IDis
 
     private string ConnectionString => _pg.ConnectionString(_database);
 
-    protected override IDeploymentStore OpenStore(TimeSpan? lockTtl = null, string app = App) =>
+    private protected override IDeploymentStore OpenStore(TimeSpan? lockTtl = null, string app = App) =>
         DeploymentStore.Open(StateSettings.ForPostgres(_directory, PostgresSettings.FromConnectionString(ConnectionString), lockTtl),
             app, Env, StateTest.Redactor);
 

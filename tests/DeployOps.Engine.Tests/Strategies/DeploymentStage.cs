@@ -15,7 +15,7 @@ namespace DeployOps.Engine.Tests.Strategies;
 /// live on blue (slots) or on every instance. A version ending in "-faulty" starts with a 100% error rate on /api;
 /// one ending in "-nobuild" fails its install step.
 /// </summary>
-public sealed class DeploymentStage : IDisposable
+internal sealed class DeploymentStage : IDisposable
 {
     public const string InitialVersion = "1.0.0";
     private readonly TempConfig _temp;

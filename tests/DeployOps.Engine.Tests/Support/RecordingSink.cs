@@ -4,7 +4,7 @@ using DeployOps.Engine.Hosting;
 namespace DeployOps.Engine.Tests.Support;
 
 /// <summary>An output sink that keeps everything the engine said, as a cmdlet's streams would.</summary>
-public sealed class RecordingSink : IOutputSink
+internal sealed class RecordingSink : IOutputSink
 {
     private readonly Func<string, string, bool> _shouldProcess;
 

@@ -9,7 +9,7 @@ namespace DeployOps.Engine.Tests.Traffic;
 /// traffic.haproxy.servers, so the mapping is exercised), with weight 0 written as <c>disabled</c>. Counts which
 /// versions answer through it.
 /// </summary>
-public sealed class HaproxyStage : IDisposable
+internal sealed class HaproxyStage : IDisposable
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
 

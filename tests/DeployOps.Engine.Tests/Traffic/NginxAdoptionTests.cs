@@ -21,7 +21,7 @@ public sealed class NginxAdoptionTests : IClassFixture<NginxAdoptionTests.Apps>
     {
         public DemoAppProcess Blue { get; } = new("1.0.0");
         public DemoAppProcess Green { get; } = new("2.0.0");
-        public DeploymentTarget[] Slots => new[] { new DeploymentTarget("blue", "127.0.0.1", Blue.Port), new DeploymentTarget("green", "127.0.0.1", Green.Port) };
+        internal DeploymentTarget[] Slots => new[] { new DeploymentTarget("blue", "127.0.0.1", Blue.Port), new DeploymentTarget("green", "127.0.0.1", Green.Port) };
 
         public void Dispose()
         {

@@ -19,7 +19,7 @@ public sealed class NginxRouterTests : IClassFixture<NginxRouterTests.Slots>
         public DemoAppProcess Blue { get; } = new("1.0.0");
         public DemoAppProcess Green { get; } = new("2.0.0");
 
-        public IReadOnlyList<TrafficBackend> Weights(int blue, int green) => new[]
+        internal IReadOnlyList<TrafficBackend> Weights(int blue, int green) => new[]
         {
             new TrafficBackend("blue", "127.0.0.1", Blue.Port, blue),
             new TrafficBackend("green", "127.0.0.1", Green.Port, green),

@@ -8,7 +8,7 @@ namespace DeployOps.Engine.Tests.Traffic;
 /// A real nginx proxying one server block to an upstream include file DeployOps owns, started with an initial
 /// assignment. Counts which versions answer through it.
 /// </summary>
-public sealed class NginxStage : IDisposable
+internal sealed class NginxStage : IDisposable
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
 

@@ -5,7 +5,7 @@ using DeployOps.Engine.Health.Decision;
 namespace DeployOps.Engine.Health.BurnRate;
 
 /// <summary>One alerting pair of the multi-window, multi-burn-rate rule: both windows must burn at least <see cref="Factor"/>.</summary>
-public sealed class BurnWindow
+internal sealed class BurnWindow
 {
     public BurnWindow(TimeSpan @long, TimeSpan @short, double factor)
     {
@@ -32,7 +32,7 @@ public sealed class BurnWindow
 /// short window burns the budget at least that window's factor — by default the SRE workbook's paging pairs:
 /// 1 h / 5 m at 14.4× (2 % of a 30-day budget in an hour) and 6 h / 30 m at 6× (5 % in six hours).
 /// </summary>
-public sealed class BurnRateRule
+internal sealed class BurnRateRule
 {
     public const string Signal = "burnRate";
 

@@ -3,7 +3,7 @@ using DeployOps.Engine.Health.Decision;
 namespace DeployOps.Engine.Health.Comparison;
 
 /// <summary>How an error-rate comparison decides that the canary's rate is higher.</summary>
-public enum ProportionTest
+internal enum ProportionTest
 {
     /// <summary>One-sided Fisher exact test: right at any count, the default.</summary>
     Exact,
@@ -17,7 +17,7 @@ public enum ProportionTest
 /// by more than <see cref="AllowedIncrease"/> (signal unit: percentage points, ms) AND by more than the factor
 /// <see cref="AllowedRatio"/> — and, for error rates, significantly at <see cref="Confidence"/>.
 /// </summary>
-public sealed class ComparisonRule
+internal sealed class ComparisonRule
 {
     public const string CanaryVersion = "canary";
     public const string BaselineVersion = "baseline";

@@ -5,7 +5,7 @@ namespace DeployOps.Engine.Health.Comparison;
 /// the standard normal (CDF and quantile), log-gamma, Fisher's exact test, the pooled two-proportion z-test and
 /// Wilson / Newcombe score intervals (which stay meaningful at zero errors, unlike the Wald interval).
 /// </summary>
-public static class Statistics
+internal static class Statistics
 {
     /// <summary>Φ(x), from erfc (absolute error below 1.2e-7).</summary>
     public static double NormalCdf(double x) => 0.5 * Erfc(-x / Math.Sqrt(2));

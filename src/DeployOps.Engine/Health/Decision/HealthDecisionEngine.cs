@@ -14,7 +14,7 @@ namespace DeployOps.Engine.Health.Decision;
 /// reason to roll back.</item>
 /// </list>
 /// </summary>
-public sealed class HealthDecisionEngine
+internal sealed class HealthDecisionEngine
 {
     private const int MaxBreachSamplesKept = 50;
     private readonly HealthPolicy _policy;

@@ -7,7 +7,7 @@ namespace DeployOps.Engine.Health.Decision;
 /// decide again from exactly the same evidence. A signal is either a value, unreadable (with the reason), or
 /// absent (no source provides it: rules on it do not apply).
 /// </summary>
-public sealed class HealthObservation
+internal sealed class HealthObservation
 {
     [JsonConstructor]
     public HealthObservation(int sequence, DateTimeOffset time, TimeSpan elapsed, IReadOnlyDictionary<string, double>? signals,
@@ -39,7 +39,7 @@ public sealed class HealthObservation
 }
 
 /// <summary>The engine's answer for one observation.</summary>
-public sealed class HealthEvaluation
+internal sealed class HealthEvaluation
 {
     public HealthEvaluation(HealthVerdict verdict, string phase, IReadOnlyList<string> reasons, IReadOnlyList<RuleFinding> findings,
         int consecutiveSourceErrors, IReadOnlyList<Comparison.BaselineComparison>? comparisons = null)

@@ -5,7 +5,7 @@ namespace DeployOps.Engine.Health.Decision;
 /// starts, samples are taken every <see cref="Interval"/> and rules use the thresholds overridden here
 /// (by rule name).
 /// </summary>
-public sealed class HealthPhase
+internal sealed class HealthPhase
 {
     public HealthPhase(string name, TimeSpan from, TimeSpan interval, IReadOnlyDictionary<string, double>? thresholds = null)
     {

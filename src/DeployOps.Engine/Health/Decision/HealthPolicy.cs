@@ -4,7 +4,7 @@ namespace DeployOps.Engine.Health.Decision;
 /// Everything the decision engine decides with: the rules, the timeline phases, and the evidence requirements.
 /// <see cref="Default"/> is the runbooks' decision matrix and monitoring timeline.
 /// </summary>
-public sealed class HealthPolicy
+internal sealed class HealthPolicy
 {
     public const int DefaultMinRequests = 50;
     public const int DefaultMaxSourceErrors = 4;

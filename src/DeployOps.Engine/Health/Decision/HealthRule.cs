@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace DeployOps.Engine.Health.Decision;
 
-public enum RuleComparison
+internal enum RuleComparison
 {
     /// <summary>value &gt; threshold</summary>
     Above,
@@ -15,7 +15,7 @@ public enum RuleComparison
 }
 
 /// <summary>How a rule's <c>for:</c> duration is judged.</summary>
-public enum ForMode
+internal enum ForMode
 {
     /// <summary>Every readable sample breached for the whole duration (Prometheus' <c>for:</c>); the default.</summary>
     All,
@@ -28,7 +28,7 @@ public enum ForMode
 /// least <see cref="For"/>, the verdict is <see cref="Severity"/>. Timeline phases may override the threshold by
 /// rule name.
 /// </summary>
-public sealed class HealthRule
+internal sealed class HealthRule
 {
     public HealthRule(string name, string signal, RuleComparison comparison, double threshold, TimeSpan @for,
         RuleSeverity severity, bool enabled = true, ForMode forMode = ForMode.All)

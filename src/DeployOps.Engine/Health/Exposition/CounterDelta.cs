@@ -1,7 +1,7 @@
 namespace DeployOps.Engine.Health.Exposition;
 
 /// <summary>Increase of a counter between two readings, as PromQL's <c>increase</c> treats resets.</summary>
-public static class CounterDelta
+internal static class CounterDelta
 {
     /// <summary>
     /// The increase from <paramref name="previous"/> to <paramref name="current"/>. A counter that went down was

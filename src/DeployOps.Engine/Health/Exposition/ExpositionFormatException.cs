@@ -1,7 +1,7 @@
 namespace DeployOps.Engine.Health.Exposition;
 
 /// <summary>Malformed exposition text: says which line and column, and what was expected.</summary>
-public sealed class ExpositionFormatException : FormatException
+internal sealed class ExpositionFormatException : FormatException
 {
     public ExpositionFormatException(int line, int column, string problem)
         : base($"line {line}, column {column}: {problem}")

@@ -8,7 +8,7 @@ namespace DeployOps.Engine.Health.Exposition;
 /// millisecond timestamps. Malformed input raises <see cref="ExpositionFormatException"/> naming the line and
 /// column; nothing else escapes. A hand-written scanner: no regular expressions, one pass, no copies of lines.
 /// </summary>
-public static class ExpositionParser
+internal static class ExpositionParser
 {
     public static ParsedExposition Parse(string text)
     {

@@ -1,7 +1,7 @@
 namespace DeployOps.Engine.Health.Exposition;
 
 /// <summary>One cumulative histogram bucket: observations less than or equal to <see cref="UpperBound"/>.</summary>
-public readonly record struct Bucket(double UpperBound, double Count);
+internal readonly record struct Bucket(double UpperBound, double Count);
 
 /// <summary>
 /// PromQL's <c>histogram_quantile</c> over cumulative buckets, with the same linear interpolation inside the
@@ -9,7 +9,7 @@ public readonly record struct Bucket(double UpperBound, double Count);
 /// the +Inf bucket answers the highest finite bound, and non-monotonic counts (from scrapes racing with
 /// observations) are flattened as Prometheus does.
 /// </summary>
-public static class HistogramQuantile
+internal static class HistogramQuantile
 {
     public static double Compute(double quantile, IEnumerable<Bucket> buckets)
     {

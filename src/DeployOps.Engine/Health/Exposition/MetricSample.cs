@@ -1,7 +1,7 @@
 namespace DeployOps.Engine.Health.Exposition;
 
 /// <summary>One sample line of a Prometheus text exposition: name, labels, value and optional timestamp (ms).</summary>
-public sealed class MetricSample
+internal sealed class MetricSample
 {
     private static readonly KeyValuePair<string, string>[] NoLabels = Array.Empty<KeyValuePair<string, string>>();
 
@@ -38,7 +38,7 @@ public sealed class MetricSample
 }
 
 /// <summary>The declared type of a metric family (# TYPE).</summary>
-public enum MetricType
+internal enum MetricType
 {
     Untyped,
     Counter,

@@ -1,7 +1,7 @@
 namespace DeployOps.Engine.Health.Exposition;
 
 /// <summary>The samples of one scrape, with the families' declared types and help texts.</summary>
-public sealed class ParsedExposition
+internal sealed class ParsedExposition
 {
     private Dictionary<string, List<MetricSample>>? _byName;
 

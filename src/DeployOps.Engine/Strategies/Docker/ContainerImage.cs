@@ -1,7 +1,7 @@
 namespace DeployOps.Engine.Strategies.Docker;
 
 /// <summary>Which image a version runs as, and how DeployOps knows (<see cref="DockerDeployments.ResolveImageForVersionAsync"/>).</summary>
-public sealed class ContainerImage
+internal sealed class ContainerImage
 {
     internal ContainerImage(string version, string reference, string imageId, ContainerImageSource source, string? deploymentId)
     {
@@ -24,7 +24,7 @@ public sealed class ContainerImage
     public override string ToString() => $"{Version}: {Reference} ({ImageId}, {Source})";
 }
 
-public enum ContainerImageSource
+internal enum ContainerImageSource
 {
     /// <summary>The image id an earlier successful deployment of this version recorded; tags are not consulted.</summary>
     History,

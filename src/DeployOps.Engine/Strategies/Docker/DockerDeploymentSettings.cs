@@ -5,7 +5,7 @@ using YamlDotNet.RepresentationModel;
 namespace DeployOps.Engine.Strategies.Docker;
 
 /// <summary>When the image is pulled from its registry before a container is created from it.</summary>
-public enum ImagePullPolicy
+internal enum ImagePullPolicy
 {
     /// <summary>Only when the image is not present locally (default).</summary>
     Missing,
@@ -19,7 +19,7 @@ public enum ImagePullPolicy
 /// <c>deployment.docker</c>: slots and instances run as containers of one image. Text values may use
 /// {app}, {version}, {previousVersion}, {slot}, {instance}, {port} and {host}.
 /// </summary>
-public sealed class DockerDeploymentSettings
+internal sealed class DockerDeploymentSettings
 {
     public const string DefaultContainerName = "{app}-{instance}";
 

@@ -5,7 +5,7 @@ using DeployOps.Engine.Strategies.Steps;
 
 namespace DeployOps.Engine.Strategies.Docker;
 
-public static partial class DockerDeployments
+internal static partial class DockerDeployments
 {
     /// <summary>
     /// The image the targets' containers run now (Invoke-Deployment -RecordOnly): every target must have a running

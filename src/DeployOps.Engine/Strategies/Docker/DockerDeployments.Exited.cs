@@ -5,7 +5,7 @@ using Docker.DotNet.Models;
 
 namespace DeployOps.Engine.Strategies.Docker;
 
-public static partial class DockerDeployments
+internal static partial class DockerDeployments
 {
     /// <summary>
     /// The new container exited (at once, or it crash-loops under its restart policy): it is stopped, so the loop

@@ -8,7 +8,7 @@ using DeployOps.Engine.Strategies.Steps;
 namespace DeployOps.Engine.Strategies.Docker;
 
 /// <summary>Image history: which image id a version ran, image backups (docker save) and loading them back.</summary>
-public static partial class DockerDeployments
+internal static partial class DockerDeployments
 {
     /// <summary>
     /// The image <paramref name="version"/> runs as. A version that succeeded before runs the image id its newest

@@ -13,7 +13,7 @@ namespace DeployOps.Engine.Strategies.Docker;
 /// redeploy runs the image id recorded back then even if tags moved), replaces the target's container and waits for
 /// Docker health. Traffic, verification, switch-back and batches stay the strategies' own.
 /// </summary>
-public static partial class DockerDeployments
+internal static partial class DockerDeployments
 {
     public const string ContainerStepName = "container";
     public const string OperatorTagsPhaseName = "image-tags";

@@ -1,6 +1,6 @@
 namespace DeployOps.Engine.Strategies.Steps;
 
-public enum StepKind
+internal enum StepKind
 {
     /// <summary>A shell command (bash, sh or pwsh).</summary>
     Command,
@@ -16,7 +16,7 @@ public enum StepKind
 /// One configured step of a phase. Text fields may hold the templates {version}, {previousVersion}, {slot},
 /// {instance}, {port} and {host}, rendered for the target the step runs against.
 /// </summary>
-public sealed class StepDefinition
+internal sealed class StepDefinition
 {
     internal StepDefinition(string name, StepKind kind)
     {

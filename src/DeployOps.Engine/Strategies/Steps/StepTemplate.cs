@@ -6,7 +6,7 @@ using DeployOps.Engine.Hosting;
 namespace DeployOps.Engine.Strategies.Steps;
 
 /// <summary>The values a step's templates are rendered with for one target.</summary>
-public sealed class StepContext
+internal sealed class StepContext
 {
     public StepContext(string version, string? previousVersion, string? slot, string? instance, string? host, int? port)
     {
@@ -70,7 +70,7 @@ public sealed class StepContext
 }
 
 /// <summary>Where a rendered template goes: each context substitutes values with its own quoting rules.</summary>
-public enum TemplateSyntax
+internal enum TemplateSyntax
 {
     /// <summary>Plain text (messages, plans, HTTP bodies and headers, environment values, labels): the value as is.</summary>
     Text,
@@ -91,7 +91,7 @@ public enum TemplateSyntax
 /// other braces are left alone. <c>{raw:name}</c> inserts the value unquoted in every context (the author takes
 /// responsibility; Test-DeploymentConfig warns about each use).
 /// </summary>
-public static partial class StepTemplate
+internal static partial class StepTemplate
 {
     public static readonly IReadOnlyList<string> Names = new[] { "version", "previousVersion", "slot", "instance", "port", "host" };
 

@@ -15,7 +15,7 @@ namespace DeployOps.Engine.Traffic.Haproxy;
 /// router, and <c>show servers state</c> is written to the state file so a later reload keeps the weights. Any
 /// failure puts every server back as it was.
 /// </summary>
-public sealed class HaproxyRouter : ITrafficRouter
+internal sealed class HaproxyRouter : ITrafficRouter
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
     private const int MaxWeight = 256; // haproxy's limit for 'set server … weight'

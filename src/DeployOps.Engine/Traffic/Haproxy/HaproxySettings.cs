@@ -6,7 +6,7 @@ namespace DeployOps.Engine.Traffic.Haproxy;
 /// The <c>deployment.traffic.haproxy:</c> section: where HAProxy's runtime API listens and which backend and servers
 /// DeployOps drives. DeployOps never writes haproxy.cfg; it changes weights and states over the admin socket.
 /// </summary>
-public sealed class HaproxySettings
+internal sealed class HaproxySettings
 {
     public static readonly TimeSpan DefaultDrainTimeout = TimeSpan.FromSeconds(30);
 

@@ -8,7 +8,7 @@ namespace DeployOps.Engine.Tests.Checks.Support;
 /// Runs checks exactly as Test-PreDeployment does: a deployops.yaml in a temp folder, loaded by the real loader
 /// and run by the real runner (timeouts, redaction, audit) into a recording sink.
 /// </summary>
-public sealed class ConfiguredCheck : IDisposable
+internal sealed class ConfiguredCheck : IDisposable
 {
     private readonly TempConfig _config;
 
