@@ -48,13 +48,19 @@ internal static class DeploymentEngine
         await using var store = DeploymentStore.Open(config);
         await Recovery.EnsureNothingInterruptedAsync(config, store, options.Force, sink, options.Command, cancellationToken).ConfigureAwait(false);
         var previousVersion = await LastSucceededVersionAsync(store, cancellationToken).ConfigureAwait(false);
-        var (target, previous) = await ChooseSlotsAsync(config, strategy, router, cancellationToken).ConfigureAwait(false);
+        var (target, previous) = await ChooseSlotsAsync(config, strategy, router, sink, cancellationToken).ConfigureAwait(false);
         var id = DeploymentIds.New();
         var run = new DeploymentRun(config, id, strategy, options.Version, previousVersion, options.Hooks,
             options.CanaryGate ?? DefaultGate(config), options.NoBackup, sink, router, log, new Dictionary<string, string>());
         // Journaled below, so a resumed deployment keeps the first-fleet plan even once some instances answer.
         if (strategy == DeploymentStrategy.Rolling && await RollingPlan.IsEmptyHostAsync(config, cancellationToken).ConfigureAwait(false))
             run.Fields[RollingPlan.FirstFleetField] = "true";
+        if (strategy == DeploymentStrategy.Hotfix && router is not null)
+        {
+            var hotfixTargets = target is not null ? new[] { target } : config.Deployment.Instances;
+            var outOfRotation = await HotfixRotation.OutOfRotationAsync(router, hotfixTargets, cancellationToken).ConfigureAwait(false);
+            if (outOfRotation.Count > 0) run.Fields[HotfixRotation.Field] = string.Join(",", outOfRotation);
+        }
         var plan = StrategyPlans.Build(run, options.SkipPreChecks, target, previous);
 
         var audit = AuditLog.For(config);
@@ -76,6 +82,7 @@ internal static class DeploymentEngine
             if (target is not null) await run.AnnotateAsync(TargetSlotField, target.Name, cancellationToken).ConfigureAwait(false);
             if (previous is not null) await run.AnnotateAsync(PreviousSlotField, previous.Name, cancellationToken).ConfigureAwait(false);
             if (run.Fields.ContainsKey(RollingPlan.FirstFleetField)) await run.AnnotateAsync(RollingPlan.FirstFleetField, "true", cancellationToken).ConfigureAwait(false);
+            if (run.Fields.TryGetValue(HotfixRotation.Field, out var intoRotation)) await run.AnnotateAsync(HotfixRotation.Field, intoRotation, cancellationToken).ConfigureAwait(false);
             if (options.SkipPreChecks) await run.AnnotateAsync(SkipPreChecksField, "true", cancellationToken).ConfigureAwait(false);
             if (options.NoBackup) await run.AnnotateAsync(NoBackupField, "true", cancellationToken).ConfigureAwait(false);
             var change = new Dictionary<string, string>();
@@ -290,7 +297,7 @@ internal static class DeploymentEngine
 
     /// <summary>Blue-green and canary deploy to the slot without traffic; a hotfix goes to the live slot.</summary>
     private static async Task<(DeploymentTarget? Target, DeploymentTarget? Previous)> ChooseSlotsAsync(ConfigModel config,
-        DeploymentStrategy strategy, ITrafficRouter? router, CancellationToken ct)
+        DeploymentStrategy strategy, ITrafficRouter? router, IOutputSink sink, CancellationToken ct)
     {
         var slots = config.Deployment.Slots;
         if (strategy == DeploymentStrategy.Rolling) return (null, null);
@@ -308,6 +315,14 @@ internal static class DeploymentEngine
                 $"{strategy} moves traffic, but {config.FilePath} has no deployment.traffic section", config.FilePath);
         var active = Slot(config, TrafficSwitcher.ActiveSlot(await router.ReadCurrentAsync(ct).ConfigureAwait(false)));
         var target = slots.First(s => s != active);
+        // A slot the router names as live but where nothing answers (an empty host, a haproxy.cfg that starts with blue
+        // enabled) has nothing to keep serving or to switch back to: this is the first deployment, as with no router state.
+        if (active is not null && !await ServingCheck.RespondsAsync(active, config.Deployment.ReadinessPath, ct).ConfigureAwait(false))
+        {
+            sink.WriteVerbose($"{active.Name} takes traffic in {router.Target} but nothing answers at {active.BaseUrl}{config.Deployment.ReadinessPath}: " +
+                $"first deployment, {target.Name} gets all traffic once verified");
+            return (target, null);
+        }
         return (target, active);
     }
 

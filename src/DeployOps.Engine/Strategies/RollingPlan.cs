@@ -42,19 +42,8 @@ internal sealed class RollingPlan
     /// </summary>
     public static async Task<bool> IsEmptyHostAsync(ConfigModel config, CancellationToken ct)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         foreach (var instance in config.Deployment.Instances)
-        {
-            try
-            {
-                using var response = await http.GetAsync(instance.BaseUrl + config.Deployment.ReadinessPath, ct).ConfigureAwait(false);
-                return false; // it answers (whatever the status): a fleet is there
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
-            {
-                // no answer: keep looking
-            }
-        }
+            if (await ServingCheck.RespondsAsync(instance, config.Deployment.ReadinessPath, ct).ConfigureAwait(false)) return false;
         return true;
     }
 

@@ -26,6 +26,23 @@ internal static class ServingCheck
         return true;
     }
 
+    /// <summary>
+    /// True when <paramref name="target"/> answers <paramref name="path"/> at all, whatever the status: something runs
+    /// there. False when nothing answers (connection refused, no answer within the probe's timeout).
+    /// </summary>
+    public static async Task<bool> RespondsAsync(DeploymentTarget target, string path, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await Probe.GetAsync(target.BaseUrl + path, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
     public static async Task<bool> AnswersAsync(DeploymentTarget target, string path, CancellationToken ct)
     {
         try

@@ -154,7 +154,9 @@ internal static class StrategyPlans
         var separateMigrate = targets.Length > 1 && run.Settings.StepsFor("migrate").Count > 0;
         if (separateMigrate) yield return PlanPhases.Deploy(run, "migrate", null, false, new[] { "migrate" });
         // Restarting the only backend that takes traffic fails requests while it is down, unless maintenance hides it.
-        var restartNote = isSlot || targets.Length == 1 ? HotfixRestartNote(run) : null;
+        // A target the router sends nothing to (a first deployment) restarts unseen: there is nothing to warn about.
+        var intoRotation = run.Fields.GetValueOrDefault(HotfixRotation.Field, "").Split(',');
+        var restartNote = (isSlot || targets.Length == 1) && !intoRotation.Contains(targets[0].Name) ? HotfixRestartNote(run) : null;
         foreach (var target in targets)
         {
             // Entering maintenance reloads nginx: workers of the old configuration may still be proxying to the target.
@@ -184,6 +186,7 @@ internal static class StrategyPlans
             };
             yield return PlanPhases.Verify(run, $"smoke:{target.Name}", target, isSlot);
         }
+        if (HotfixRotation.Phase(run, targets, isSlot) is { } intoRotationPhase) yield return intoRotationPhase;
     }
 
     private sealed record RestartNote(bool Hidden, string Short, Func<DeploymentTarget, string> Full);
