@@ -54,6 +54,8 @@ public sealed class DeploymentRecord
     public string? Reason => Field(DeploymentField.Reason);
     /// <summary>The change ticket it belongs to (-ChangeTicket); Get-DeploymentHistory -ChangeTicket filters on it.</summary>
     public string? ChangeTicket => Field(DeploymentField.ChangeTicket);
+    /// <summary>The sign-off before deploying (deployment.approval): who approved or denied, when, with which comment; null when none was needed.</summary>
+    public DeploymentSignOff? SignOff => DeploymentSignOff.FromFields(Fields);
     public string? MigrationHeadBefore => Field(DeploymentField.MigrationHeadBefore);
     public string? MigrationHeadAfter => Field(DeploymentField.MigrationHeadAfter);
     public string? DecisionRecordPath => Field(DeploymentField.DecisionRecordPath);
