@@ -29,6 +29,7 @@
         'Invoke-Deployment'
         'Resume-Deployment'
         'Approve-Deployment'
+        'Deny-Deployment'
         'Unlock-Deployment'
         'Backup-DeploymentDatabase'
         'Get-DeploymentBackup'

@@ -66,9 +66,13 @@ internal static class DeploymentEngine
         var audit = AuditLog.For(config);
         var what = $"Deploy {options.Version} with {strategy}: {string.Join(" -> ", plan.Select(p => p.Name))}";
         var subject = $"{config.Application}/{config.Environment}";
-        if (!sink.ShouldProcess(subject, what))
+        var approval = config.Deployment.Approval;
+        if (!sink.ShouldProcess(subject, approval.Required ? $"Request {approval.Describe()}, then: {what}" : what))
         {
-            for (var i = 0; i < plan.Count; i++) sink.WriteRecord(plan[i].ToItem(i + 1));
+            // The sign-off comes first in the plan when deployment.approval requires one.
+            var first = 1;
+            if (approval.Required) sink.WriteRecord(SignOffRequest.PlanItem(config, first++));
+            for (var i = 0; i < plan.Count; i++) sink.WriteRecord(plan[i].ToItem(i + first));
             if (sink.IsDryRun && options.Hooks is not null) await Migrations.MigrationPreflight.WritePlanAsync(config, sink, cancellationToken).ConfigureAwait(false);
             if (!sink.IsDryRun) audit.Write(options.Command, config.Redactor.Redact(what), subject, "Skipped");
             return null;
@@ -91,6 +95,8 @@ internal static class DeploymentEngine
             foreach (var (field, value) in change) await run.AnnotateAsync(field, value, cancellationToken).ConfigureAwait(false);
             audit.Write(options.Command, config.Redactor.Redact(what), subject, "Started", change, id);
             if (frozen is not null) await FreezeOverriddenAsync(config, run, frozen, options, sink, cancellationToken).ConfigureAwait(false);
+            if (await SignOffRequest.AwaitAsync(run, what, options.Clock, options.Command, cancellationToken).ConfigureAwait(false) is { } refused)
+                return refused;
             log.Write($"deployment {id}: {what}");
             await new Notifier(config, sink).NotifyAsync(NotificationEvent.DeploymentStarted, NotificationValues.Of(run, null), options.Command,
                 id, cancellationToken).ConfigureAwait(false);
@@ -138,6 +144,9 @@ internal static class DeploymentEngine
             var previous = Slot(config, fields.GetValueOrDefault(PreviousSlotField));
             var plan = StrategyPlans.Build(run, fields.ContainsKey(SkipPreChecksField), target, previous);
             audit.Write(options.Command, what, subject, "Started", null, id);
+            // Interrupted while waiting for its sign-off: it is asked for again before anything runs.
+            if (await SignOffRequest.AwaitAsync(run, what, TimeProvider.System, options.Command, cancellationToken).ConfigureAwait(false) is { } refused)
+                return refused;
             return await ExecuteAsync(run, plan, resuming: true, options.Command, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -326,30 +335,9 @@ internal static class DeploymentEngine
         return (target, active);
     }
 
-    /// <summary>Approves the inconclusive canary gate a running deployment is waiting on.</summary>
-    public static async Task<DeploymentApproval?> ApproveAsync(ConfigModel config, string? id, string? reason, IOutputSink sink,
-        CancellationToken cancellationToken)
-    {
-        sink = ConfigBoundSink.For(sink, config);
-        await using var store = DeploymentStore.Open(config);
-        id ??= (await store.GetLockAsync(cancellationToken).ConfigureAwait(false))?.DeploymentId
-            ?? throw new DeployOpsException(ErrorIds.ApprovalNotPending, ErrorKind.ObjectNotFound,
-                $"No deployment of {config.Application}/{config.Environment} is running", null);
-        await using var approvals = CanaryApprovals.Open(config);
-        var pending = await approvals.PendingAsync(id, cancellationToken).ConfigureAwait(false) ?? throw new DeployOpsException(
-            ErrorIds.ApprovalNotPending, ErrorKind.InvalidOperation, $"Deployment {id} is not waiting for an approval ({approvals.Location})", id);
-        var action = $"Approve inconclusive canary gate {pending.Gate} ({pending.Reason})";
-        var audit = AuditLog.For(config);
-        if (!sink.ShouldProcess(id, action))
-        {
-            if (!sink.IsDryRun) audit.Write("Approve-Deployment", action, id, "Skipped", null, id);
-            return null;
-        }
-        var approval = await approvals.ApproveAsync(id, pending.Gate, reason ?? pending.Reason, cancellationToken).ConfigureAwait(false);
-        audit.Write("Approve-Deployment", action, id, "Succeeded", null, id);
-        sink.WriteRecord(approval);
-        return approval;
-    }
+    /// <summary>Approves what a running deployment waits on: an inconclusive canary gate or its sign-off (see <see cref="ApprovalCommands"/>).</summary>
+    public static Task<DeploymentApproval?> ApproveAsync(ConfigModel config, string? id, string? reason, IOutputSink sink,
+        CancellationToken cancellationToken) => ApprovalCommands.ApproveAsync(config, id, reason, sink, cancellationToken);
 
     /// <summary>Opens the deployment's log and starts its journal: how every deployment record begins (a baseline's too).</summary>
     internal static Task<DeploymentTracker> StartRecordAsync(IDeploymentStore store, DeploymentLog log, string logPath, string id,

@@ -32,6 +32,8 @@ internal sealed class DeploymentSettings
     public string? LogDirectory { get; private init; }
     /// <summary><c>backup</c> and <c>maintenance</c>: what the standard hooks do around every deployment.</summary>
     public DeploymentHookSettings Hooks { get; private init; } = new();
+    /// <summary><c>approval</c>: sign-off before deploying.</summary>
+    public ApprovalSettings Approval { get; private init; } = ApprovalSettings.None;
 
     public bool IsConfigured => Slots.Count > 0 || Instances.Count > 0;
 
@@ -78,6 +80,7 @@ internal sealed class DeploymentSettings
         var logDirectory = map.String("logDirectory");
         var docker = global::DeployOps.Engine.Strategies.Docker.DockerDeployments.AddContainerStep(map.Map("docker"), steps);
         var hookSettings = DeploymentHookSettings.Read(map);
+        var approval = ApprovalSettings.Read(map.Map("approval"));
         map.Finish();
 
         return new DeploymentSettings
@@ -96,6 +99,7 @@ internal sealed class DeploymentSettings
             Docker = docker,
             LogDirectory = logDirectory is null ? null : Path.GetFullPath(Path.Combine(configDirectory, logDirectory)),
             Hooks = hookSettings,
+            Approval = approval,
         };
     }
 

@@ -85,7 +85,8 @@ internal static class StrategyPlans
             Run = async ct =>
             {
                 await using var approvals = CanaryApprovals.Open(run.Config);
-                if (await approvals.FindAsync(run.Id, name, ct).ConfigureAwait(false) is { } earlier) return $"approved by {earlier.ApprovedBy}";
+                if (await approvals.FindAsync(run.Id, name, ct).ConfigureAwait(false) is { } earlier)
+                    return earlier.Denied ? throw GateDenied(earlier, canary) : $"approved by {earlier.ApprovedBy}";
                 var result = await run.Gate.EvaluateAsync(new CanaryGateContext(run.Config, run.Id, run.Version, canary, baseline, weight,
                     settings.Pause, run.Sink), ct).ConfigureAwait(false);
                 var reason = run.Config.Redactor.Redact(result.Reason);
@@ -102,10 +103,16 @@ internal static class StrategyPlans
                     ?? throw new DeployOpsException(ErrorIds.CanaryApprovalTimedOut, ErrorKind.OperationTimeout,
                         $"Canary gate {name} was inconclusive ({reason}) and nobody approved it within {Configuration.ValueParsers.FormatDuration(settings.ApprovalTimeout)}",
                         canary.Name);
+                if (approval.Denied) throw GateDenied(approval, canary);
                 return $"Inconclusive, approved by {approval.ApprovedBy}";
             },
         };
     }
+
+    /// <summary>Deny-Deployment on a waiting gate: the canary fails (and goes back to weight 0) as a failed gate does.</summary>
+    private static DeployOpsException GateDenied(DeploymentApproval denial, DeploymentTarget canary) =>
+        new(ErrorIds.CanaryGateFailed, ErrorKind.PermissionDenied,
+            $"Canary gate {denial.Gate} was denied by {denial.ApprovedBy}" + (denial.Reason is { Length: > 0 } why ? $": {why}" : ""), canary.Name);
 
     private static PlannedPhase SwitchAll(DeploymentRun run, string name, DeploymentTarget target, DeploymentTarget? previous,
         Func<DeployOpsException, CancellationToken, Task<DeploymentOutcome>>? onFailure)
