@@ -41,6 +41,7 @@
         'Watch-DeploymentHealth'
         'Invoke-Rollback'
         'Send-DeploymentNotification'
+        'Export-DeploymentReport'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
