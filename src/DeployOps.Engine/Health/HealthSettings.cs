@@ -74,7 +74,11 @@ internal sealed class HealthSettings
         if (useRedis && redis is null) map.Error("redis", "redis: true needs a top-level redis section");
 
         var comparisonMaps = new List<ConfigMap>();
-        var rules = HealthPolicyReader.ReadRules(map, comparisonMaps);
+        var custom = new CustomSignals();
+        var rules = HealthPolicyReader.ReadRules(map, comparisonMaps, custom);
+        custom.Validate(map, scrape, prometheus, Array.Empty<string>());
+        if (custom.Queries.Count > 0 && prometheus is not null) prometheus = prometheus.WithQueries(custom.Queries);
+        if (custom.Metrics.Count > 0 && scrape is not null) scrape = scrape.WithGauges(custom.Metrics);
         var byKind = comparisonMaps.ToLookup(m => m.String("kind") is { } kind ? kind : "");
         foreach (var other in byKind.Where(g => g.Key is not ("" or BurnRate.BurnRateReader.Kind)).SelectMany(g => g))
             other.Error("kind", $"unknown rule kind '{other.String("kind")}' (kinds: {BurnRate.BurnRateReader.Kind}; omit kind: for a threshold rule)");
