@@ -5,7 +5,7 @@ using DeployOps.Engine.Hosting;
 namespace DeployOps.Engine.Checks.Docker;
 
 /// <summary>Runs the docker check kind: reachability and version, the image, free space in the daemon's data root.</summary>
-internal sealed class DockerCheck : ICheck
+internal sealed class DockerCheck : ICheck, OnTarget.ITargetableCheck
 {
     private readonly DockerHostSettings _daemon;
     private readonly string? _image;
@@ -22,6 +22,8 @@ internal sealed class DockerCheck : ICheck
 
     /// <summary>The host as configured (DOCKER_HOST or the default socket resolve at run time), plus the image.</summary>
     public string Target => (_daemon.Host ?? "DOCKER_HOST") + (_image is null ? "" : $" {_image}");
+
+    public ICheck On(Targets.SshTarget target) => new RemoteDockerCheck(target, _host, _image, _pull, _minFree);
 
     public async Task<CheckOutcome> RunAsync(CancellationToken cancellationToken)
     {
