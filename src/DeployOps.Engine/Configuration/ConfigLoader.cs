@@ -134,7 +134,8 @@ internal static class ConfigLoader
         }
 
         var maintenance = MaintenanceSettings.Read(root.Map("maintenance"), directory, postgres, redis, application, environment);
-        var deployment = DeploymentSettings.Read(root.Map("deployment"), directory, postgres is not null, targets);
+        var clusters = Kubernetes.KubernetesTargetSettings.Read(root.Map("targets"), directory);
+        var deployment = DeploymentSettings.Read(root.Map("deployment"), directory, postgres is not null, targets, clusters, application);
         var health = HealthSettings.Read(root.Map("health"), postgres, redis, endpoints);
         var backup = BackupSettings.Read(root.Map("backup"), postgres, state.Directory, directory);
 

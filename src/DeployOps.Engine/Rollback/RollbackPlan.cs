@@ -19,6 +19,7 @@ internal static class RollbackPlan
     public static List<PlannedPhase> Actions(DeploymentRun run, DeploymentRecord record, bool redeployAlways)
     {
         var settings = run.Settings;
+        if (settings.Kubernetes is { } kubernetes) return Strategies.Kubernetes.KubernetesPlans.Rollback(run, kubernetes, record);
         var target = Slot(settings, record.Fields.GetValueOrDefault(DeploymentEngine.TargetSlotField));
         var previous = Slot(settings, record.Fields.GetValueOrDefault(DeploymentEngine.PreviousSlotField));
         switch (run.Strategy)
@@ -48,6 +49,7 @@ internal static class RollbackPlan
     public static PlannedPhase Verify(DeploymentRun run, DeploymentRecord record)
     {
         var settings = run.Settings;
+        if (settings.Kubernetes is { } kubernetes) return Strategies.Kubernetes.KubernetesPlans.RollbackVerify(run, kubernetes, record);
         var targets = run.Strategy is DeploymentStrategy.BlueGreen or DeploymentStrategy.Canary
             ? new[] { Slot(settings, record.Fields.GetValueOrDefault(DeploymentEngine.PreviousSlotField)) }.OfType<DeploymentTarget>().Select(t => (t, true)).ToList()
             : Slot(settings, record.Fields.GetValueOrDefault(DeploymentEngine.TargetSlotField)) is { } slot && run.Strategy != DeploymentStrategy.Rolling

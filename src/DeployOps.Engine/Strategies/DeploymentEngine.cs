@@ -51,7 +51,8 @@ internal static class DeploymentEngine
         var (target, previous) = await ChooseSlotsAsync(config, strategy, router, sink, cancellationToken).ConfigureAwait(false);
         var id = DeploymentIds.New();
         var run = new DeploymentRun(config, id, strategy, options.Version, previousVersion, options.Hooks,
-            options.CanaryGate ?? DefaultGate(config), options.NoBackup, sink, router, log, new Dictionary<string, string>());
+            options.CanaryGate ?? DefaultGate(config), options.NoBackup, sink, router, log, new Dictionary<string, string>()) { Clock = options.Clock };
+        await Kubernetes.KubernetesPlans.PrepareAsync(run, cancellationToken).ConfigureAwait(false);
         // Journaled below, so a resumed deployment keeps the first-fleet plan even once some instances answer.
         if (strategy == DeploymentStrategy.Rolling && await RollingPlan.IsEmptyHostAsync(config, cancellationToken).ConfigureAwait(false))
             run.Fields[RollingPlan.FirstFleetField] = "true";
@@ -140,6 +141,7 @@ internal static class DeploymentEngine
             {
                 Tracker = tracker,
             };
+            await Kubernetes.KubernetesPlans.PrepareAsync(run, cancellationToken).ConfigureAwait(false);
             var target = Slot(config, fields.GetValueOrDefault(TargetSlotField));
             var previous = Slot(config, fields.GetValueOrDefault(PreviousSlotField));
             var plan = StrategyPlans.Build(run, fields.ContainsKey(SkipPreChecksField), target, previous);
@@ -309,7 +311,8 @@ internal static class DeploymentEngine
         DeploymentStrategy strategy, ITrafficRouter? router, IOutputSink sink, CancellationToken ct)
     {
         var slots = config.Deployment.Slots;
-        if (strategy == DeploymentStrategy.Rolling) return (null, null);
+        // Kubernetes: the colours come from the Service's selector (KubernetesPlans.PrepareAsync).
+        if (strategy == DeploymentStrategy.Rolling || config.Deployment.Kubernetes is not null) return (null, null);
         if (strategy == DeploymentStrategy.Hotfix)
         {
             if (slots.Count == 0) return (null, null);

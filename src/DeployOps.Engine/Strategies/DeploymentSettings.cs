@@ -27,6 +27,8 @@ internal sealed class DeploymentSettings
     public RollingSettings Rolling { get; private init; } = new();
     /// <summary>Slots and instances run as containers (null: command steps only).</summary>
     public Docker.DockerDeploymentSettings? Docker { get; private init; }
+    /// <summary>The application runs in a Kubernetes cluster (null: slots, instances and steps on hosts).</summary>
+    public Kubernetes.KubernetesDeploymentSettings? Kubernetes { get; private init; }
     public bool HotfixMaintenance { get; private init; }
     /// <summary>Where deployment logs go (default: the state directory's <c>logs</c> folder).</summary>
     public string? LogDirectory { get; private init; }
@@ -35,13 +37,14 @@ internal sealed class DeploymentSettings
     /// <summary><c>approval</c>: sign-off before deploying.</summary>
     public ApprovalSettings Approval { get; private init; } = ApprovalSettings.None;
 
-    public bool IsConfigured => Slots.Count > 0 || Instances.Count > 0;
+    public bool IsConfigured => Slots.Count > 0 || Instances.Count > 0 || Kubernetes is not null;
 
     public IReadOnlyList<StepDefinition> StepsFor(string phase) =>
         Steps.TryGetValue(phase, out var list) ? list : Array.Empty<StepDefinition>();
 
     internal static DeploymentSettings Read(ConfigMap? map, string configDirectory, bool postgresConfigured,
-        IReadOnlyDictionary<string, Targets.SshTarget>? hosts = null)
+        IReadOnlyDictionary<string, Targets.SshTarget>? hosts = null,
+        IReadOnlyDictionary<string, Engine.Kubernetes.KubernetesCluster>? clusters = null, string application = "")
     {
         if (map is null) return new DeploymentSettings();
         hosts ??= new Dictionary<string, Targets.SshTarget>();
@@ -81,6 +84,11 @@ internal sealed class DeploymentSettings
         var docker = global::DeployOps.Engine.Strategies.Docker.DockerDeployments.AddContainerStep(map.Map("docker"), steps);
         var hookSettings = DeploymentHookSettings.Read(map);
         var approval = ApprovalSettings.Read(map.Map("approval"));
+        var kubernetes = global::DeployOps.Engine.Strategies.Kubernetes.KubernetesDeploymentSettings.Read(map.Map("kubernetes"),
+            clusters ?? new Dictionary<string, Engine.Kubernetes.KubernetesCluster>(), strategy, application);
+        if (kubernetes is not null)
+            foreach (var key in new[] { "slots", "instances", "docker" }.Where(map.Has))
+                map.Error(key, $"{key} and kubernetes exclude each other: the cluster runs the application");
         map.Finish();
 
         return new DeploymentSettings
@@ -97,6 +105,7 @@ internal sealed class DeploymentSettings
             Rolling = rolling,
             HotfixMaintenance = hotfixMaintenance,
             Docker = docker,
+            Kubernetes = kubernetes,
             LogDirectory = logDirectory is null ? null : Path.GetFullPath(Path.Combine(configDirectory, logDirectory)),
             Hooks = hookSettings,
             Approval = approval,

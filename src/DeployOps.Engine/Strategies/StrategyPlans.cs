@@ -10,7 +10,8 @@ internal static class StrategyPlans
     public static List<PlannedPhase> Build(DeploymentRun run, bool skipPreChecks, DeploymentTarget? target, DeploymentTarget? previous)
     {
         var phases = new List<PlannedPhase?> { PlanPhases.PreChecks(run, skipPreChecks), PlanPhases.BeforeDeploy(run) };
-        switch (run.Strategy)
+        if (run.Settings.Kubernetes is { } kubernetes) phases.AddRange(Kubernetes.KubernetesPlans.Deploy(run, kubernetes));
+        else switch (run.Strategy)
         {
             case DeploymentStrategy.BlueGreen: phases.AddRange(BlueGreen(run, target!, previous)); break;
             case DeploymentStrategy.Canary: phases.AddRange(Canary(run, target!, previous)); break;
