@@ -7,7 +7,9 @@ public enum SignOffStatus
 {
     /// <summary>Requested and not decided yet (the deployment is waiting, or was interrupted while waiting).</summary>
     Pending,
+    /// <summary>A listed approver approved it (Approve-Deployment); the deployment went on.</summary>
     Approved,
+    /// <summary>A listed approver denied it (Deny-Deployment); the deployment stopped with DeploymentNotApproved.</summary>
     Denied,
     /// <summary>Nobody listed decided within <c>deployment.approval.timeout</c>.</summary>
     TimedOut,

@@ -6,7 +6,7 @@ namespace DeployOps.Engine.Kubernetes;
 /// A <c>targets:</c> entry of <c>kind: kubernetes</c>: one cluster's API server, credentials and namespace. The client
 /// configuration is built (and the kubeconfig parsed) when the file is loaded, so a bad context is a load error.
 /// </summary>
-public sealed class KubernetesCluster
+internal sealed class KubernetesCluster
 {
     internal KubernetesCluster(string name, string server, string @namespace, string? kubeconfig, string? context,
         KubernetesClientConfiguration configuration)

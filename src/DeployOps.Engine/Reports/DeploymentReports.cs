@@ -7,7 +7,7 @@ using DeployOps.Engine.State;
 namespace DeployOps.Engine.Reports;
 
 /// <summary>The formats Export-DeploymentReport writes.</summary>
-public enum ReportFormat
+internal enum ReportFormat
 {
     /// <summary>The runbooks' checklist as Markdown (the default).</summary>
     Markdown,
@@ -18,7 +18,7 @@ public enum ReportFormat
 }
 
 /// <summary>Options of Export-DeploymentReport.</summary>
-public sealed class ReportOptions
+internal sealed class ReportOptions
 {
     public required string DeploymentId { get; init; }
     public ReportFormat Format { get; init; } = ReportFormat.Markdown;
@@ -30,7 +30,7 @@ public sealed class ReportOptions
 }
 
 /// <summary>What Export-DeploymentReport does: gather one deployment's records and render them.</summary>
-public static class DeploymentReports
+internal static class DeploymentReports
 {
     /// <summary>
     /// The report text, or with <see cref="ReportOptions.OutFile"/> the path written (atomically, after

@@ -10,7 +10,7 @@ namespace DeployOps.Engine.Strategies;
 /// deployment.approval.approvers may) or an inconclusive canary gate — in the approval store, so it works from any
 /// host sharing a <c>state.store: postgres</c>. The waiting deployment picks the decision up at its next poll.
 /// </summary>
-public static class ApprovalCommands
+internal static class ApprovalCommands
 {
     /// <summary>Approves; the deployment proceeds.</summary>
     public static Task<DeploymentApproval?> ApproveAsync(ConfigModel config, string? id, string? comment, IOutputSink sink,

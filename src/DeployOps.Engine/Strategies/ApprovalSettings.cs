@@ -9,7 +9,7 @@ namespace DeployOps.Engine.Strategies;
 /// <c>approvers</c> (OS user names, or the identity DEPLOYOPS_OPERATOR sets); Deny-Deployment or the timeout stop it
 /// with DeploymentNotApproved. The timeout always has a value: a scheduled, unattended run never waits forever.
 /// </summary>
-public sealed class ApprovalSettings
+internal sealed class ApprovalSettings
 {
     /// <summary>The longest wait accepted: a sign-off nobody gives within a week is not coming.</summary>
     public static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(7);

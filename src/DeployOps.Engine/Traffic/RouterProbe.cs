@@ -5,7 +5,7 @@ using DeployOps.Engine.Timing;
 namespace DeployOps.Engine.Traffic;
 
 /// <summary>What one request to a backend (or through the router) got: its status and identity, or why nothing answered.</summary>
-public sealed record BackendAnswer(int? Status, string? Identity, string? Failure)
+internal sealed record BackendAnswer(int? Status, string? Identity, string? Failure)
 {
     /// <summary>Something answered HTTP, whatever the status.</summary>
     public bool Answered => Status is not null;

@@ -25,6 +25,7 @@ public sealed class DenyDeploymentCommand : ConfiguredCmdlet
     [Alias("Reason")]
     public string Comment { get; set; } = "";
 
+    /// <summary>Denies the sign-off or gate of the deployment -Id for the configuration of this pipeline input.</summary>
     protected override void ProcessInput()
     {
         var config = ResolveConfig();

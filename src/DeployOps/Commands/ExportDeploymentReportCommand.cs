@@ -35,6 +35,7 @@ public sealed class ExportDeploymentReportCommand : ConfiguredCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Exports the report of the deployment -Id for the configuration of this pipeline input.</summary>
     protected override void ProcessInput()
     {
         var config = ResolveConfig();

@@ -23,7 +23,7 @@ internal sealed class DockerCheck : ICheck, OnTarget.ITargetableCheck
     /// <summary>The host as configured (DOCKER_HOST or the default socket resolve at run time), plus the image.</summary>
     public string Target => (_daemon.Host ?? "DOCKER_HOST") + (_image is null ? "" : $" {_image}");
 
-    public ICheck On(Targets.SshTarget target) => new RemoteDockerCheck(target, _host, _image, _pull, _minFree);
+    public ICheck On(Targets.SshTarget target) => new RemoteDockerCheck(target, _daemon.Host, _image, _pull, _minFree);
 
     public async Task<CheckOutcome> RunAsync(CancellationToken cancellationToken)
     {

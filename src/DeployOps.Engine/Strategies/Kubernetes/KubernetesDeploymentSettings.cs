@@ -8,7 +8,7 @@ namespace DeployOps.Engine.Strategies.Kubernetes;
 /// Blue-green switches a Service's selector between the Deployments of two colours; rolling sets the image of one
 /// Deployment. Names and the image may use {app} and {slot}; the image also {version}.
 /// </summary>
-public sealed class KubernetesDeploymentSettings
+internal sealed class KubernetesDeploymentSettings
 {
     /// <summary>The colours of blue-green, in the order a first deployment uses them.</summary>
     public static readonly IReadOnlyList<string> Colours = new[] { "blue", "green" };
