@@ -139,4 +139,51 @@ deployment:
         [int]$failed | Should -Be 0 -Because (Format-LoadCounts $counts)
         Get-LiveVersion | Should -Be '3.0.1'
     }
+
+    # The honest figure without the hold: a second haproxy in front of the same slots with haproxy's own defaults
+    # (retries 3) and a fast check (fall 3 x 200ms) marks the restarting server down and answers 503 until it is back.
+    It 'hotfixes under load through a haproxy without the hold settings: the failed requests are counted and reported' {
+        $port = Get-FreePort
+        $socket = Join-Path $script:dir 'admin-defaults.sock'
+        $cfg = Join-Path $script:dir 'haproxy-defaults.cfg'
+        @"
+global
+    stats socket $socket mode 600 level admin
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 30s
+    timeout server 30s
+    timeout check 5s
+frontend web
+    bind 127.0.0.1:$port
+    default_backend shop
+backend shop
+    option httpchk GET /health
+    server blue 127.0.0.1:$($script:bluePort) weight 100 check inter 200ms rise 2 fall 3 disabled
+    server green 127.0.0.1:$($script:greenPort) weight 100 check inter 200ms rise 2 fall 3
+"@ | Set-Content $cfg
+        $haproxy = Get-RequiredProgram -Candidates /usr/sbin/haproxy, haproxy -Install 'apt-get install -y haproxy'
+        $process = Start-TestProcess -FilePath $haproxy -ArgumentList '-db', '-f', $cfg -Directory $script:dir -Name 'haproxy-defaults'
+        Wait-Port -Port $port -TimeoutSeconds 30 -Process $process -LogPath (Join-Path $script:dir 'haproxy-defaults.err')
+        Wait-Until -Because 'the second haproxy to serve green' -Condition {
+            try { (Invoke-RestMethod "http://127.0.0.1:$port/version" -TimeoutSec 5).version -eq '3.0.1' } catch { $false } }
+        $config = Join-Path $script:dir 'defaults.yaml'
+        (Get-Content $script:config -Raw) -replace "probeUrl: http://127.0.0.1:$($script:proxyPort)/", "probeUrl: http://127.0.0.1:$port/" `
+            -replace 'socket: admin.sock', 'socket: admin-defaults.sock' -replace '      stateFile: server-state\r?\n', '' | Set-Content $config
+
+        $load = Start-CountingLoad -Url "http://127.0.0.1:$port/api/work" -TimeoutSeconds 30
+        try {
+            $record = Invoke-Deployment -Path $config -Version 3.0.2 -Strategy Hotfix -Confirm:$false `
+                -WarningVariable warnings -WarningAction SilentlyContinue -ErrorAction SilentlyContinue
+        }
+        finally { $counts = Stop-CountingLoad $load }
+        Write-Host ("HaproxyTraffic hotfix under load (haproxy defaults: retries 3, fall 3 x 200ms): {0}" -f (Format-LoadCounts $counts))
+
+        # The slot is back on the new version either way; what users saw in between is in the counts and the warning.
+        @($warnings | ForEach-Object { "$_" }) -match 'a restart longer than that fails requests through the router' | Should -Not -BeNullOrEmpty
+        ($record.Phases | Where-Object Name -eq 'smoke:green').Status | Should -Be 'Succeeded'
+        Wait-Until -TimeoutSeconds 30 -Because 'haproxy to serve green again' -Condition {
+            try { (Invoke-RestMethod "http://127.0.0.1:$port/version" -TimeoutSec 5).version -eq '3.0.2' } catch { $false } }
+    }
 }
