@@ -37,7 +37,8 @@ internal sealed class RollingPlan
     }
 
     /// <summary>
-    /// True when none of the instances answers its readiness path (one request each): there is no fleet to keep
+    /// True when nothing runs on any instance (its readiness path refuses the connection; a slow answer counts as
+    /// running, see <see cref="ServingCheck.RespondsAsync"/>): there is no fleet to keep
     /// serving, so a batch cannot be taken out "while the others carry traffic" — the first fleet comes up at once.
     /// </summary>
     public static async Task<bool> IsEmptyHostAsync(ConfigModel config, CancellationToken ct)

@@ -27,8 +27,9 @@ internal static class ServingCheck
     }
 
     /// <summary>
-    /// True when <paramref name="target"/> answers <paramref name="path"/> at all, whatever the status: something runs
-    /// there. False when nothing answers (connection refused, no answer within the probe's timeout).
+    /// False only when nothing runs at <paramref name="target"/>: the connection is refused (or cannot be made). Any
+    /// answer, whatever its status, and a slow one that times out mean something runs there — a busy live slot must
+    /// never be mistaken for an empty host.
     /// </summary>
     public static async Task<bool> RespondsAsync(DeploymentTarget target, string path, CancellationToken ct)
     {
@@ -37,9 +38,13 @@ internal static class ServingCheck
             using var response = await Probe.GetAsync(target.BaseUrl + path, ct).ConfigureAwait(false);
             return true;
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ConnectionError)
         {
             return false;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            return true;
         }
     }
 

@@ -207,6 +207,11 @@ internal static class StrategyPlans
         if (run.Settings.HotfixMaintenance && maintenance.Nginx is not null)
             return new RestartNote(true, "maintenance on", t =>
                 $"{t.Name} is the only backend taking traffic: nginx serves the maintenance page while it restarts (deployment.hotfix.maintenance)");
+        if (run.Settings.Traffic.Provider == TrafficProvider.Haproxy && !run.Settings.HotfixMaintenance)
+            return new RestartNote(false, "no maintenance: haproxy holds requests only while its retries last", t =>
+                $"{t.Name} is the only backend taking traffic and restarts in place: haproxy holds each request while it retries the " +
+                "refused connect ('retries' in haproxy.cfg, about 1 s apart) and its health check has not marked the server down " +
+                "('fall' x 'inter'); a restart longer than that fails requests through the router (see 'Failure rules' in docs/deployment.md)");
         // A flag file or Redis key is read by the application, which is down during the restart: only nginx can answer then.
         var why = !run.Settings.HotfixMaintenance
             ? "set deployment.hotfix.maintenance: true with maintenance.nginx to serve the maintenance page instead"
