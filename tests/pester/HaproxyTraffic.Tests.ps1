@@ -99,6 +99,39 @@ deployment:
         1..10 | ForEach-Object { Get-LiveVersion } | Sort-Object -Unique | Should -Be '1.0.0'
     }
 
+    It 'needs -ChangeTicket where changeControl says so, then audits and notifies the switch with its reason and ticket' {
+        $receiver = Start-NotificationReceiver -Directory (New-TestDirectory 'haproxy-notify')
+        $ticketed = Join-Path $script:dir 'ticketed.yaml'
+        (Get-Content $script:config -Raw) + @"
+changeControl:
+  requireChangeTicket: true
+notifications:
+  timeout: 5s
+  retries: 0
+  targets:
+    - { name: hook, type: webhook, url: "$($receiver.Url)/hook" }
+"@ | Set-Content $ticketed
+        { Switch-DeploymentTraffic -Path $ticketed -To green -Reason 'try again' -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ChangeRecordRequired*' -ExpectedMessage '*-ChangeTicket (changeControl.requireChangeTicket)*'
+        Get-LiveVersion | Should -Be '1.0.0'
+
+        $change = Switch-DeploymentTraffic -Path $ticketed -To green -Reason 'verify 2.0.0 again' -ChangeTicket 'CHG-9' -Confirm:$false
+        $change.ChangeTicket | Should -Be 'CHG-9'
+        $change.Reason | Should -Be 'verify 2.0.0 again'
+        1..10 | ForEach-Object { Get-LiveVersion } | Sort-Object -Unique | Should -Be '2.0.0'
+        $audit = Get-Content (Join-Path $script:dir '.deployops/audit.jsonl') | ConvertFrom-Json |
+            Where-Object { $_.command -eq 'Switch-DeploymentTraffic' -and $_.outcome -eq 'Succeeded' } | Select-Object -Last 1
+        $audit.details.changeTicket | Should -Be 'CHG-9'
+        $audit.details.reason | Should -Be 'verify 2.0.0 again'
+        Wait-Until -Because 'the trafficSwitched notification' -Condition {
+            Read-NotificationReceiver $receiver | Where-Object { $_.kind -eq 'http' -and ($_.item.Body | ConvertFrom-Json).event -eq 'trafficSwitched' }
+        }
+        $sent = Read-NotificationReceiver $receiver | ForEach-Object { $_.item.Body | ConvertFrom-Json } | Where-Object event -eq 'trafficSwitched'
+        $sent.fields.ticket | Should -Be 'CHG-9'
+        $sent.text | Should -BeLike '*blue → green*'
+        Switch-DeploymentTraffic -Path $script:config -To blue -Confirm:$false | Out-Null   # as the next test expects
+    }
+
     It 'names a missing admin socket as RouterUnavailable' {
         $broken = Join-Path $script:dir 'broken.yaml'
         (Get-Content $script:config -Raw) -replace 'socket: admin.sock', 'socket: missing.sock' | Set-Content $broken

@@ -37,6 +37,8 @@ public enum NotificationEvent
     DeploymentApproved,
     /// <summary>The sign-off was denied, timed out or cancelled; nothing was deployed.</summary>
     DeploymentNotApproved,
+    /// <summary>An operator moved all traffic with Switch-DeploymentTraffic (its reason and ticket).</summary>
+    TrafficSwitched,
 }
 
 /// <summary>How much a message matters; a target takes messages at or above its <c>minSeverity</c>.</summary>

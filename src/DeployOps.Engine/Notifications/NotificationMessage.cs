@@ -34,7 +34,7 @@ internal sealed class NotificationMessage
             or NotificationEvent.RollbackStarted => NotificationSeverity.Critical,
         NotificationEvent.MaintenanceOn or NotificationEvent.HealthInvestigate or NotificationEvent.RollbackFinished
             or NotificationEvent.LockBroken or NotificationEvent.FreezeOverridden or NotificationEvent.ApprovalRequested
-            or NotificationEvent.DeploymentNotApproved => NotificationSeverity.Warning,
+            or NotificationEvent.DeploymentNotApproved or NotificationEvent.TrafficSwitched => NotificationSeverity.Warning,
         _ => NotificationSeverity.Info,
     };
 }

@@ -62,6 +62,8 @@ internal sealed partial class NotificationTemplates
             "Sign-off obtained: {approver} confirms readiness of deployment {deploymentId}. Comment: {comment}. Deploying now."),
         [NotificationEvent.DeploymentNotApproved] = new("Deployment not approved: {application} {version} ({environment})",
             "Deployment {deploymentId} of {application} {version} to {environment} was not deployed: {message} Comment: {comment}."),
+        [NotificationEvent.TrafficSwitched] = new("Traffic switched: {application} ({environment})",
+            "{operator} switched all traffic of {application} in {environment}: {message}. Reason: {reason}. Change ticket: {ticket}."),
     };
 
     private readonly Dictionary<NotificationEvent, NotificationTemplate> _templates;

@@ -82,7 +82,7 @@ internal static class SignOffRequest
                 $"nobody of {approvers} signed it off within {timeout}", ErrorKind.OperationTimeout, command).ConfigureAwait(false);
         if (decision.Denied)
             return await RefuseAsync(run, SignOffStatus.Denied, decision, clock, $"{decision.ApprovedBy} denied the sign-off" +
-                (decision.Reason is { Length: > 0 } why ? $": {config.Redactor.Redact(why)}" : "."), ErrorKind.PermissionDenied, command).ConfigureAwait(false);
+                (decision.Reason is { Length: > 0 } why ? $": {config.Redactor.Redact(why)}" : ""), ErrorKind.PermissionDenied, command).ConfigureAwait(false);
 
         await JournalAsync(run, SignOffStatus.Approved, decision, decision.Time).ConfigureAwait(false);
         var comment = decision.Reason is null ? "" : config.Redactor.Redact(decision.Reason);
@@ -121,6 +121,7 @@ internal static class SignOffRequest
     {
         var config = run.Config;
         await JournalAsync(run, status, decision, decision?.Time ?? clock.GetUtcNow()).ConfigureAwait(false);
+        why = why.TrimEnd('.') + ".";
         var message = $"Deployment {run.Id} of {run.Version} to {config.Application}/{config.Environment} was not approved: {why} " +
             "Nothing was deployed.";
         run.Log.Write(message);
@@ -131,7 +132,7 @@ internal static class SignOffRequest
         var values = NotificationValues.Of(run, record);
         values["approver"] = decision?.ApprovedBy;
         values["comment"] = comment;
-        values["message"] = why.EndsWith('.') ? why : why + ".";
+        values["message"] = why;
         await new Notifier(config, run.Sink).NotifyAsync(NotificationEvent.DeploymentNotApproved, values, command, run.Id,
             CancellationToken.None).ConfigureAwait(false);
         run.Sink.WriteError(new DeployOpsError(ErrorIds.DeploymentNotApproved, kind, message, record));
