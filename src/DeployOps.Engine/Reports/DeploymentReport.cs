@@ -64,7 +64,7 @@ internal sealed record ReportHealth(
 
 /// <summary>One recorded sample, reduced to the figures the report shows.</summary>
 internal sealed record ReportSample(int Sequence, DateTimeOffset Time, double ElapsedSeconds, string Phase, string Verdict,
-    double? ErrorRate, double? P95, double? Requests);
+    double? ErrorRate, double? P95, double? Requests, IReadOnlyList<string> Reasons);
 
 /// <summary>A rule's threshold drawn on the chart; Source says whether a decision record or the configuration gave it.</summary>
 internal sealed record ReportThreshold(string Rule, string Signal, string Comparison, double Value, string Source);

@@ -50,7 +50,7 @@ internal static class HtmlReport
         h.Append("</table>");
 
         Section(h, "Approvals");
-        if (r.Approvals.Count == 0) Missing(h, "No approval recorded for this deployment.");
+        if (r.Approvals.Count == 0) Missing(h, $"Approvals: {NotRecorded} for this deployment.");
         else Table(h, new[] { "Time", "By", "Host", "Command", "Outcome", "Comment" },
             r.Approvals.Select(a => new[] { Time(a.Time), a.By, a.Host, a.Command, a.Outcome, a.Comment ?? "" }));
 

@@ -32,7 +32,7 @@ internal static partial class MarkdownReport
         md.AppendLine();
 
         md.AppendLine("## Approvals").AppendLine();
-        if (r.Approvals.Count == 0) md.AppendLine($"No approval {NotRecorded} for this deployment.");
+        if (r.Approvals.Count == 0) md.AppendLine($"Approvals: {NotRecorded} for this deployment.");
         foreach (var a in r.Approvals)
             md.AppendLine($"- {Time(a.Time)}: {E(a.Command)} by {E(a.By)} on {E(a.Host)}: {E(a.Outcome)}" + (a.Comment is null ? "" : $" ({E(a.Comment)})"));
         md.AppendLine();

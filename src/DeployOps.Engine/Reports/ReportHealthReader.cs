@@ -32,7 +32,7 @@ internal static class ReportHealthReader
         {
             return HealthReplay.Read(path).Select(s => new ReportSample(s.Sequence, s.Time, Math.Round(s.Elapsed.TotalSeconds, 3),
                 s.Phase, s.Verdict.ToString(), Signal(s.Signals, HealthSignals.ErrorRate), Signal(s.Signals, HealthSignals.P95),
-                Signal(s.Signals, HealthSignals.Requests))).ToList();
+                Signal(s.Signals, HealthSignals.Requests), s.Reasons)).ToList();
         }
         catch (DeployOpsException ex)
         {
@@ -65,9 +65,9 @@ internal static class ReportHealthReader
         return result.OrderBy(d => d.Number).Select(d => d.Decision).ToList();
     }
 
-    // No decision record: no rule fired for long enough to write one; the last sample's verdict is what the watch saw.
+    // No decision record (no rule fired, or the watch was stopped before writing it): the last sample's verdict and reasons.
     private static ReportDecision FromLastSample(ReportSample last) => new(0, last.Verdict, null, null, null, null, null,
-        last.Time, last.Phase, false, null, Array.Empty<string>());
+        last.Time, last.Phase, false, null, last.Reasons);
 
     private static IReadOnlyList<ReportThreshold> Thresholds(ConfigModel config, IReadOnlyList<ReportDecision> decisions)
     {

@@ -23,7 +23,9 @@ internal static class ReportText
 
     /// <summary>"Healthy", or "Rollback: errorRate (errorRate 12% > 5%)": the decision with its rule, value and threshold.</summary>
     public static string Decision(ReportDecision d) => d.Rule is null
-        ? d.Number == 0 ? $"{d.Verdict} (verdict of the last sample; no rule fired, so no decision record)" : d.Verdict
+        ? d.Number == 0
+            ? $"{d.Verdict} (verdict of the last recorded sample, no decision record)" + (d.Reasons.Count > 0 ? ": " + string.Join("; ", d.Reasons) : "")
+            : d.Verdict
         : $"{d.Verdict}: rule {d.Rule} ({d.Signal} {Value(d.Signal, d.Value)} {d.Comparison} {Value(d.Signal, d.Threshold)})";
 
     /// <summary>The highest value of a signal over the recorded samples, or null when none was readable.</summary>
