@@ -136,7 +136,7 @@ internal static class ConfigLoader
         var maintenance = MaintenanceSettings.Read(root.Map("maintenance"), directory, postgres, redis, application, environment);
         var clusters = Kubernetes.KubernetesTargetSettings.Read(root.Map("targets"), directory);
         var deployment = DeploymentSettings.Read(root.Map("deployment"), directory, postgres is not null, targets, clusters, application);
-        var health = HealthSettings.Read(root.Map("health"), postgres, redis, endpoints);
+        var health = HealthSettings.Read(root.Map("health"), postgres, redis, endpoints, directory);
         var backup = BackupSettings.Read(root.Map("backup"), postgres, state.Directory, directory);
 
         var model = new ConfigModel(path, application, environment, state, postgres, redis, endpoints, checks,

@@ -89,4 +89,35 @@ public sealed class CustomRuleSettingsTests
         Assert.Contains("not both", Assert.Single(errors, e => e.Path == "health.rules[3].metric").Message);
         Assert.DoesNotContain(errors, e => e.Path.StartsWith("health.rules[0]", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Logs_are_read_relative_to_the_configuration_and_their_mistakes_reported_at_their_line()
+    {
+        using var file = new TempConfig(Head + """
+            health:
+              logs:
+                - file: logs/app.log
+                - command: journalctl -u shop -f -o short-iso
+                  patterns: ['\bERROR\b', 'Traceback']
+                  baselineWindow: 30m
+                - file: a.log
+                  command: tail -F a.log
+                - file: b.log
+                  patterns: ['(unclosed']
+            """);
+        var errors = ConfigLoader.Validate(file.Path);
+        Assert.Contains("one of them", Assert.Single(errors, e => e.Path == "health.logs[2]").Message);
+        var pattern = Assert.Single(errors, e => e.Path == "health.logs[3].patterns");
+        Assert.Contains("'(unclosed' is not a valid regular expression", pattern.Message);
+        Assert.Equal(2, errors.Count);
+
+        File.WriteAllText(file.Path, Head + "health:\n  logs:\n    - file: logs/app.log\n    - command: journalctl -u shop -f -o short-iso\n      patterns: ['\\bERROR\\b']\n      baselineWindow: 30m\n");
+        var logs = ConfigLoader.Load(file.Path).Health.Logs;
+        Assert.Equal(Path.Combine(file.Directory, "logs", "app.log"), logs[0].File);
+        Assert.Equal(LogSettingsDefault, logs[0].Patterns[0].ToString());
+        Assert.Equal(("journalctl -u shop -f -o short-iso", @"\bERROR\b", TimeSpan.FromMinutes(30)), (logs[1].Command, logs[1].Patterns[0].ToString(), logs[1].BaselineWindow));
+        Assert.True(ConfigLoader.Load(file.Path).Health.HasSignals);
+    }
+
+    private const string LogSettingsDefault = DeployOps.Engine.Health.Logs.LogSettings.DefaultPattern;
 }

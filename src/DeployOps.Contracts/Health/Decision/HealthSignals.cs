@@ -88,4 +88,13 @@ public static class HealthSignals
     /// <summary>How much the request rate fell against the rate before the deployment, percent (negative: it rose);
     /// derived by the decision engine from <see cref="RequestRate"/> and <see cref="RequestRateBefore"/>.</summary>
     public const string ThroughputDrop = "throughputDrop";
+    /// <summary>Log lines matching the error patterns, per minute in the window (every configured log).</summary>
+    public const string LogErrorRate = "logErrorRate";
+    /// <summary>Error lines per minute before the watch (lines stamped within the baseline window).</summary>
+    public const string LogErrorRateBefore = "logErrorRateBefore";
+    /// <summary>Error patterns not seen before the watch that occurred at least <c>newPatternMinCount</c> times since.</summary>
+    public const string LogNewPatterns = "logNewPatterns";
+    /// <summary>The error-line rate as a multiple of the rate before (never below 1 line/min, so one error after a clean log is 1×);
+    /// derived by the decision engine.</summary>
+    public const string LogErrorIncrease = "logErrorIncrease";
 }
