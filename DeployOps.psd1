@@ -40,6 +40,7 @@
         'Watch-DeploymentHealth'
         'Invoke-Rollback'
         'Send-DeploymentNotification'
+        'Remove-DeploymentImage'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
