@@ -42,6 +42,7 @@
         'Invoke-Rollback'
         'Send-DeploymentNotification'
         'Export-DeploymentReport'
+        'Remove-DeploymentImage'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

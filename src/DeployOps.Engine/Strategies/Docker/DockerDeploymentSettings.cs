@@ -57,6 +57,8 @@ internal sealed class DockerDeploymentSettings
     public bool ImageBackup { get; private init; }
     /// <summary>Maintain <c>repository:current</c> and <c>repository:previous</c> after a successful deployment.</summary>
     public bool OperatorTags { get; private init; } = true;
+    /// <summary><c>retention</c>: which old images and image backups go (after a successful deployment and by Remove-DeploymentImage).</summary>
+    internal ImageRetention? Retention { get; private init; }
 
     internal DockerRestartPolicy RestartPolicy => Restart switch
     {
@@ -109,6 +111,7 @@ internal sealed class DockerDeploymentSettings
             StopTimeout = map.Duration("stopTimeout", TimeSpan.FromSeconds(10)),
             ImageBackup = map.Bool("imageBackup", false),
             OperatorTags = map.Bool("operatorTags", true),
+            Retention = ImageRetention.Read(map.Map("retention")),
         };
         foreach (var key in settings.Labels.Keys.Where(k => k.StartsWith("deployops.", StringComparison.Ordinal)))
             map.Error("labels", $"'{key}': deployops.* labels are set by DeployOps");
