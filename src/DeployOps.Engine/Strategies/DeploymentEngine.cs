@@ -297,7 +297,7 @@ public static class DeploymentEngine
         if (strategy == DeploymentStrategy.Hotfix)
         {
             if (slots.Count == 0) return (null, null);
-            var live = router is null ? null : TrafficSwitcher.ActiveSlot(await router.ReadCurrentAsync(ct).ConfigureAwait(false));
+            var live = router is null ? null : TrafficSwitcher.ActiveSlot(await router.ReadCurrentAsync(ct).ConfigureAwait(false), slots);
             return (Slot(config, live) ?? slots[0], null);
         }
         if (slots.Count != 2)
@@ -306,7 +306,7 @@ public static class DeploymentEngine
         if (router is null)
             throw new DeployOpsException(ErrorIds.TrafficNotConfigured, ErrorKind.InvalidOperation,
                 $"{strategy} moves traffic, but {config.FilePath} has no deployment.traffic section", config.FilePath);
-        var active = Slot(config, TrafficSwitcher.ActiveSlot(await router.ReadCurrentAsync(ct).ConfigureAwait(false)));
+        var active = Slot(config, TrafficSwitcher.ActiveSlot(await router.ReadCurrentAsync(ct).ConfigureAwait(false), slots));
         var target = slots.First(s => s != active);
         return (target, active);
     }
