@@ -316,7 +316,7 @@ internal static class DeploymentEngine
         if (strategy == DeploymentStrategy.Hotfix)
         {
             if (slots.Count == 0) return (null, null);
-            var live = router is null ? null : TrafficSwitcher.ActiveSlot(await router.ReadCurrentAsync(ct).ConfigureAwait(false));
+            var live = router is null ? null : TrafficSwitcher.ActiveSlot(await router.ReadCurrentAsync(ct).ConfigureAwait(false), slots);
             return (Slot(config, live) ?? slots[0], null);
         }
         if (slots.Count != 2)
@@ -325,7 +325,7 @@ internal static class DeploymentEngine
         if (router is null)
             throw new DeployOpsException(ErrorIds.TrafficNotConfigured, ErrorKind.InvalidOperation,
                 $"{strategy} moves traffic, but {config.FilePath} has no deployment.traffic section", config.FilePath);
-        var active = Slot(config, TrafficSwitcher.ActiveSlot(await router.ReadCurrentAsync(ct).ConfigureAwait(false)));
+        var active = Slot(config, TrafficSwitcher.ActiveSlot(await router.ReadCurrentAsync(ct).ConfigureAwait(false), slots));
         var target = slots.First(s => s != active);
         // A slot the router names as live but where nothing answers (an empty host, a haproxy.cfg that starts with blue
         // enabled) has nothing to keep serving or to switch back to: this is the first deployment, as with no router state.

@@ -25,18 +25,29 @@ internal static class StrategyPlans
         return phases.OfType<PlannedPhase>().ToList();
     }
 
+    /// <summary>
+    /// Deploy and verify the idle slot; a slot on a set of hosts is deployed and verified host by host
+    /// (<c>deploy:green.web3</c>, <c>verify:green.web3</c>, …) before any traffic moves.
+    /// </summary>
+    private static IEnumerable<PlannedPhase> DeployAndVerify(DeploymentRun run, DeploymentTarget target)
+    {
+        foreach (var place in target.Places)
+        {
+            yield return PlanPhases.AfterRouterRetired(run, PlanPhases.Deploy(run, $"deploy:{place.Name}", place, true, PlanPhases.DeploySteps));
+            yield return PlanPhases.Verify(run, $"verify:{place.Name}", place, true);
+        }
+    }
+
     private static IEnumerable<PlannedPhase> BlueGreen(DeploymentRun run, DeploymentTarget target, DeploymentTarget? previous)
     {
-        yield return PlanPhases.AfterRouterRetired(run, PlanPhases.Deploy(run, $"deploy:{target.Name}", target, true, PlanPhases.DeploySteps));
-        yield return PlanPhases.Verify(run, $"verify:{target.Name}", target, true);
+        foreach (var phase in DeployAndVerify(run, target)) yield return phase;
         yield return SwitchAll(run, $"traffic:{target.Name}", target, previous, null);
         yield return PlanPhases.PostVerify(run, target, true, SwitchBack(run, previous));
     }
 
     private static IEnumerable<PlannedPhase> Canary(DeploymentRun run, DeploymentTarget target, DeploymentTarget? previous)
     {
-        yield return PlanPhases.AfterRouterRetired(run, PlanPhases.Deploy(run, $"deploy:{target.Name}", target, true, PlanPhases.DeploySteps));
-        yield return PlanPhases.Verify(run, $"verify:{target.Name}", target, true);
+        foreach (var phase in DeployAndVerify(run, target)) yield return phase;
         var abort = SwitchBack(run, previous);
         if (previous is null)
         {
@@ -52,8 +63,9 @@ internal static class StrategyPlans
                     yield return SwitchAll(run, "canary:100%", target, previous, abort);
                     break;
                 }
-                var backends = run.Settings.Slots.Select(s => new TrafficBackend(s.Name, s.Host, s.Port,
-                    s.Name == target.Name ? weight : s.Name == previous.Name ? 100 - weight : 0)).ToList();
+                // Each host of the canary slot gets the canary's weight, each of the other its rest: the share stays weight %.
+                var backends = run.Settings.Slots.SelectMany(s => s.Places.Select(p => new TrafficBackend(p.Name, p.Host, p.Port,
+                    s.Name == target.Name ? weight : s.Name == previous.Name ? 100 - weight : 0))).ToList();
                 var action = $"Send {weight}% of traffic to {target.Name} ({run.Version}), {100 - weight}% to {previous.Name}";
                 yield return new PlannedPhase
                 {
@@ -155,7 +167,7 @@ internal static class StrategyPlans
 
     private static IEnumerable<PlannedPhase> Hotfix(DeploymentRun run, DeploymentTarget? activeSlot)
     {
-        var (targets, isSlot) = activeSlot is not null ? (new[] { activeSlot }, true) : (run.Settings.Instances.ToArray(), false);
+        var (targets, isSlot) = activeSlot is not null ? (activeSlot.Places.ToArray(), true) : (run.Settings.Instances.ToArray(), false);
         if (targets.Length == 0)
             throw new DeployOpsException(ErrorIds.DeploymentNotConfigured, ErrorKind.InvalidOperation,
                 $"a hotfix needs deployment.slots or deployment.instances in {run.Config.FilePath}", run.Config.FilePath);
@@ -164,7 +176,7 @@ internal static class StrategyPlans
         // Restarting the only backend that takes traffic fails requests while it is down, unless maintenance hides it.
         // A target the router sends nothing to (a first deployment) restarts unseen: there is nothing to warn about.
         var intoRotation = run.Fields.GetValueOrDefault(HotfixRotation.Field, "").Split(',');
-        var restartNote = (isSlot || targets.Length == 1) && !intoRotation.Contains(targets[0].Name) ? HotfixRestartNote(run) : null;
+        var restartNote = targets.Length == 1 && !intoRotation.Contains(targets[0].Name) ? HotfixRestartNote(run) : null;
         foreach (var target in targets)
         {
             // Entering maintenance reloads nginx: workers of the old configuration may still be proxying to the target.

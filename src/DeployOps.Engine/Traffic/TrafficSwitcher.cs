@@ -35,12 +35,21 @@ internal static class TrafficSwitcher
         };
 
     /// <summary>All traffic to <paramref name="to"/>; every other slot stays in the upstream marked down.</summary>
+    /// <remarks>A slot on a set of hosts is one backend per member (<c>blue.web1</c>, <c>blue.web2</c>), all in or all out.</remarks>
     public static IReadOnlyList<TrafficBackend> AllTo(IReadOnlyList<DeploymentTarget> slots, string to) =>
-        slots.Select(s => new TrafficBackend(s.Name, s.Host, s.Port, string.Equals(s.Name, to, StringComparison.OrdinalIgnoreCase) ? 100 : 0)).ToList();
+        slots.SelectMany(s => s.Places.Select(p => new TrafficBackend(p.Name, p.Host, p.Port,
+            string.Equals(s.Name, to, StringComparison.OrdinalIgnoreCase) ? 100 : 0))).ToList();
 
-    /// <summary>The slot currently taking all (or most) traffic, per the router's file.</summary>
+    /// <summary>The backend currently taking all (or most) traffic, per the router's file.</summary>
     public static string? ActiveSlot(IReadOnlyList<TrafficBackend>? current) =>
         current?.Where(b => b.Weight > 0).OrderByDescending(b => b.Weight).FirstOrDefault()?.Name;
+
+    /// <summary>The slot currently taking all (or most) traffic: a member's backend (<c>blue.web1</c>) counts for its slot.</summary>
+    public static string? ActiveSlot(IReadOnlyList<TrafficBackend>? current, IReadOnlyList<DeploymentTarget> slots)
+    {
+        var name = ActiveSlot(current);
+        return slots.FirstOrDefault(s => s.Members.Any(m => m.Name == name))?.Name ?? name;
+    }
 
     public static async Task<TrafficChange?> SwitchAsync(ConfigModel config, SwitchTrafficOptions options, IOutputSink sink,
         CancellationToken cancellationToken)
@@ -59,7 +68,7 @@ internal static class TrafficSwitcher
         var wanted = AllTo(slots, slot.Name);
         var action = adopting
             ? $"Adopt the hand-written {router.Target}: DeployOps writes it from now on, all traffic to {slot}"
-            : $"Switch all traffic from {ActiveSlot(current) ?? "(none)"} to {slot}";
+            : $"Switch all traffic from {ActiveSlot(current, slots) ?? "(none)"} to {slot}";
         if (!sink.ShouldProcess(router.Target, action))
         {
             if (!sink.IsDryRun) audit.Write(options.Command, action, router.Target, "Skipped", change);
