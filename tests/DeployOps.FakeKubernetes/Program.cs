@@ -1,9 +1,9 @@
 using DeployOps.FakeKubernetes;
 
 // tests/pester/Kubernetes.Tests.ps1 runs this as a process:
-//   DeployOps.FakeKubernetes --token-file F --ca-out F [--namespace prod] [--app shop] [--image registry.local/shop:1.0]
+//   DeployOps.FakeKubernetes --token-file F --ca-out F [--namespace prod] [--app shop] [--image registry.local/shop:1.0] [--exit-with-pid N]
 // It seeds blue-green (Service {app}, Deployments {app}-blue live and {app}-green) and rolling ({app}-web) objects,
-// writes the CA, prints "listening <url>" and serves until stdin closes or it is killed.
+// writes the CA, prints "listening <url>" and serves until it is stopped.
 var options = args.Select((a, i) => (a, i)).Where(p => p.a.StartsWith("--", StringComparison.Ordinal))
     .ToDictionary(p => p.a[2..], p => p.i + 1 < args.Length ? args[p.i + 1] : "");
 string Option(string name, string fallback) => options.TryGetValue(name, out var value) ? value : fallback;
@@ -17,5 +17,20 @@ server.Cluster.SeedRolling(ns, $"{app}-web", 3, image);
 await File.WriteAllTextAsync(Option("ca-out", "ca.crt"), server.CaPem);
 Console.WriteLine($"listening {server.Url}");
 Console.Out.Flush();
-// Ends when the test closes our stdin (or stops us by PID).
-await Console.In.ReadToEndAsync();
+// Ends on SIGTERM/SIGINT (the suite stops it by PID), or when the process named by --exit-with-pid is gone, so a
+// killed test run leaves nothing listening.
+var stop = new TaskCompletionSource();
+using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
+using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
+if (int.TryParse(Option("exit-with-pid", ""), out var parent))
+    _ = Task.Run(async () =>
+    {
+        while (!stop.Task.IsCompleted)
+        {
+            try { using var p = System.Diagnostics.Process.GetProcessById(parent); if (p.HasExited) break; }
+            catch (ArgumentException) { break; }
+            await Task.Delay(1000);
+        }
+        stop.TrySetResult();
+    });
+await stop.Task;

@@ -100,6 +100,31 @@ public sealed class KubernetesBlueGreenTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task Declining_the_selector_switch_stops_resumably_and_Resume_verifies_again_and_switches()
+    {
+        await using var stage = await KubernetesStage.StartAsync(BlueGreen.Replace("10m", "0s", StringComparison.Ordinal));
+        // -Confirm answered yes to the deployment and no to switching the Service.
+        var sink = new RecordingSink((target, _) => !target.EndsWith("/service/shop", StringComparison.Ordinal));
+        var record = await DeploymentEngine.InvokeAsync(stage.Load(), new DeploymentOptions { Version = "2.0" }, sink, CancellationToken.None);
+
+        Assert.Equal(DeploymentOutcome.Interrupted, record!.Outcome);
+        Assert.Equal("verify:green", record.LastCompletedPhase);
+        Assert.Equal("green", record.Fields["targetSlot"]);
+        Assert.Equal("blue", stage.Selector());
+        Assert.Equal("registry.local/shop:2.0", stage.Image("shop-green"));
+
+        var resumeSink = new RecordingSink();
+        var resumed = await DeploymentEngine.ResumeAsync(stage.Load(), new ResumeDeploymentOptions(), resumeSink, CancellationToken.None);
+        Assert.Equal(DeploymentOutcome.Succeeded, resumed!.Outcome);
+        Assert.Equal("green", stage.Selector());
+        Assert.Equal(0, stage.Replicas("shop-blue"));
+        // The rollout is not repeated (one PUT of shop-green); its verification is, right before traffic moves.
+        Assert.Single(stage.Requests("PUT"), r => r.EndsWith("/deployments/shop-green", StringComparison.Ordinal));
+        Assert.Contains(resumeSink.Progress, p => p.Status.StartsWith("verify:green:", StringComparison.Ordinal));
+        Assert.DoesNotContain(resumeSink.Progress, p => p.Status.StartsWith("rollout:green:", StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Rollback_scales_the_old_colour_up_again_switches_the_selector_back_and_scales_the_new_one_down()
     {
         await using var stage = await KubernetesStage.StartAsync(BlueGreen.Replace("10m", "0s", StringComparison.Ordinal));

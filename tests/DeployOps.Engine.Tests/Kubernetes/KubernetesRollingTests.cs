@@ -107,5 +107,14 @@ public sealed class KubernetesRollingTests
         Assert.Equal(ErrorIds.KubernetesAccessDenied, denied.ErrorId);
         Assert.Contains("401", denied.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("not-the-token", sink.AllText(), StringComparison.Ordinal);
+
+        // Nothing listening: unreachable, naming the server.
+        var yaml = File.ReadAllText(wrongToken.Temp.Path).Replace(wrongToken.Server.Url, $"https://127.0.0.1:{Fixtures.FreePort.Next()}", StringComparison.Ordinal);
+        File.WriteAllText(wrongToken.Temp.Path, yaml);
+        sink = new RecordingSink();
+        record = await DeploymentEngine.InvokeAsync(wrongToken.Load(), new DeploymentOptions { Version = "2.0" }, sink, CancellationToken.None);
+        var unreachable = sink.Errors.First();
+        Assert.Equal(ErrorIds.KubernetesUnreachable, unreachable.ErrorId);
+        Assert.Contains("cannot reach the API server of cluster at https://127.0.0.1:", unreachable.Message, StringComparison.Ordinal);
     }
 }
