@@ -9,7 +9,7 @@ using DeployOps.Engine.Strategies.Steps;
 namespace DeployOps.Engine.Strategies.Docker;
 
 /// <summary>Remove-DeploymentImage and the image-tags phase: what <c>-KeepVersions</c>/<c>-MaxAge</c> override.</summary>
-public sealed class ImagePruneOptions
+internal sealed class ImagePruneOptions
 {
     /// <summary>Overrides retention.keepVersions.</summary>
     public int? KeepVersions { get; init; }
@@ -21,7 +21,7 @@ public sealed class ImagePruneOptions
 }
 
 /// <summary>Retention: removing the application's old images and image backups (see <see cref="ImageRetention"/>).</summary>
-public static partial class DockerDeployments
+internal static partial class DockerDeployments
 {
     private const string PruneCommand = "Remove-DeploymentImage";
 
