@@ -171,6 +171,7 @@ internal static class RollbackEngine
             }
 
             var done = new List<string>();
+            var acted = new List<(string Phase, string? Detail)>();
             var status = RollbackStatus.Succeeded;
             string message;
             bool? verified = null;
@@ -207,6 +208,7 @@ internal static class RollbackEngine
                     if (!await state.PhaseAsync(phase.Name, phase.Action, async ct =>
                         {
                             var detail = await phase.Run(ct).ConfigureAwait(false);
+                            acted.Add((phase.Name, detail));
                             done.Add(redactor.Redact($"{phase.Action}: {detail ?? "done"}"));
                             return detail;
                         }, cancellationToken).ConfigureAwait(false))
@@ -224,13 +226,14 @@ internal static class RollbackEngine
                 }
                 else if (verify is not null)
                 {
+                    var how = RollbackMethod.Describe(run, acted);
                     verified = await state.PhaseAsync(verify.Name, verify.Action, verify.Run, cancellationToken, ErrorIds.RollbackVerificationFailed).ConfigureAwait(false);
                     status = verified == true ? RollbackStatus.Succeeded : RollbackStatus.Failed;
                     message = verified == true
-                        ? $"Rolled back {record.Version} -> {toVersion} and verified healthy"
-                        : $"Rolled back {record.Version} -> {toVersion}, but {toVersion} is not healthy ({state.LastError}). Manual intervention needed.";
+                        ? $"Rolled back {record.Version} -> {toVersion} ({how}) and verified healthy"
+                        : $"Rolled back {record.Version} -> {toVersion} ({how}), but {toVersion} is not healthy ({state.LastError}). Manual intervention needed.";
                 }
-                else message = $"Rolled back {record.Version} -> {toVersion} (verification skipped: -NoVerify)";
+                else message = $"Rolled back {record.Version} -> {toVersion} ({RollbackMethod.Describe(run, acted)}; verification skipped: -NoVerify)";
             }
             if (maintenance is not null)
             {
