@@ -9,6 +9,8 @@ Describe 'Invoke-Deployment when a host drops off the network' {
         . (Join-Path $PSScriptRoot 'FleetSupport.ps1')
         Import-DeployOpsUnderTest
         Initialize-FleetStage -Name 'fleetfaults'
+        # A successful rollout first: the version a rollback of the interrupted one goes back to.
+        $script:baseline = Invoke-Deployment -Path $script:config -Strategy Rolling -Version 3.0.0 -Confirm:$false
     }
 
     AfterAll {
@@ -51,5 +53,25 @@ Describe 'Invoke-Deployment when a host drops off the network' {
         Wait-Until -TimeoutSeconds 30 -Because 'the step left on h2 to end' -Condition {
             -not (Get-Process sleep -ErrorAction SilentlyContinue | Where-Object { (& ip netns identify $_.Id) -eq "dof$($script:fleet.Hosts[1].Name)" })
         }
+    }
+
+    It 'after the host returns, Invoke-Rollback puts the previous version (3.0.0) back on the rest and on the returned host' {
+        # The host is back on the network (the previous test's finally); 4.0.0 stopped on h2 with h1 already updated.
+        $failed = Get-DeploymentHistory -Path $script:config | Where-Object Version -eq '4.0.0' | Select-Object -First 1
+        $failed.Outcome | Should -Be 'Failed'
+        Get-HostVersion 0 | Should -Be '4.0.0'
+        Get-HostVersion 1 | Should -Be 'down'   # its stop step ran before the link went down
+        $script:baseline.Outcome | Should -Be 'Succeeded'
+        $result = Invoke-Rollback -Path $script:config -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable problems
+        $problems | ForEach-Object { Write-Host "    rollback: $($_.Exception.Message)" }
+        $result.Status | Should -Be 'Succeeded' -Because $result.Message
+        $result.ToVersion | Should -Be '3.0.0'
+        0..3 | ForEach-Object { Get-HostVersion $_ } | Should -Be @('3.0.0', '3.0.0', '3.0.0', '3.0.0')
+        # The journal says which host runs which version after the rollback.
+        $result.DeploymentId | Should -Be $failed.Id
+        $record = Get-Deployment -Path $script:config -Id $result.DeploymentId
+        $versions = 1..4 | ForEach-Object { $record.Fields["version@app$_"] }
+        Write-Host "    journal after rollback: $($versions -join '; ') (fields: $(($record.Fields.Keys | Sort-Object) -join ','))"
+        $versions | Should -Be @('3.0.0 on h1', '3.0.0 on h2', '3.0.0 on h3', '3.0.0 on h4')
     }
 }

@@ -51,7 +51,7 @@ internal static class RollbackEngine
         var acting = new ConfirmedSink(sink);
         var router = config.Deployment.Traffic.Provider == TrafficProvider.None ? null : TrafficSwitcher.CreateRouter(config, log.Write);
         var run = new DeploymentRun(config, record.Id, strategy, toVersion, record.Version, null, new HealthEndpointCanaryGate(), true,
-            acting, router, log, new Dictionary<string, string>());
+            acting, router, log, RollingPlan.RollbackFields(record));
         var redeployAlways = options.ToVersion is not null && options.ToVersion != record.PreviousVersion;
         var actions = RollbackPlan.Actions(run, record, redeployAlways);
         var verify = options.NoVerify ? null : RollbackPlan.Verify(run, record);

@@ -15,6 +15,17 @@ internal sealed class RollingPlan
     public const string FailedInstancesField = "failedInstances";
     public const string UpdatedInstancesField = "updatedInstances";
     public const string RolledBackInstancesField = "rolledBackInstances";
+    /// <summary>
+    /// Instances a rollback found out of rotation (those the undone rollout left failed, e.g. a host that dropped off
+    /// the network): they stay out until their own batch has put the version back on them.
+    /// </summary>
+    public const string OutOfRotationAtStartField = "outOfRotationAtStart";
+
+    /// <summary>The fields a rollback of <paramref name="record"/> starts with: the instances its rollout left out of rotation.</summary>
+    public static Dictionary<string, string> RollbackFields(DeploymentRecord record) =>
+        record.Fields.TryGetValue(FailedInstancesField, out var failed) && failed.Length > 0
+            ? new Dictionary<string, string> { [OutOfRotationAtStartField] = failed }
+            : new Dictionary<string, string>();
     /// <summary>Set when no instance answered at the start: all are deployed, then all put into rotation.</summary>
     public const string FirstFleetField = "firstFleet";
 
@@ -83,10 +94,11 @@ internal sealed class RollingPlan
         return _run.AnnotateAsync(field, string.Join(",", names.Order(StringComparer.Ordinal)), ct);
     }
 
-    /// <summary>Every instance in rotation except <paramref name="outOfRotation"/> and the failed ones.</summary>
+    /// <summary>Every instance in rotation except <paramref name="outOfRotation"/>, the failed ones and those still out since the start.</summary>
     private List<TrafficBackend> Backends(IEnumerable<string> outOfRotation)
     {
-        var out_ = outOfRotation.Concat(Names(FailedInstancesField)).ToHashSet(StringComparer.Ordinal);
+        var stillOut = Names(OutOfRotationAtStartField).Except(Names(UpdatedInstancesField));
+        var out_ = outOfRotation.Concat(Names(FailedInstancesField)).Concat(stillOut).ToHashSet(StringComparer.Ordinal);
         return _instances.Select(i => new TrafficBackend(i.Name, i.Host, i.Port, out_.Contains(i.Name) ? 0 : 1)).ToList();
     }
 
