@@ -1,101 +1,16 @@
 #Requires -Version 7.4
 # Sign-off before deploying (issue 15 §2) in real pwsh against the staged module: examples/signoff-deploy.ps1 runs
 # in one child pwsh (the deploying operator), waits for the sign-off it requested (approvalRequested arrives at a
-# real webhook receiver), and a second child pwsh (DEPLOYOPS_OPERATOR=alice or bob) approves or denies it, with the
-# file store and with a shared PostgreSQL store (the approver using another copy of the configuration: another state
-# directory, another "host"). The runbook's exit codes (0 deployed, 3 not approved) and the record's SignOff, the
-# audit log and the notifications are checked; -WhatIf requests nothing; an unlisted user gets ApproverNotListed.
-# Needs busybox (the instance's /health) and the PostgreSQL server binaries.
+# real webhook receiver), and a second child pwsh (DEPLOYOPS_OPERATOR=alice or bob) approves or denies it, here with
+# the file store (SignOffPostgres.Tests.ps1: a shared PostgreSQL store, the approver on another "host"). The runbook's
+# exit codes (0 deployed, 3 not approved), the record's SignOff, the audit log and the notifications are checked;
+# -WhatIf requests nothing; an unlisted user gets ApproverNotListed. Helpers: SignOffSupport.ps1.
+# Needs busybox (the instance's /health).
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSupport.ps1')
     Import-DeployOpsUnderTest
-    $script:pwsh = Get-PwshPath
-    $script:runbook = Join-Path (Get-RepositoryRoot) 'examples/signoff-deploy.ps1'
-    $script:modules = Split-Path (Split-Path $env:DEPLOYOPS_MODULE_PATH)
-    $script:dir = New-TestDirectory 'signoff'
-    $script:receiver = Start-NotificationReceiver -Directory $script:dir
-    $www = Join-Path $script:dir 'www'
-    New-Item -ItemType Directory $www | Out-Null
-    Set-Content (Join-Path $www 'health') 'ok'
-    $script:app = Start-StaticHttpServer -Root $www
-
-    # One configuration per test (its own environment, state and webhook path); -Store is a state: section.
-    function script:New-SignOffConfig([string] $Name, [string] $Timeout = '3m', [string] $Store = "state:`n  directory: ./state", [string] $Folder = $Name) {
-        $folder = Join-Path $script:dir $Folder
-        New-Item -ItemType Directory $folder -Force | Out-Null
-        $config = Join-Path $folder 'deployops.yaml'
-        @"
-application: shop
-environment: $Name
-$Store
-deployment:
-  strategy: hotfix
-  instances:
-    - { name: web1, host: 127.0.0.1, port: $($script:app.Port) }
-  readiness: { timeout: 30s, interval: 200ms }
-  steps:
-    start: [ { name: start, command: "echo started {version}" } ]
-  approval:
-    required: true
-    approvers: [alice, bob]
-    timeout: $Timeout
-notifications:
-  timeout: 5s
-  retries: 1
-  retryDelay: 200ms
-  targets:
-    - { name: hook, type: webhook, url: "$($script:receiver.Url)/hook/$Name" }
-"@ | Set-Content $config
-        $config
-    }
-
-    # The runbook as a scheduled job starts it: its own pwsh, DeployOps found by name on PSModulePath. Not waited for.
-    function script:Start-SignOffRunbook([string] $Config, [string] $Version, [string] $Name) {
-        Start-TestProcess -FilePath $script:pwsh -Directory (Split-Path $Config) -Name "runbook-$Name" -ArgumentList @(
-            '-NoProfile', '-NonInteractive', '-File', "`"$script:runbook`"", '-Path', "`"$Config`"", '-Version', $Version,
-            '-ChangeTicket', 'CHG-1042', '-Reason', 'release') `
-            -Environment @{ PSModulePath = $script:modules + [IO.Path]::PathSeparator + $env:PSModulePath; DEPLOYOPS_OPERATOR = 'deployer' }
-    }
-
-    # A second operator in a second pwsh: runs $Command with the staged module, returns its exit code and output.
-    function script:Invoke-Approver([string] $Operator, [string] $Command, [string] $Name) {
-        $script = Join-Path $script:dir "$Name.ps1"
-        "`$ErrorActionPreference = 'Stop'`nImport-Module '$($env:DEPLOYOPS_MODULE_PATH)'`n$Command" | Set-Content $script
-        $p = Start-TestProcess -FilePath $script:pwsh -Directory $script:dir -Name $Name -Environment @{ DEPLOYOPS_OPERATOR = $Operator } `
-            -ArgumentList '-NoProfile', '-NonInteractive', '-File', "`"$script`""
-        if (-not $p.WaitForExit(180000)) { Stop-TestProcess -Process $p; throw "$Name did not finish within 180s" }
-        $p.WaitForExit()
-        [pscustomobject]@{
-            ExitCode = $p.ExitCode
-            Out = (Get-Content (Join-Path $script:dir "$Name.out") -Raw)
-            Err = (Get-Content (Join-Path $script:dir "$Name.err") -Raw)
-        }
-    }
-
-    function script:Get-Events([string] $Name) {
-        @(Read-NotificationReceiver $script:receiver | Where-Object { $_.kind -eq 'http' -and $_.item.Path -eq "/hook/$Name" } |
-            ForEach-Object { $_.item.Body | ConvertFrom-Json })
-    }
-
-    # The deployment id once the runbook's deployment asked for sign-off.
-    function script:Wait-SignOffRequest([string] $Name, [System.Diagnostics.Process] $Runbook) {
-        Wait-Until -TimeoutSeconds 180 -Because "the sign-off request of $Name" -Condition {
-            $Runbook.HasExited -or (Get-Events $Name | Where-Object event -eq 'approvalRequested')
-        }
-        if ($Runbook.HasExited) { throw "the runbook $Name exited $($Runbook.ExitCode) before asking for sign-off (see runbook-$Name.err)" }
-        (Get-Events $Name | Where-Object event -eq 'approvalRequested' | Select-Object -First 1).fields.deploymentId
-    }
-
-    function script:Wait-Runbook([System.Diagnostics.Process] $Runbook, [string] $Config, [string] $Name) {
-        if (-not $Runbook.WaitForExit(240000)) { Stop-TestProcess -Process $Runbook; throw "the runbook $Name did not finish within 240s" }
-        $Runbook.WaitForExit()
-        $folder = Split-Path $Config
-        [pscustomobject]@{
-            ExitCode = $Runbook.ExitCode
-            Log = "stdout:`n$(Get-Content (Join-Path $folder "runbook-$Name.out") -Raw)`nstderr:`n$(Get-Content (Join-Path $folder "runbook-$Name.err") -Raw)"
-        }
-    }
+    . (Join-Path $PSScriptRoot 'SignOffSupport.ps1')
 }
 
 AfterAll {
@@ -221,54 +136,5 @@ Get-DeploymentHistory -Path '$config' -Last 1 | Deny-Deployment -Comment 'not du
         try { Deny-Deployment -Path $config -Comment 'x' -Confirm:$false -ErrorAction Stop } catch { $err = $_ }
         $err.FullyQualifiedErrorId | Should -BeLike 'ApprovalNotPending,*'
         $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
-    }
-}
-
-Describe 'Sign-off with a shared PostgreSQL store: the approver on another host' {
-    BeforeAll {
-        $script:pg = Start-TestPostgres
-        Invoke-TestSql $script:pg 'CREATE DATABASE deployops' | Out-Null
-        $env:DEPLOYOPS_PESTER_SIGNOFF_PG = $script:pg.Password
-        $script:store = @"
-state:
-  store: postgres
-  postgres:
-    host: 127.0.0.1
-    port: $($script:pg.Port)
-    database: deployops
-    username: $($script:pg.User)
-    password: `${env:DEPLOYOPS_PESTER_SIGNOFF_PG}
-"@
-    }
-
-    AfterAll {
-        Remove-Item Env:DEPLOYOPS_PESTER_SIGNOFF_PG -ErrorAction SilentlyContinue
-    }
-
-    It 'is approved from a second pwsh with its own copy of the configuration, and the decision is a row of deployops_approvals' {
-        $configA = New-SignOffConfig 'shared' -Store $script:store -Folder 'host-a'
-        $configB = New-SignOffConfig 'shared' -Store $script:store -Folder 'host-b'
-        $runbook = Start-SignOffRunbook $configA '1.1.0' 'shared'
-        $id = Wait-SignOffRequest 'shared' $runbook
-
-        # Host B: no -Id (the deployment holding the shared lock), its own state directory.
-        $approver = Invoke-Approver -Operator 'bob' -Name 'shared-bob' -Command @"
-Approve-Deployment -Path '$configB' -Comment 'approved from host B' -Confirm:`$false | Select-Object DeploymentId, ApprovedBy | ConvertTo-Json -Compress
-"@
-        $approver.ExitCode | Should -Be 0 -Because $approver.Err
-        ($approver.Out | ConvertFrom-Json).DeploymentId | Should -Be $id
-
-        $run = Wait-Runbook $runbook $configA 'shared'
-        $run.ExitCode | Should -Be 0 -Because $run.Log
-        $record = Get-DeploymentHistory -Path $configB -Last 1
-        $record.Id | Should -Be $id
-        $record.SignOff.Status | Should -Be 'Approved'
-        $record.SignOff.By | Should -Be 'bob'
-        $record.SignOff.Comment | Should -Be 'approved from host B'
-        Invoke-TestSql $script:pg "SELECT approved_by || CASE WHEN denied THEN ' denied' ELSE ' approved' END FROM deployops_approvals WHERE deployment_id = '$id' AND kind = 'approved' AND gate = 'sign-off'" -Database deployops |
-            Should -Be 'bob approved'
-        Invoke-TestSql $script:pg "SELECT count(*) FROM deployops_approvals WHERE deployment_id = '$id' AND kind = 'pending'" -Database deployops |
-            Should -Be '0'
-        foreach ($config in $configA, $configB) { Test-Path (Join-Path (Split-Path $config) 'state/approvals') | Should -BeFalse }
     }
 }
