@@ -29,6 +29,7 @@
         'Invoke-Deployment'
         'Resume-Deployment'
         'Approve-Deployment'
+        'Deny-Deployment'
         'Unlock-Deployment'
         'Backup-DeploymentDatabase'
         'Get-DeploymentBackup'
@@ -40,6 +41,8 @@
         'Watch-DeploymentHealth'
         'Invoke-Rollback'
         'Send-DeploymentNotification'
+        'Export-DeploymentReport'
+        'Remove-DeploymentImage'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

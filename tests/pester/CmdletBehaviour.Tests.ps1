@@ -170,6 +170,7 @@ Describe '-WhatIf leaves no trace' {
         @{ Command = 'Switch-DeploymentTraffic'; Arguments = @{ To = 'green' } }
         @{ Command = 'Resume-Deployment'; Arguments = @{} }
         @{ Command = 'Approve-Deployment'; Arguments = @{} }
+        @{ Command = 'Deny-Deployment'; Arguments = @{ Comment = 'not now' } }
         @{ Command = 'Unlock-Deployment'; Arguments = @{ Force = $true } }
         @{ Command = 'Backup-DeploymentDatabase'; Arguments = @{} }
         @{ Command = 'Restore-DeploymentDatabase'; Arguments = @{} }

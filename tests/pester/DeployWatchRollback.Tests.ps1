@@ -49,7 +49,7 @@ deployment:
         $out = Join-Path $App.Dir 'runbook.out'
         $p = Start-Process -FilePath $script:pwsh -PassThru -WorkingDirectory $App.Dir `
             -ArgumentList '-NoProfile', '-NonInteractive', '-Command',
-                "`$env:PSModulePath = '$($script:modules)' + [IO.Path]::PathSeparator + `$env:PSModulePath; & '$($script:runbook)' -Path '$($App.Config)' -Version $Version -Strategy Hotfix -WatchFor 12s; exit `$LASTEXITCODE" `
+                "`$env:PSModulePath = '$($script:modules)' + [IO.Path]::PathSeparator + `$env:PSModulePath; & '$($script:runbook)' -Path '$($App.Config)' -Version $Version -Strategy Hotfix -WatchFor 12s -ReportPath '$($App.Dir)'; exit `$LASTEXITCODE" `
             -RedirectStandardOutput $out -RedirectStandardError (Join-Path $App.Dir 'runbook.err')
         if (-not $p.WaitForExit(240000)) { Stop-TestProcess -Process $p; throw 'the runbook did not finish within 240 s' }
         $p.WaitForExit()
@@ -67,7 +67,12 @@ Describe 'examples/deploy-watch-rollback.ps1' {
         $run.ExitCode | Should -Be 0 -Because $run.Output
         $run.Output | Should -Match '2\.0\.0 is healthy'
         (Invoke-RestMethod "$($app.Url)/version" -TimeoutSec 10).version | Should -Be '2.0.0'
-        (Get-DeploymentHistory -Path $app.Config -Last 1).Outcome | Should -Be 'Succeeded'
+        $last = Get-DeploymentHistory -Path $app.Config -Last 1
+        $last.Outcome | Should -Be 'Succeeded'
+        # -ReportPath: the signed-off checklist of the run, with the health samples it watched.
+        $report = Get-Content (Join-Path $app.Dir "$($last.Id).html") -Raw
+        $report | Should -Match '<span id="version">2\.0\.0</span>'
+        $report | Should -Match 'id="decision">Decision: <span class="Healthy">'
     }
 
     It 'rolls a release that goes bad back to the previous version and exits with the rollback''s code' {
@@ -79,5 +84,10 @@ Describe 'examples/deploy-watch-rollback.ps1' {
         (Invoke-RestMethod "$($app.Url)/version" -TimeoutSec 10).version | Should -Be '1.0.0'
         $bad = Get-DeploymentHistory -Path $app.Config | Where-Object Version -EQ '2.0.0-faulty'
         $bad.Outcome | Should -Be 'RolledBack'
+        $run.Output | Should -Match 'Deployment report: '
+        $report = Get-Content (Join-Path $app.Dir "$($bad.Id).html") -Raw
+        $report | Should -Match '<td class="RolledBack">RolledBack</td>'
+        $report | Should -Match 'rollback started'              # marked on the health chart
+        $report | Should -Match 'id="decision">Decision: <span class="Rollback">'
     }
 }

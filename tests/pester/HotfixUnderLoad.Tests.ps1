@@ -61,35 +61,13 @@ maintenance:
             $path
         }
 
-        # GETs through nginx from a thread job until stopped, counted by status code ("no answer" for a transport error).
-        function script:Start-CountingLoad {
-            $state = [hashtable]::Synchronized(@{ Stop = $false; Counts = [hashtable]::Synchronized(@{}) })
-            $job = Start-ThreadJob -ArgumentList "$($script:proxyUrl)/api/work", $state -ScriptBlock {
-                param($url, $state)
-                while (-not $state.Stop) {
-                    $key = try { [string](Invoke-WebRequest $url -TimeoutSec 5 -SkipHttpErrorCheck).StatusCode } catch { 'no answer' }
-                    $state.Counts[$key] = 1 + [int]$state.Counts[$key]
-                    Start-Sleep -Milliseconds 10
-                }
-            }
-            Wait-Until -TimeoutSeconds 60 -Because 'the load to flow' -Condition { [int]$state.Counts['200'] -ge 20 }
-            [pscustomobject]@{ Job = $job; State = $state }
-        }
-        function script:Stop-CountingLoad($Load) {
-            $Load.State.Stop = $true
-            Wait-Job $Load.Job -Timeout 15 | Out-Null
-            Remove-Job $Load.Job -Force
-            $Load.State.Counts
-        }
         function script:Show-LoadCounts([string] $Case, $Counts) {
-            $total = ($Counts.Values | Measure-Object -Sum).Sum
-            Write-Host ("HotfixUnderLoad [{0}]: {1} requests: {2}" -f $Case, $total,
-                (($Counts.GetEnumerator() | Sort-Object Name | ForEach-Object { "$($_.Name)=$($_.Value)" }) -join ', '))
+            Write-Host ("HotfixUnderLoad [{0}]: {1}" -f $Case, (Format-LoadCounts $Counts))
         }
 
         # Runs a hotfix of $Version under load; returns the record, the load's counts and the warnings.
         function script:Invoke-HotfixUnderLoad([string] $Config, [string] $Version) {
-            $load = Start-CountingLoad
+            $load = Start-CountingLoad -Url "$($script:proxyUrl)/api/work"
             try {
                 $record = Invoke-Deployment -Path $Config -Version $Version -Strategy Hotfix -Confirm:$false `
                     -WarningVariable warnings -WarningAction SilentlyContinue -ErrorAction SilentlyContinue

@@ -466,3 +466,36 @@ function Read-NotificationReceiver($Receiver) {
     if (-not (Test-Path $Receiver.RecordFile)) { return @() }
     @(Get-Content $Receiver.RecordFile | Where-Object { $_ } | ForEach-Object { $_ | ConvertFrom-Json })
 }
+
+# ---------------------------------------------------------------------------------------------------- load through a router
+
+function Start-CountingLoad {
+    <#
+      GETs to $Url from a thread job until Stop-CountingLoad, one after another on fresh requests, counted by status
+      code ('no answer' for a transport error or a timeout). Returns once 20 requests answered 200.
+    #>
+    param([Parameter(Mandatory)] [string] $Url, [int] $TimeoutSeconds = 5)
+    $state = [hashtable]::Synchronized(@{ Stop = $false; Counts = [hashtable]::Synchronized(@{}) })
+    $job = Start-ThreadJob -ArgumentList $Url, $state, $TimeoutSeconds -ScriptBlock {
+        param($url, $state, $timeout)
+        while (-not $state.Stop) {
+            $key = try { [string](Invoke-WebRequest $url -TimeoutSec $timeout -SkipHttpErrorCheck).StatusCode } catch { 'no answer' }
+            $state.Counts[$key] = 1 + [int]$state.Counts[$key]
+            Start-Sleep -Milliseconds 10
+        }
+    }
+    Wait-Until -TimeoutSeconds 60 -Because 'the load to flow' -Condition { [int]$state.Counts['200'] -ge 20 }
+    [pscustomobject]@{ Job = $job; State = $state; TimeoutSeconds = $TimeoutSeconds }
+}
+
+function Stop-CountingLoad($Load) {
+    $Load.State.Stop = $true
+    Wait-Job $Load.Job -Timeout ($Load.TimeoutSeconds + 10) | Out-Null
+    Remove-Job $Load.Job -Force
+    $Load.State.Counts
+}
+
+function Format-LoadCounts($Counts) {
+    $total = ($Counts.Values | Measure-Object -Sum).Sum
+    "{0} requests: {1}" -f $total, (($Counts.GetEnumerator() | Sort-Object Name | ForEach-Object { "$($_.Name)=$($_.Value)" }) -join ', ')
+}

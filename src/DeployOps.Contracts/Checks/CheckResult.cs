@@ -7,7 +7,15 @@ public sealed class CheckResult
     /// checks).</summary>
     public CheckResult(string name, string kind, string category, CheckStatus status, string message, TimeSpan duration,
         string target, IReadOnlyDictionary<string, object?> data)
+        : this(name, kind, category, status, message, duration, target, data, null)
     {
+    }
+
+    /// <summary>A result of a check that ran on the host <paramref name="host"/> of <c>targets:</c> (null: here).</summary>
+    public CheckResult(string name, string kind, string category, CheckStatus status, string message, TimeSpan duration,
+        string target, IReadOnlyDictionary<string, object?> data, string? host)
+    {
+        Host = host;
         Name = name;
         Kind = kind;
         Category = category;
@@ -36,7 +44,9 @@ public sealed class CheckResult
     /// <summary>The measurements behind the message, by name (e.g. latency, free bytes); secrets redacted, empty when
     /// the check has none.</summary>
     public IReadOnlyDictionary<string, object?> Data { get; }
+    /// <summary>The target (host of <c>targets:</c>) the check ran on; null when it ran on the operator's host.</summary>
+    public string? Host { get; }
 
-    /// <summary>"name: status - message".</summary>
-    public override string ToString() => $"{Name}: {Status} - {Message}";
+    /// <summary>"name: status - message", with " on host" for a check that ran on a target.</summary>
+    public override string ToString() => Host is null ? $"{Name}: {Status} - {Message}" : $"{Name} on {Host}: {Status} - {Message}";
 }

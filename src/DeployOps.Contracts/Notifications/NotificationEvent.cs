@@ -31,6 +31,14 @@ public enum NotificationEvent
     Manual,
     /// <summary>Test-DeploymentConfig -TestNotifications: a clearly marked test message.</summary>
     Test,
+    /// <summary>Invoke-Deployment asks for sign-off (deployment.approval), with the plan, and waits.</summary>
+    ApprovalRequested,
+    /// <summary>A listed approver signed the deployment off; it proceeds.</summary>
+    DeploymentApproved,
+    /// <summary>The sign-off was denied, timed out or cancelled; nothing was deployed.</summary>
+    DeploymentNotApproved,
+    /// <summary>An operator moved all traffic with Switch-DeploymentTraffic (its reason and ticket).</summary>
+    TrafficSwitched,
 }
 
 /// <summary>How much a message matters; a target takes messages at or above its <c>minSeverity</c>.</summary>

@@ -70,6 +70,8 @@ public sealed class DeploymentRecord
     public string? Reason => Field(DeploymentField.Reason);
     /// <summary>The change ticket it belongs to (-ChangeTicket); Get-DeploymentHistory -ChangeTicket filters on it.</summary>
     public string? ChangeTicket => Field(DeploymentField.ChangeTicket);
+    /// <summary>The sign-off before deploying (deployment.approval): who approved or denied, when, with which comment; null when none was needed.</summary>
+    public DeploymentSignOff? SignOff => DeploymentSignOff.FromFields(Fields);
     /// <summary>The migrations table's latest value before the deployment migrated; null when it did not
     /// migrate.</summary>
     public string? MigrationHeadBefore => Field(DeploymentField.MigrationHeadBefore);

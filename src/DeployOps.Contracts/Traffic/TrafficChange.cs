@@ -23,6 +23,10 @@ public sealed class TrafficChange
     public int Probes { get; }
     /// <summary>How long the change took, confirmation included.</summary>
     public TimeSpan Duration { get; }
+    /// <summary>Why the operator switched (-Reason of Switch-DeploymentTraffic); null for a deployment's own switch.</summary>
+    public string? Reason { get; internal set; }
+    /// <summary>The change ticket the switch belongs to (-ChangeTicket of Switch-DeploymentTraffic).</summary>
+    public string? ChangeTicket { get; internal set; }
 
     /// <summary>The deployops.yaml this came from (set by the engine): piped to another DeployOps cmdlet it selects
     /// that configuration (bound by property name to -ConfigPath), from any current location.</summary>

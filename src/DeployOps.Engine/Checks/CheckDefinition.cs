@@ -3,8 +3,10 @@ namespace DeployOps.Engine.Checks;
 /// <summary>One entry of the <c>checks:</c> list as configured.</summary>
 internal sealed class CheckDefinition
 {
-    internal CheckDefinition(string name, string kind, string category, TimeSpan timeout, bool enabled, string? description, ICheck check)
+    internal CheckDefinition(string name, string kind, string category, TimeSpan timeout, bool enabled, string? description, ICheck check,
+        IReadOnlyList<Targets.SshTarget>? hosts = null)
     {
+        Hosts = hosts ?? Array.Empty<Targets.SshTarget>();
         Name = name;
         Kind = kind;
         Category = category;
@@ -21,10 +23,13 @@ internal sealed class CheckDefinition
     public bool Enabled { get; }
     public string? Description { get; }
     public string Target => Check.Target;
+    /// <summary>The hosts of <c>targets:</c> the check runs on, each separately; empty: it runs here.</summary>
+    public IReadOnlyList<Targets.SshTarget> Hosts { get; }
 
     internal ICheck Check { get; }
 
-    internal static CheckDefinition? Read(Configuration.ConfigMap map, Func<string, CheckFactoryContext> contextFor, TimeSpan defaultTimeout)
+    internal static CheckDefinition? Read(Configuration.ConfigMap map, Func<string, CheckFactoryContext> contextFor, TimeSpan defaultTimeout,
+        IReadOnlyDictionary<string, Targets.SshTarget> targets)
     {
         var name = map.RequiredString("name");
         var kind = map.RequiredString("kind");
@@ -43,8 +48,15 @@ internal sealed class CheckDefinition
             map.Error("kind", $"unknown check kind '{kind}' (known kinds: {string.Join(", ", CheckCatalog.All.Keys.OrderBy(k => k))})");
             return null;
         }
+        var hosts = OnTarget.TargetSelector.Read(map, targets);
         var check = factory.Create(map, contextFor(name));
+        if (hosts.Count > 0 && check is not OnTarget.ITargetableCheck)
+            map.Error(map.Has(OnTarget.TargetSelector.Key) ? OnTarget.TargetSelector.Key : OnTarget.TargetSelector.Alias,
+                $"a '{factory.Kind}' check cannot run on a target (kinds that can: {string.Join(", ", TargetableKinds)})");
         map.Finish();
-        return new CheckDefinition(name, factory.Kind, category ?? factory.DefaultCategory, timeout, enabled, description, check);
+        return new CheckDefinition(name, factory.Kind, category ?? factory.DefaultCategory, timeout, enabled, description, check, hosts);
     }
+
+    /// <summary>The kinds whose checks implement <see cref="OnTarget.ITargetableCheck"/>, for the error message.</summary>
+    private static readonly string[] TargetableKinds = { "command", "disk", "docker", "http", "memory", "tcp" };
 }

@@ -22,7 +22,7 @@ internal sealed class PreDeploymentReport
     public DeployOpsError? ToError()
     {
         if (Passed) return null;
-        var names = string.Join(", ", Blocking.Select(r => $"{r.Name} ({r.Status}: {r.Message})"));
+        var names = string.Join(", ", Blocking.Select(r => $"{r.Name}{(r.Host is null ? "" : " on " + r.Host)} ({r.Status}: {r.Message})"));
         return new DeployOpsError(ErrorIds.PreDeploymentCheckFailed, ErrorKind.InvalidResult,
             $"{Blocking.Count} of {Results.Count} pre-deployment check(s) did not pass: {names}", Blocking);
     }

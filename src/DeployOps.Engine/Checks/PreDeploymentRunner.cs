@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using DeployOps.Engine.Audit;
+using DeployOps.Engine.Checks.OnTarget;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Hosting;
+using DeployOps.Engine.Targets;
 
 namespace DeployOps.Engine.Checks;
 
@@ -18,11 +20,16 @@ internal static class PreDeploymentRunner
         IOutputSink sink, CancellationToken cancellationToken)
     {
         var selected = Select(config.Checks, options);
-        var total = selected.Count;
+        // A check with targets: runs once per host; those runs share a bound so a large fleet is not hit all at once.
+        var runs = selected.SelectMany(d => d.Hosts.Count == 0
+            ? new[] { (Definition: d, Host: (SshTarget?)null) }
+            : d.Hosts.Select(h => (Definition: d, Host: (SshTarget?)h))).ToList();
+        var total = runs.Count;
         var clock = Stopwatch.StartNew();
         var results = new List<CheckResult>(total);
-        var pending = selected.Select(d => RunOneAsync(d, config.Redactor, cancellationToken)).ToList();
-        var running = new HashSet<string>(selected.Select(d => d.Name), StringComparer.OrdinalIgnoreCase);
+        using var throttle = new SemaphoreSlim(config.TargetCheckParallelism);
+        var pending = runs.Select(r => RunOneAsync(r.Definition, r.Host, throttle, config.Redactor, cancellationToken)).ToList();
+        var running = new HashSet<string>(runs.Select(r => RunName(r.Definition.Name, r.Host?.Name)), StringComparer.OrdinalIgnoreCase);
 
         sink.WriteVerbose($"Running {total} check(s) from {config.FilePath}");
         while (pending.Count > 0)
@@ -33,7 +40,7 @@ internal static class PreDeploymentRunner
             var done = await Task.WhenAny(pending).ConfigureAwait(false);
             pending.Remove(done);
             var result = await done.ConfigureAwait(false);
-            running.Remove(result.Name);
+            running.Remove(RunName(result.Name, result.Host));
             results.Add(result);
             sink.WriteRecord(result);
         }
@@ -61,24 +68,50 @@ internal static class PreDeploymentRunner
         return selected;
     }
 
-    private static async Task<CheckResult> RunOneAsync(CheckDefinition definition, Redactor redactor, CancellationToken outer)
+    private static string RunName(string check, string? host) => host is null ? check : $"{check} on {host}";
+
+    private static async Task<CheckResult> RunOneAsync(CheckDefinition definition, SshTarget? host, SemaphoreSlim throttle,
+        Redactor redactor, CancellationToken outer)
     {
         // Run on the pool so a check that blocks synchronously cannot hold up the others.
         await Task.Yield();
+        if (host is null) return await RunCheckAsync(definition, definition.Check, null, redactor, outer).ConfigureAwait(false);
+        try
+        {
+            await throttle.WaitAsync(outer).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return Result(definition, null, host, CheckOutcome.Skip("cancelled by the operator"), TimeSpan.Zero, redactor);
+        }
+        try
+        {
+            // The check's timeout starts when it runs, not while it waits for a slot.
+            return await RunCheckAsync(definition, ((ITargetableCheck)definition.Check).On(host), host, redactor, outer).ConfigureAwait(false);
+        }
+        finally
+        {
+            throttle.Release();
+        }
+    }
+
+    private static async Task<CheckResult> RunCheckAsync(CheckDefinition definition, ICheck check, SshTarget? host, Redactor redactor,
+        CancellationToken outer)
+    {
         var clock = Stopwatch.StartNew();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(outer);
         timeout.CancelAfter(definition.Timeout);
         CheckOutcome outcome;
         try
         {
-            var work = Task.Run(() => definition.Check.RunAsync(timeout.Token), timeout.Token);
+            var work = Task.Run(() => check.RunAsync(timeout.Token), timeout.Token);
             var deadline = Task.Delay(Timeout.InfiniteTimeSpan, timeout.Token);
             var first = await Task.WhenAny(work, deadline).ConfigureAwait(false);
             if (first == work) outcome = await work.ConfigureAwait(false);
             else
             {
                 outer.ThrowIfCancellationRequested();
-                outcome = (definition.Check is IReportsOwnTimeout ? await OwnTimeoutOutcomeAsync(work).ConfigureAwait(false) : null)
+                outcome = (check is IReportsOwnTimeout ? await OwnTimeoutOutcomeAsync(work).ConfigureAwait(false) : null)
                     ?? TimedOut(definition);
             }
         }
@@ -95,9 +128,15 @@ internal static class PreDeploymentRunner
             outcome = CheckOutcome.Fail($"{ex.GetType().Name}: {ex.Message}");
         }
 
+        return Result(definition, check, host, outcome, clock.Elapsed, redactor);
+    }
+
+    private static CheckResult Result(CheckDefinition definition, ICheck? check, SshTarget? host, CheckOutcome outcome, TimeSpan duration,
+        Redactor redactor)
+    {
         var data = outcome.Data.ToDictionary(kv => kv.Key, kv => RedactValue(kv.Value, redactor));
         return new CheckResult(definition.Name, definition.Kind, definition.Category, outcome.Status,
-            redactor.Redact(outcome.Message), clock.Elapsed, redactor.Redact(definition.Target), data);
+            redactor.Redact(outcome.Message), duration, redactor.Redact((check ?? definition.Check).Target), data, host?.Name);
     }
 
     /// <summary>Masks secrets in Data: strings, string lists, and (lists of) dictionaries, keeping their shapes.</summary>
@@ -142,8 +181,8 @@ internal static class PreDeploymentRunner
         var details = new Dictionary<string, string>
         {
             ["checks"] = report.Results.Count.ToString(),
-            ["failed"] = string.Join(",", report.Results.Where(r => r.Status == CheckStatus.Failed).Select(r => r.Name)),
-            ["warnings"] = string.Join(",", report.Results.Where(r => r.Status == CheckStatus.Warning).Select(r => r.Name)),
+            ["failed"] = string.Join(",", report.Results.Where(r => r.Status == CheckStatus.Failed).Select(r => RunName(r.Name, r.Host))),
+            ["warnings"] = string.Join(",", report.Results.Where(r => r.Status == CheckStatus.Warning).Select(r => RunName(r.Name, r.Host))),
             ["durationMs"] = ((long)report.Duration.TotalMilliseconds).ToString(),
         };
         AuditLog.For(config).Write(options.Command, "run pre-deployment checks", config.FilePath,

@@ -16,6 +16,8 @@ internal static class ConfigLoader
 {
     public const string DefaultFileName = "deployops.yaml";
     public static readonly TimeSpan DefaultCheckTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>Checks on targets each hold an ssh session; eight at once keep sshd's MaxStartups and the operator's CPU calm.</summary>
+    public const int DefaultTargetCheckParallelism = 8;
 
     /// <summary>Finds the file: an explicit path (file or folder), else deployops.yaml in the current folder.</summary>
     public static string ResolvePath(string? path, string currentDirectory)
@@ -115,23 +117,26 @@ internal static class ConfigLoader
 
         var defaults = root.Map("defaults");
         var checkTimeout = defaults?.Duration("checkTimeout", DefaultCheckTimeout) ?? DefaultCheckTimeout;
+        var targetCheckParallelism = defaults?.Int("targetCheckParallelism", DefaultTargetCheckParallelism, 1, 256) ?? DefaultTargetCheckParallelism;
         defaults?.Finish();
 
+        // Targets first: a check's targets: selector names them.
+        var targets = Targets.TargetSettings.Read(root.Map("targets"), directory);
         var checks = new List<CheckDefinition>();
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var entry in root.MapList("checks"))
         {
             var definition = CheckDefinition.Read(entry,
-                name => new CheckFactoryContext(name, directory, state.Directory, postgres, redis, endpoints, redactor), checkTimeout);
+                name => new CheckFactoryContext(name, directory, state.Directory, postgres, redis, endpoints, redactor), checkTimeout, targets);
             if (definition is null) continue;
             if (!names.Add(definition.Name)) entry.Error("name", $"duplicate check name '{definition.Name}'");
             else checks.Add(definition);
         }
 
         var maintenance = MaintenanceSettings.Read(root.Map("maintenance"), directory, postgres, redis, application, environment);
-        var targets = Targets.TargetSettings.Read(root.Map("targets"), directory);
-        var deployment = DeploymentSettings.Read(root.Map("deployment"), directory, postgres is not null, targets);
-        var health = HealthSettings.Read(root.Map("health"), postgres, redis, endpoints);
+        var clusters = Kubernetes.KubernetesTargetSettings.Read(root.Map("targets"), directory);
+        var deployment = DeploymentSettings.Read(root.Map("deployment"), directory, postgres is not null, targets, clusters, application);
+        var health = HealthSettings.Read(root.Map("health"), postgres, redis, endpoints, directory);
         var backup = BackupSettings.Read(root.Map("backup"), postgres, state.Directory, directory);
 
         var model = new ConfigModel(path, application, environment, state, postgres, redis, endpoints, checks,
@@ -141,6 +146,7 @@ internal static class ConfigLoader
             ChangeControl = ChangeControlSettings.Read(root.Map("changeControl")),
             Freeze = FreezeSettings.Read(root.Map("freeze")),
             Targets = targets,
+            TargetCheckParallelism = targetCheckParallelism,
         };
         foreach (var check in checks) (check.Check as IConfigBoundCheck)?.Bind(model);
         return model;

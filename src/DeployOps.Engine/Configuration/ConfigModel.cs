@@ -55,6 +55,8 @@ internal sealed class ConfigModel
     public FreezeSettings Freeze { get; internal init; } = FreezeSettings.None;
     /// <summary>Named hosts (<c>targets:</c>) that slots and instances live on.</summary>
     public IReadOnlyDictionary<string, Targets.SshTarget> Targets { get; internal init; } = new Dictionary<string, Targets.SshTarget>();
+    /// <summary>How many checks run on targets at once (<c>defaults.targetCheckParallelism</c>).</summary>
+    public int TargetCheckParallelism { get; internal init; } = ConfigLoader.DefaultTargetCheckParallelism;
 
     /// <summary>Masks every secret this configuration resolved; used by every writer of output.</summary>
     public Redactor Redactor { get; }

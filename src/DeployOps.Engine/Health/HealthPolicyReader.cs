@@ -12,7 +12,9 @@ internal static class HealthPolicyReader
 {
     /// <param name="comparisons">Receives the entries of other kinds: comparison rules (Comparison/ComparisonPolicyReader) and
     /// <c>kind:</c> rules such as burnRate (BurnRate/BurnRateReader).</param>
-    public static IReadOnlyList<HealthRule> ReadRules(ConfigMap health, List<ConfigMap>? comparisons = null)
+    /// <param name="custom">Receives the signals of rules with <c>query:</c>/<c>metric:</c> and every configured rule's
+    /// signal, validated once the sources are known.</param>
+    public static IReadOnlyList<HealthRule> ReadRules(ConfigMap health, List<ConfigMap>? comparisons = null, CustomSignals? custom = null)
     {
         var rules = HealthPolicy.DefaultRules.ToList();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -24,8 +26,10 @@ internal static class HealthPolicyReader
             if (!seen.Add(name)) map.Error("name", $"duplicate rule '{name}'");
             var index = rules.FindIndex(r => r.Name == name);
             var existing = index >= 0 ? rules[index] : null;
-            var signal = existing is null ? map.RequiredString("signal") : map.String("signal");
+            var ownSignal = existing is null ? custom?.Read(map, name) : null;
+            var signal = ownSignal ?? (existing is null ? map.RequiredString("signal") : map.String("signal"));
             var effectiveSignal = signal ?? existing?.Signal ?? "";
+            if (signal is { Length: > 0 }) custom?.Uses(map, signal);
             var comparison = map.OptionalEnum<RuleComparison>("comparison");
             var threshold = ReadThreshold(map, "threshold", effectiveSignal);
             if (existing is null && threshold is null && !map.Has("threshold")) map.Error("threshold", "is required for a new rule");

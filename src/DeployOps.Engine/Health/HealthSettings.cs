@@ -1,5 +1,6 @@
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Health.Decision;
+using DeployOps.Engine.Health.Logs;
 
 namespace DeployOps.Engine.Health;
 
@@ -14,8 +15,10 @@ internal sealed class HealthSettings
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(5);
 
     private HealthSettings(HealthPolicy policy, TimeSpan duration, TimeSpan? interval, TimeSpan timeout, ScrapeSettings? scrape,
-        PrometheusSettings? prometheus, IReadOnlyList<string> probes, PostgresSettings? database, RedisSettings? redis)
+        PrometheusSettings? prometheus, IReadOnlyList<string> probes, PostgresSettings? database, RedisSettings? redis,
+        IReadOnlyList<LogSettings>? logs = null)
     {
+        Logs = logs ?? Array.Empty<LogSettings>();
         Policy = policy;
         Duration = duration;
         Interval = interval;
@@ -43,14 +46,17 @@ internal sealed class HealthSettings
     /// <summary>Redis probed with PING (null unless <c>redis: true</c>).</summary>
     public RedisSettings? Redis { get; }
 
-    public bool HasSignals => Scrape is not null || Prometheus is not null || Probes.Count > 0 || Database is not null || Redis is not null;
+    /// <summary>Application logs (files, commands) whose error lines are counted.</summary>
+    public IReadOnlyList<LogSettings> Logs { get; }
+
+    public bool HasSignals => Scrape is not null || Prometheus is not null || Probes.Count > 0 || Database is not null || Redis is not null || Logs.Count > 0;
 
     /// <summary>Settings with nothing configured: the default policy and no signals.</summary>
     public static HealthSettings Empty { get; } = new(HealthPolicy.Default, DefaultDuration, null, DefaultTimeout, null, null,
         Array.Empty<string>(), null, null);
 
     internal static HealthSettings Read(ConfigMap? map, PostgresSettings? postgres, RedisSettings? redis,
-        IReadOnlyDictionary<string, string> endpoints)
+        IReadOnlyDictionary<string, string> endpoints, string? baseDirectory = null)
     {
         if (map is null) return new(HealthPolicy.Default, DefaultDuration, null, DefaultTimeout, null, null, Array.Empty<string>(), postgres, null);
         var duration = map.Duration("duration", DefaultDuration);
@@ -73,8 +79,13 @@ internal sealed class HealthSettings
         var useRedis = map.Bool("redis", false);
         if (useRedis && redis is null) map.Error("redis", "redis: true needs a top-level redis section");
 
+        var logs = LogSettings.Read(map, baseDirectory ?? Environment.CurrentDirectory);
         var comparisonMaps = new List<ConfigMap>();
-        var rules = HealthPolicyReader.ReadRules(map, comparisonMaps);
+        var custom = new CustomSignals();
+        var rules = HealthPolicyReader.ReadRules(map, comparisonMaps, custom);
+        custom.Validate(map, scrape, prometheus, Array.Empty<string>());
+        if (custom.Queries.Count > 0 && prometheus is not null) prometheus = prometheus.WithQueries(custom.Queries);
+        if (custom.Metrics.Count > 0 && scrape is not null) scrape = scrape.WithGauges(custom.Metrics);
         var byKind = comparisonMaps.ToLookup(m => m.String("kind") is { } kind ? kind : "");
         foreach (var other in byKind.Where(g => g.Key is not ("" or BurnRate.BurnRateReader.Kind)).SelectMany(g => g))
             other.Error("kind", $"unknown rule kind '{other.String("kind")}' (kinds: {BurnRate.BurnRateReader.Kind}; omit kind: for a threshold rule)");
@@ -85,7 +96,7 @@ internal sealed class HealthSettings
         var policy = new HealthPolicy(rules, phases, minRequests, maxSourceErrors, minLatencyRequests: minLatencyRequests,
             comparisons: comparisons, burnRates: burnRates);
         return new HealthSettings(policy, duration, interval, timeout, scrape, prometheus, probes,
-            useDatabase ? postgres : null, useRedis ? redis : null);
+            useDatabase ? postgres : null, useRedis ? redis : null, logs);
     }
 
     /// <summary>Entries that are URLs stay as they are; names of <c>endpoints:</c> get <paramref name="defaultPath"/> appended.</summary>

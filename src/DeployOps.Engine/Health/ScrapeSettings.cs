@@ -37,6 +37,11 @@ internal sealed class ScrapeSettings
     public IReadOnlyDictionary<string, string> Gauges { get; }
     /// <summary>The comparative judge's scrapes: version (<c>canary</c>, <c>baseline</c>) → that version's /metrics URLs.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> VersionTargets { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+    /// <summary>
+    /// The request rate before the deployment (req/s) the throughput-drop rule compares with: a direct scrape starts
+    /// counting at the watch and cannot look back, so it is given here (a Prometheus source queries it instead).
+    /// </summary>
+    public double? RequestRateBefore { get; init; }
 
     public bool IsError(string? status)
     {
@@ -62,7 +67,13 @@ internal sealed class ScrapeSettings
     public string StatusRegex() => string.Join("|", ErrorStatuses.Select(p => p.Replace('x', '.').Replace('X', '.')));
 
     internal ScrapeSettings WithTargets(IReadOnlyList<string> targets) =>
-        new(targets, RequestsMetric, StatusLabel, ErrorStatuses, DurationMetric, MemoryMetric, MemoryGrowthWindow, Gauges) { VersionTargets = VersionTargets };
+        new(targets, RequestsMetric, StatusLabel, ErrorStatuses, DurationMetric, MemoryMetric, MemoryGrowthWindow, Gauges) { VersionTargets = VersionTargets, RequestRateBefore = RequestRateBefore };
+
+    /// <summary>The same settings with <paramref name="extra"/> gauges added (custom rules' <c>metric:</c>).</summary>
+    internal ScrapeSettings WithGauges(IReadOnlyDictionary<string, string> extra) =>
+        new(Targets, RequestsMetric, StatusLabel, ErrorStatuses, DurationMetric, MemoryMetric, MemoryGrowthWindow,
+            Gauges.Concat(extra).GroupBy(g => g.Key).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal))
+        { VersionTargets = VersionTargets, RequestRateBefore = RequestRateBefore };
 
     internal static ScrapeSettings? Read(ConfigMap? map, IReadOnlyDictionary<string, string> endpoints)
     {
@@ -82,6 +93,7 @@ internal sealed class ScrapeSettings
                 [Comparison.ComparisonRule.CanaryVersion] = HealthSettings.ResolveUrls(map, "canary", endpoints, "/metrics"),
                 [Comparison.ComparisonRule.BaselineVersion] = HealthSettings.ResolveUrls(map, "baseline", endpoints, "/metrics"),
             },
+            RequestRateBefore = map.Has("requestRateBefore") ? map.Number("requestRateBefore", 0, min: 0) : null,
         };
         foreach (var status in settings.ErrorStatuses)
         {

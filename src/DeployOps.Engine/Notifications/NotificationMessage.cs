@@ -10,6 +10,7 @@ internal sealed class NotificationMessage
         ("previousVersion", "Previous version"), ("strategy", "Strategy"), ("operator", "Operator"), ("reason", "Reason"),
         ("ticket", "Change ticket"), ("duration", "Duration"), ("verdict", "Verdict"), ("rule", "Rule"), ("value", "Value"),
         ("threshold", "Threshold"), ("deploymentId", "Deployment"), ("incident", "Incident report"),
+        ("approver", "Approver"), ("comment", "Comment"),
     };
 
     public required NotificationEvent Event { get; init; }
@@ -32,7 +33,8 @@ internal sealed class NotificationMessage
         NotificationEvent.DeploymentFailed or NotificationEvent.DeploymentRolledBack or NotificationEvent.HealthRollback
             or NotificationEvent.RollbackStarted => NotificationSeverity.Critical,
         NotificationEvent.MaintenanceOn or NotificationEvent.HealthInvestigate or NotificationEvent.RollbackFinished
-            or NotificationEvent.LockBroken or NotificationEvent.FreezeOverridden => NotificationSeverity.Warning,
+            or NotificationEvent.LockBroken or NotificationEvent.FreezeOverridden or NotificationEvent.ApprovalRequested
+            or NotificationEvent.DeploymentNotApproved or NotificationEvent.TrafficSwitched => NotificationSeverity.Warning,
         _ => NotificationSeverity.Info,
     };
 }

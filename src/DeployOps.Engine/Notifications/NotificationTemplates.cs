@@ -17,7 +17,7 @@ internal sealed partial class NotificationTemplates
     {
         "application", "environment", "version", "previousVersion", "strategy", "operator", "reason", "ticket",
         "duration", "rule", "value", "threshold", "verdict", "incident", "dashboard", "deploymentId", "error",
-        "message", "event", "severity", "time",
+        "message", "event", "severity", "time", "approver", "comment", "plan",
     };
 
     /// <summary>What a placeholder without a value renders as.</summary>
@@ -55,6 +55,15 @@ internal sealed partial class NotificationTemplates
         [NotificationEvent.Manual] = new("Deployment notice: {application} ({environment})", "{message}"),
         [NotificationEvent.Test] = new("[TEST] DeployOps notification test: {application} ({environment})",
             "This is a test message sent by {operator} with Test-DeploymentConfig -TestNotifications. No deployment is running; nothing needs doing."),
+        [NotificationEvent.ApprovalRequested] = new("Sign-off requested: {application} {previousVersion} → {version} ({environment})",
+            "{operator} asks for sign-off from the production owner before deploying {application} {version} to {environment}. {message} " +
+            "Plan: {plan}. Reason: {reason}. Change ticket: {ticket}."),
+        [NotificationEvent.DeploymentApproved] = new("Sign-off obtained: {application} {version} ({environment}) approved by {approver}",
+            "Sign-off obtained: {approver} confirms readiness of deployment {deploymentId}. Comment: {comment}. Deploying now."),
+        [NotificationEvent.DeploymentNotApproved] = new("Deployment not approved: {application} {version} ({environment})",
+            "Deployment {deploymentId} of {application} {version} to {environment} was not deployed: {message} Comment: {comment}."),
+        [NotificationEvent.TrafficSwitched] = new("Traffic switched: {application} ({environment})",
+            "{operator} switched all traffic of {application} in {environment}: {message}. Reason: {reason}. Change ticket: {ticket}."),
     };
 
     private readonly Dictionary<NotificationEvent, NotificationTemplate> _templates;

@@ -19,6 +19,7 @@ internal static class RollbackPlan
     public static List<PlannedPhase> Actions(DeploymentRun run, DeploymentRecord record, bool redeployAlways)
     {
         var settings = run.Settings;
+        if (settings.Kubernetes is { } kubernetes) return Strategies.Kubernetes.KubernetesPlans.Rollback(run, kubernetes, record);
         var target = Slot(settings, record.Fields.GetValueOrDefault(DeploymentEngine.TargetSlotField));
         var previous = Slot(settings, record.Fields.GetValueOrDefault(DeploymentEngine.PreviousSlotField));
         switch (run.Strategy)
@@ -28,15 +29,16 @@ internal static class RollbackPlan
                 if (previous is null)
                     throw new DeployOpsException(ErrorIds.RollbackNoPreviousVersion, ErrorKind.InvalidOperation,
                         $"Deployment {record.Id} has no previous slot to switch back to (first deployment?)", record.Id);
-                var phases = new List<PlannedPhase> { PrepareSlot(run, previous, redeployAlways), SwitchBack(run, previous) };
-                if (run.Strategy == DeploymentStrategy.Canary && target is not null) phases.Add(StopCanary(run, record, target));
+                // A slot on a set of hosts is checked (and if needed redeployed) host by host: prepare:blue.web1, …
+                var phases = previous.Places.Select(p => PrepareSlot(run, p, redeployAlways)).Append(SwitchBack(run, previous)).ToList();
+                if (run.Strategy == DeploymentStrategy.Canary && target is not null) phases.AddRange(target.Places.Select(p => StopCanary(run, record, p)));
                 return phases;
             case DeploymentStrategy.Rolling:
                 // The engine's own batch plan (out of rotation, deploy, verify, back in) with the previous version;
                 // migrations are never run backwards by a code rollback.
                 return StrategyPlansFor(run).Where(p => p.Name != "migrate").Select(Prefixed).ToList();
             default:
-                var (targets, isSlot) = target is not null ? (new[] { target }, true) : (settings.Instances.ToArray(), false);
+                var (targets, isSlot) = target is not null ? (target.Places.ToArray(), true) : (settings.Instances.ToArray(), false);
                 if (targets.Length == 0)
                     throw new DeployOpsException(ErrorIds.DeploymentNotConfigured, ErrorKind.InvalidOperation,
                         $"deployment {record.Id} ran in place, but {run.Config.FilePath} has no deployment.slots or deployment.instances", run.Config.FilePath);
@@ -48,10 +50,12 @@ internal static class RollbackPlan
     public static PlannedPhase Verify(DeploymentRun run, DeploymentRecord record)
     {
         var settings = run.Settings;
+        if (settings.Kubernetes is { } kubernetes) return Strategies.Kubernetes.KubernetesPlans.RollbackVerify(run, kubernetes, record);
         var targets = run.Strategy is DeploymentStrategy.BlueGreen or DeploymentStrategy.Canary
-            ? new[] { Slot(settings, record.Fields.GetValueOrDefault(DeploymentEngine.PreviousSlotField)) }.OfType<DeploymentTarget>().Select(t => (t, true)).ToList()
+            ? new[] { Slot(settings, record.Fields.GetValueOrDefault(DeploymentEngine.PreviousSlotField)) }.OfType<DeploymentTarget>()
+                .SelectMany(t => t.Places).Select(t => (t, true)).ToList()
             : Slot(settings, record.Fields.GetValueOrDefault(DeploymentEngine.TargetSlotField)) is { } slot && run.Strategy != DeploymentStrategy.Rolling
-                ? new List<(DeploymentTarget, bool)> { (slot, true) }
+                ? slot.Places.Select(t => (t, true)).ToList()
                 : settings.Instances.Select(i => (i, false)).ToList();
         var proxyContext = run.ContextFor(targets.FirstOrDefault(t => t.Item2).Item1, isSlot: true);
         var details = targets.SelectMany(t => run.DescribeSteps(new[] { "smoke" }, run.ContextFor(t.Item1, t.Item2))
@@ -139,7 +143,7 @@ internal static class RollbackPlan
     /// <summary>The canary's weight is already 0 after the switch back; its stop steps take it down.</summary>
     private static PlannedPhase StopCanary(DeploymentRun run, DeploymentRecord record, DeploymentTarget canary)
     {
-        var context = new StepContext(record.Version, run.Version, canary.Name, null, canary.Host, canary.Port);
+        var context = new StepContext(record.Version, run.Version, canary.Name, null, canary.Host, canary.Port) { Remote = canary.Remote };
         return new PlannedPhase
         {
             Name = $"{Prefix}stop:{canary.Name}",

@@ -5,7 +5,8 @@ namespace DeployOps.Engine.State;
 
 /// <summary>
 /// Canary approvals in the shared store: the deployops_approvals table (created on first use) holds one pending row
-/// per waiting deployment and one approved row per deployment and gate, so Approve-Deployment works from any host.
+/// per waiting deployment and one decided row (kind 'approved'; <c>denied</c> true for Deny-Deployment) per deployment
+/// and gate, so Approve-Deployment and Deny-Deployment work from any host.
 /// </summary>
 internal sealed partial class PostgresDeploymentStore : IApprovalStore
 {
@@ -33,12 +34,12 @@ internal sealed partial class PostgresDeploymentStore : IApprovalStore
         // A deployment waits on one gate at a time: its pending row is replaced, not added to.
         var clear = kind == Pending ? "DELETE FROM deployops_approvals WHERE deployment_id = @id AND kind = 'pending'; " : "";
         await ExecuteApprovalsAsync(clear + """
-            INSERT INTO deployops_approvals (deployment_id, kind, gate, application, environment, approved_by, host, at, reason)
-            VALUES (@id, @kind, @gate, @app, @env, @by, @host, @at, @reason)
+            INSERT INTO deployops_approvals (deployment_id, kind, gate, application, environment, approved_by, host, at, reason, denied)
+            VALUES (@id, @kind, @gate, @app, @env, @by, @host, @at, @reason, @denied)
             ON CONFLICT (deployment_id, kind, gate) DO UPDATE SET approved_by = EXCLUDED.approved_by, host = EXCLUDED.host,
-              at = EXCLUDED.at, reason = EXCLUDED.reason
+              at = EXCLUDED.at, reason = EXCLUDED.reason, denied = EXCLUDED.denied
             """, ct, ("id", a.DeploymentId), ("kind", kind), ("gate", a.Gate), ("by", a.ApprovedBy), ("host", a.Host),
-            ("at", a.Time.ToUniversalTime()), ("reason", (object?)a.Reason ?? DBNull.Value)).ConfigureAwait(false);
+            ("at", a.Time.ToUniversalTime()), ("reason", (object?)a.Reason ?? DBNull.Value), ("denied", a.Denied)).ConfigureAwait(false);
     }
 
     private async Task<DeploymentApproval?> ReadApprovalAsync(string deploymentId, string kind, string? gate, CancellationToken ct)
@@ -48,7 +49,7 @@ internal sealed partial class PostgresDeploymentStore : IApprovalStore
         {
             await using var conn = await OpenAsync(ct).ConfigureAwait(false);
             await using var cmd = Command(conn, """
-                SELECT gate, approved_by, host, at, reason FROM deployops_approvals
+                SELECT gate, approved_by, host, at, reason, denied FROM deployops_approvals
                 WHERE deployment_id = @id AND kind = @kind AND (@gate::text IS NULL OR gate = @gate)
                   AND application = @app AND environment = @env
                 ORDER BY at DESC LIMIT 1
@@ -59,7 +60,7 @@ internal sealed partial class PostgresDeploymentStore : IApprovalStore
             await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
             if (!await reader.ReadAsync(ct).ConfigureAwait(false)) return null;
             return new DeploymentApproval(deploymentId, reader.GetString(0), reader.GetString(1), reader.GetString(2),
-                reader.GetFieldValue<DateTimeOffset>(3), reader.IsDBNull(4) ? null : reader.GetString(4));
+                reader.GetFieldValue<DateTimeOffset>(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetBoolean(5));
         }
         catch (NpgsqlException ex)
         {
@@ -91,6 +92,7 @@ internal sealed partial class PostgresDeploymentStore : IApprovalStore
               deployment_id text NOT NULL, kind text NOT NULL CHECK (kind IN ('pending', 'approved')), gate text NOT NULL,
               application text NOT NULL, environment text NOT NULL, approved_by text NOT NULL, host text NOT NULL,
               at timestamptz NOT NULL, reason text, PRIMARY KEY (deployment_id, kind, gate));
+            ALTER TABLE deployops_approvals ADD COLUMN IF NOT EXISTS denied boolean NOT NULL DEFAULT false;
             """, ct).ConfigureAwait(false);
         _approvalsReady = true;
     }

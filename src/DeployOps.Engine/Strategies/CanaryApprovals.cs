@@ -2,13 +2,15 @@ using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Hosting;
 using DeployOps.Engine.State;
 using DeployOps.Engine.Security;
+using DeployOps.Engine.Timing;
 
 namespace DeployOps.Engine.Strategies;
 
 /// <summary>
-/// Pending and given canary approvals in the store <c>state.store</c> names: the deployops_approvals table of the
-/// shared PostgreSQL store (approve from any host) or files in the state directory. A waiting deployment records its
-/// pending gate and polls for the approval until the timeout.
+/// Pending and given approvals — of an inconclusive canary gate, and the sign-off before deploying — in the store
+/// <c>state.store</c> names: the deployops_approvals table of the shared PostgreSQL store (approve from any host) or
+/// files in the state directory. A waiting deployment records its pending gate and polls for the decision until the
+/// timeout.
 /// </summary>
 internal sealed class CanaryApprovals : IAsyncDisposable
 {
@@ -27,19 +29,26 @@ internal sealed class CanaryApprovals : IAsyncDisposable
 
     public Task<DeploymentApproval?> PendingAsync(string id, CancellationToken ct) => _store.FindPendingAsync(id, ct);
 
-    public async Task<DeploymentApproval?> WaitAsync(string id, string gate, string reason, TimeSpan timeout, CancellationToken ct)
+    /// <summary>
+    /// Records the pending entry and polls (on <paramref name="clock"/>) for a decision on <paramref name="gate"/> until
+    /// <paramref name="timeout"/>: the decision, or null. <paramref name="counts"/> filters decisions (sign-off: only a
+    /// listed approver's); <paramref name="waiting"/> hears the time left before each poll (progress).
+    /// </summary>
+    public async Task<DeploymentApproval?> WaitAsync(string id, string gate, string reason, TimeSpan timeout, CancellationToken ct,
+        TimeProvider? clock = null, Func<DeploymentApproval, bool>? counts = null, Action<TimeSpan>? waiting = null)
     {
+        clock ??= TimeProvider.System;
         var me = OperatorIdentity.Current;
-        await _store.SetPendingAsync(new DeploymentApproval(id, gate, "", me.Host, DateTimeOffset.UtcNow, reason), ct).ConfigureAwait(false);
+        await _store.SetPendingAsync(new DeploymentApproval(id, gate, "", me.Host, clock.GetUtcNow(), reason), ct).ConfigureAwait(false);
         try
         {
-            var deadline = DateTime.UtcNow + timeout;
-            while (DateTime.UtcNow < deadline)
+            var deadline = clock.GetUtcNow() + timeout;
+            return await Poll.UntilAsync(async token =>
             {
-                if (await FindAsync(id, gate, ct).ConfigureAwait(false) is { } approval) return approval;
-                await Task.Delay(PollInterval, ct).ConfigureAwait(false);
-            }
-            return await FindAsync(id, gate, ct).ConfigureAwait(false);
+                waiting?.Invoke(deadline - clock.GetUtcNow());
+                var decision = await FindAsync(id, gate, token).ConfigureAwait(false);
+                return decision is not null && (counts?.Invoke(decision) ?? true) ? decision : null;
+            }, timeout, PollInterval, clock, ct).ConfigureAwait(false);
         }
         finally
         {
@@ -48,12 +57,13 @@ internal sealed class CanaryApprovals : IAsyncDisposable
         }
     }
 
-    public async Task<DeploymentApproval> ApproveAsync(string id, string gate, string? reason, CancellationToken ct)
+    /// <summary>Records the current operator's approval (or, with <paramref name="denied"/>, denial) of <paramref name="gate"/>.</summary>
+    public async Task<DeploymentApproval> DecideAsync(string id, string gate, string? comment, bool denied, CancellationToken ct)
     {
         var me = OperatorIdentity.Current;
-        var approval = new DeploymentApproval(id, gate, me.User, me.Host, DateTimeOffset.UtcNow, reason);
-        await _store.SaveApprovalAsync(approval, ct).ConfigureAwait(false);
-        return approval;
+        var decision = new DeploymentApproval(id, gate, me.User, me.Host, DateTimeOffset.UtcNow, comment, denied);
+        await _store.SaveApprovalAsync(decision, ct).ConfigureAwait(false);
+        return decision;
     }
 
     public ValueTask DisposeAsync() => _store.DisposeAsync();

@@ -149,7 +149,7 @@ internal static class DeploymentBaseline
             string? live;
             try
             {
-                live = TrafficSwitcher.ActiveSlot(await router.ReadCurrentAsync(ct).ConfigureAwait(false));
+                live = TrafficSwitcher.ActiveSlot(await router.ReadCurrentAsync(ct).ConfigureAwait(false), slots);
             }
             catch (DeployOpsException ex)
             {

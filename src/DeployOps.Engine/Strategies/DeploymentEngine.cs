@@ -48,21 +48,32 @@ internal static class DeploymentEngine
         await using var store = DeploymentStore.Open(config);
         await Recovery.EnsureNothingInterruptedAsync(config, store, options.Force, sink, options.Command, cancellationToken).ConfigureAwait(false);
         var previousVersion = await LastSucceededVersionAsync(store, cancellationToken).ConfigureAwait(false);
-        var (target, previous) = await ChooseSlotsAsync(config, strategy, router, cancellationToken).ConfigureAwait(false);
+        var (target, previous) = await ChooseSlotsAsync(config, strategy, router, sink, cancellationToken).ConfigureAwait(false);
         var id = DeploymentIds.New();
         var run = new DeploymentRun(config, id, strategy, options.Version, previousVersion, options.Hooks,
-            options.CanaryGate ?? DefaultGate(config), options.NoBackup, sink, router, log, new Dictionary<string, string>());
+            options.CanaryGate ?? DefaultGate(config), options.NoBackup, sink, router, log, new Dictionary<string, string>()) { Clock = options.Clock };
+        await Kubernetes.KubernetesPlans.PrepareAsync(run, cancellationToken).ConfigureAwait(false);
         // Journaled below, so a resumed deployment keeps the first-fleet plan even once some instances answer.
         if (strategy == DeploymentStrategy.Rolling && await RollingPlan.IsEmptyHostAsync(config, cancellationToken).ConfigureAwait(false))
             run.Fields[RollingPlan.FirstFleetField] = "true";
+        if (strategy == DeploymentStrategy.Hotfix && router is not null)
+        {
+            var hotfixTargets = target is not null ? new[] { target } : config.Deployment.Instances;
+            var outOfRotation = await HotfixRotation.OutOfRotationAsync(router, hotfixTargets, cancellationToken).ConfigureAwait(false);
+            if (outOfRotation.Count > 0) run.Fields[HotfixRotation.Field] = string.Join(",", outOfRotation);
+        }
         var plan = StrategyPlans.Build(run, options.SkipPreChecks, target, previous);
 
         var audit = AuditLog.For(config);
         var what = $"Deploy {options.Version} with {strategy}: {string.Join(" -> ", plan.Select(p => p.Name))}";
         var subject = $"{config.Application}/{config.Environment}";
-        if (!sink.ShouldProcess(subject, what))
+        var approval = config.Deployment.Approval;
+        if (!sink.ShouldProcess(subject, approval.Required ? $"Request {approval.Describe()}, then: {what}" : what))
         {
-            for (var i = 0; i < plan.Count; i++) sink.WriteRecord(plan[i].ToItem(i + 1));
+            // The sign-off comes first in the plan when deployment.approval requires one.
+            var first = 1;
+            if (approval.Required) sink.WriteRecord(SignOffRequest.PlanItem(config, first++));
+            for (var i = 0; i < plan.Count; i++) sink.WriteRecord(plan[i].ToItem(i + first));
             if (sink.IsDryRun && options.Hooks is not null) await Migrations.MigrationPreflight.WritePlanAsync(config, sink, cancellationToken).ConfigureAwait(false);
             if (!sink.IsDryRun) audit.Write(options.Command, config.Redactor.Redact(what), subject, "Skipped");
             return null;
@@ -76,6 +87,7 @@ internal static class DeploymentEngine
             if (target is not null) await run.AnnotateAsync(TargetSlotField, target.Name, cancellationToken).ConfigureAwait(false);
             if (previous is not null) await run.AnnotateAsync(PreviousSlotField, previous.Name, cancellationToken).ConfigureAwait(false);
             if (run.Fields.ContainsKey(RollingPlan.FirstFleetField)) await run.AnnotateAsync(RollingPlan.FirstFleetField, "true", cancellationToken).ConfigureAwait(false);
+            if (run.Fields.TryGetValue(HotfixRotation.Field, out var intoRotation)) await run.AnnotateAsync(HotfixRotation.Field, intoRotation, cancellationToken).ConfigureAwait(false);
             if (options.SkipPreChecks) await run.AnnotateAsync(SkipPreChecksField, "true", cancellationToken).ConfigureAwait(false);
             if (options.NoBackup) await run.AnnotateAsync(NoBackupField, "true", cancellationToken).ConfigureAwait(false);
             var change = new Dictionary<string, string>();
@@ -84,6 +96,8 @@ internal static class DeploymentEngine
             foreach (var (field, value) in change) await run.AnnotateAsync(field, value, cancellationToken).ConfigureAwait(false);
             audit.Write(options.Command, config.Redactor.Redact(what), subject, "Started", change, id);
             if (frozen is not null) await FreezeOverriddenAsync(config, run, frozen, options, sink, cancellationToken).ConfigureAwait(false);
+            if (await SignOffRequest.AwaitAsync(run, what, options.Clock, options.Command, cancellationToken).ConfigureAwait(false) is { } refused)
+                return refused;
             log.Write($"deployment {id}: {what}");
             await new Notifier(config, sink).NotifyAsync(NotificationEvent.DeploymentStarted, NotificationValues.Of(run, null), options.Command,
                 id, cancellationToken).ConfigureAwait(false);
@@ -127,10 +141,14 @@ internal static class DeploymentEngine
             {
                 Tracker = tracker,
             };
+            await Kubernetes.KubernetesPlans.PrepareAsync(run, cancellationToken).ConfigureAwait(false);
             var target = Slot(config, fields.GetValueOrDefault(TargetSlotField));
             var previous = Slot(config, fields.GetValueOrDefault(PreviousSlotField));
             var plan = StrategyPlans.Build(run, fields.ContainsKey(SkipPreChecksField), target, previous);
             audit.Write(options.Command, what, subject, "Started", null, id);
+            // Interrupted while waiting for its sign-off: it is asked for again before anything runs.
+            if (await SignOffRequest.AwaitAsync(run, what, TimeProvider.System, options.Command, cancellationToken).ConfigureAwait(false) is { } refused)
+                return refused;
             return await ExecuteAsync(run, plan, resuming: true, options.Command, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -290,14 +308,15 @@ internal static class DeploymentEngine
 
     /// <summary>Blue-green and canary deploy to the slot without traffic; a hotfix goes to the live slot.</summary>
     private static async Task<(DeploymentTarget? Target, DeploymentTarget? Previous)> ChooseSlotsAsync(ConfigModel config,
-        DeploymentStrategy strategy, ITrafficRouter? router, CancellationToken ct)
+        DeploymentStrategy strategy, ITrafficRouter? router, IOutputSink sink, CancellationToken ct)
     {
         var slots = config.Deployment.Slots;
-        if (strategy == DeploymentStrategy.Rolling) return (null, null);
+        // Kubernetes: the colours come from the Service's selector (KubernetesPlans.PrepareAsync).
+        if (strategy == DeploymentStrategy.Rolling || config.Deployment.Kubernetes is not null) return (null, null);
         if (strategy == DeploymentStrategy.Hotfix)
         {
             if (slots.Count == 0) return (null, null);
-            var live = router is null ? null : TrafficSwitcher.ActiveSlot(await router.ReadCurrentAsync(ct).ConfigureAwait(false));
+            var live = router is null ? null : TrafficSwitcher.ActiveSlot(await router.ReadCurrentAsync(ct).ConfigureAwait(false), slots);
             return (Slot(config, live) ?? slots[0], null);
         }
         if (slots.Count != 2)
@@ -306,35 +325,22 @@ internal static class DeploymentEngine
         if (router is null)
             throw new DeployOpsException(ErrorIds.TrafficNotConfigured, ErrorKind.InvalidOperation,
                 $"{strategy} moves traffic, but {config.FilePath} has no deployment.traffic section", config.FilePath);
-        var active = Slot(config, TrafficSwitcher.ActiveSlot(await router.ReadCurrentAsync(ct).ConfigureAwait(false)));
+        var active = Slot(config, TrafficSwitcher.ActiveSlot(await router.ReadCurrentAsync(ct).ConfigureAwait(false), slots));
         var target = slots.First(s => s != active);
+        // A slot the router names as live but where nothing answers (an empty host, a haproxy.cfg that starts with blue
+        // enabled) has nothing to keep serving or to switch back to: this is the first deployment, as with no router state.
+        if (active is not null && !await ServingCheck.RespondsAsync(active, config.Deployment.ReadinessPath, ct).ConfigureAwait(false))
+        {
+            sink.WriteVerbose($"{active.Name} takes traffic in {router.Target} but nothing answers at {active.BaseUrl}{config.Deployment.ReadinessPath}: " +
+                $"first deployment, {target.Name} gets all traffic once verified");
+            return (target, null);
+        }
         return (target, active);
     }
 
-    /// <summary>Approves the inconclusive canary gate a running deployment is waiting on.</summary>
-    public static async Task<DeploymentApproval?> ApproveAsync(ConfigModel config, string? id, string? reason, IOutputSink sink,
-        CancellationToken cancellationToken)
-    {
-        sink = ConfigBoundSink.For(sink, config);
-        await using var store = DeploymentStore.Open(config);
-        id ??= (await store.GetLockAsync(cancellationToken).ConfigureAwait(false))?.DeploymentId
-            ?? throw new DeployOpsException(ErrorIds.ApprovalNotPending, ErrorKind.ObjectNotFound,
-                $"No deployment of {config.Application}/{config.Environment} is running", null);
-        await using var approvals = CanaryApprovals.Open(config);
-        var pending = await approvals.PendingAsync(id, cancellationToken).ConfigureAwait(false) ?? throw new DeployOpsException(
-            ErrorIds.ApprovalNotPending, ErrorKind.InvalidOperation, $"Deployment {id} is not waiting for an approval ({approvals.Location})", id);
-        var action = $"Approve inconclusive canary gate {pending.Gate} ({pending.Reason})";
-        var audit = AuditLog.For(config);
-        if (!sink.ShouldProcess(id, action))
-        {
-            if (!sink.IsDryRun) audit.Write("Approve-Deployment", action, id, "Skipped", null, id);
-            return null;
-        }
-        var approval = await approvals.ApproveAsync(id, pending.Gate, reason ?? pending.Reason, cancellationToken).ConfigureAwait(false);
-        audit.Write("Approve-Deployment", action, id, "Succeeded", null, id);
-        sink.WriteRecord(approval);
-        return approval;
-    }
+    /// <summary>Approves what a running deployment waits on: an inconclusive canary gate or its sign-off (see <see cref="ApprovalCommands"/>).</summary>
+    public static Task<DeploymentApproval?> ApproveAsync(ConfigModel config, string? id, string? reason, IOutputSink sink,
+        CancellationToken cancellationToken) => ApprovalCommands.ApproveAsync(config, id, reason, sink, cancellationToken);
 
     /// <summary>Opens the deployment's log and starts its journal: how every deployment record begins (a baseline's too).</summary>
     internal static Task<DeploymentTracker> StartRecordAsync(IDeploymentStore store, DeploymentLog log, string logPath, string id,

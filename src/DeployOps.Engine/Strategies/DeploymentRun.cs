@@ -49,6 +49,8 @@ internal sealed class DeploymentRun : IStepProcessJournal
     public Dictionary<string, string> Fields { get; }
     /// <summary>Completed phases run again on resume (verification before traffic): their steps are not skipped.</summary>
     public HashSet<string> Rerun { get; } = new(StringComparer.Ordinal);
+    /// <summary>The clock of waits that are part of the plan (a rollout timeout, a soak); tests pass a fake one.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
     /// <summary>Null while planning for -WhatIf.</summary>
     public DeploymentTracker? Tracker { get; set; }
 

@@ -27,24 +27,29 @@ internal sealed class DeploymentSettings
     public RollingSettings Rolling { get; private init; } = new();
     /// <summary>Slots and instances run as containers (null: command steps only).</summary>
     public Docker.DockerDeploymentSettings? Docker { get; private init; }
+    /// <summary>The application runs in a Kubernetes cluster (null: slots, instances and steps on hosts).</summary>
+    public Kubernetes.KubernetesDeploymentSettings? Kubernetes { get; private init; }
     public bool HotfixMaintenance { get; private init; }
     /// <summary>Where deployment logs go (default: the state directory's <c>logs</c> folder).</summary>
     public string? LogDirectory { get; private init; }
     /// <summary><c>backup</c> and <c>maintenance</c>: what the standard hooks do around every deployment.</summary>
     public DeploymentHookSettings Hooks { get; private init; } = new();
+    /// <summary><c>approval</c>: sign-off before deploying.</summary>
+    public ApprovalSettings Approval { get; private init; } = ApprovalSettings.None;
 
-    public bool IsConfigured => Slots.Count > 0 || Instances.Count > 0;
+    public bool IsConfigured => Slots.Count > 0 || Instances.Count > 0 || Kubernetes is not null;
 
     public IReadOnlyList<StepDefinition> StepsFor(string phase) =>
         Steps.TryGetValue(phase, out var list) ? list : Array.Empty<StepDefinition>();
 
     internal static DeploymentSettings Read(ConfigMap? map, string configDirectory, bool postgresConfigured,
-        IReadOnlyDictionary<string, Targets.SshTarget>? hosts = null)
+        IReadOnlyDictionary<string, Targets.SshTarget>? hosts = null,
+        IReadOnlyDictionary<string, Engine.Kubernetes.KubernetesCluster>? clusters = null, string application = "")
     {
         if (map is null) return new DeploymentSettings();
         hosts ??= new Dictionary<string, Targets.SshTarget>();
         var strategy = map.Enum("strategy", DeploymentStrategy.BlueGreen);
-        var slots = map.NamedMaps("slots").Select(s => ReadTarget(s.Name, s.Map, hosts)).ToList();
+        var slots = map.NamedMaps("slots").Select(s => ReadTarget(s.Name, s.Map, hosts, isSlot: true)).ToList();
         var instances = new List<DeploymentTarget>();
         foreach (var item in map.MapList("instances"))
         {
@@ -77,7 +82,15 @@ internal sealed class DeploymentSettings
         hotfix?.Finish();
         var logDirectory = map.String("logDirectory");
         var docker = global::DeployOps.Engine.Strategies.Docker.DockerDeployments.AddContainerStep(map.Map("docker"), steps);
+        if (docker is not null && slots.Any(sl => sl.Members.Count > 0))
+            map.Error("slots", "slots on a set of hosts (targets:) run command steps over SSH; deployment.docker does not support them yet");
         var hookSettings = DeploymentHookSettings.Read(map);
+        var approval = ApprovalSettings.Read(map.Map("approval"));
+        var kubernetes = global::DeployOps.Engine.Strategies.Kubernetes.KubernetesDeploymentSettings.Read(map.Map("kubernetes"),
+            clusters ?? new Dictionary<string, Engine.Kubernetes.KubernetesCluster>(), strategy, application);
+        if (kubernetes is not null)
+            foreach (var key in new[] { "slots", "instances", "docker" }.Where(map.Has))
+                map.Error(key, $"{key} and kubernetes exclude each other: the cluster runs the application");
         map.Finish();
 
         return new DeploymentSettings
@@ -94,12 +107,14 @@ internal sealed class DeploymentSettings
             Rolling = rolling,
             HotfixMaintenance = hotfixMaintenance,
             Docker = docker,
+            Kubernetes = kubernetes,
             LogDirectory = logDirectory is null ? null : Path.GetFullPath(Path.Combine(configDirectory, logDirectory)),
             Hooks = hookSettings,
+            Approval = approval,
         };
     }
 
-    private static DeploymentTarget ReadTarget(string name, ConfigMap map, IReadOnlyDictionary<string, Targets.SshTarget> hosts)
+    private static DeploymentTarget ReadTarget(string name, ConfigMap map, IReadOnlyDictionary<string, Targets.SshTarget> hosts, bool isSlot = false)
     {
         // `target:` names the host of targets: it lives on; its address is then the default host.
         Targets.SshTarget? remote = null;
@@ -117,8 +132,18 @@ internal sealed class DeploymentSettings
         }
         var port = map.Int("port", 0, 1, 65535);
         if (!map.Has("port")) map.ErrorHere($"'{name}' needs a port");
+        var members = isSlot ? SlotMembers(name, map, hosts, port) : Array.Empty<DeploymentTarget>();
         map.Finish();
-        return new DeploymentTarget(name, host, port) { Remote = remote };
+        return new DeploymentTarget(name, members.Count > 0 ? members[0].Host : host, port) { Remote = remote, Members = members };
+    }
+
+    /// <summary>A slot on a set of hosts: <c>targets: [web1, web2]</c> (names or labels), one member per host, same port.</summary>
+    private static IReadOnlyList<DeploymentTarget> SlotMembers(string slot, ConfigMap map, IReadOnlyDictionary<string, Targets.SshTarget> hosts, int port)
+    {
+        if (!map.Has("targets")) return Array.Empty<DeploymentTarget>();
+        if (map.Has("target") || map.Has("host")) map.Error("targets", "give either targets: (a set of hosts) or target:/host:, not both");
+        var selected = Checks.OnTarget.TargetSelector.Read(map, hosts);
+        return selected.Select(t => new DeploymentTarget($"{slot}.{t.Name}", t.Address, port) { Remote = t }).ToList();
     }
 
     private static void Unique(ConfigMap map, string key, IReadOnlyList<DeploymentTarget> targets)

@@ -24,6 +24,7 @@ internal static class PlanPhases
             {
                 var report = await PreDeploymentRunner.RunAsync(run.Config, new PreDeploymentOptions { Command = "Invoke-Deployment" },
                     new VerboseRecords(run.Sink), ct).ConfigureAwait(false);
+                if (!run.Sink.IsDryRun) Reports.PreCheckEvidence.Write(run.Config, run.Id, report, run.Sink);
                 if (report.ToError() is { } error) throw new DeployOpsException(error.ErrorId, error.Kind, error.Message, run.Config.FilePath);
                 return $"{report.Results.Count} check(s) passed";
             },

@@ -37,24 +37,14 @@ internal sealed class RollingPlan
     }
 
     /// <summary>
-    /// True when none of the instances answers its readiness path (one request each): there is no fleet to keep
+    /// True when nothing runs on any instance (its readiness path refuses the connection; a slow answer counts as
+    /// running, see <see cref="ServingCheck.RespondsAsync"/>): there is no fleet to keep
     /// serving, so a batch cannot be taken out "while the others carry traffic" — the first fleet comes up at once.
     /// </summary>
     public static async Task<bool> IsEmptyHostAsync(ConfigModel config, CancellationToken ct)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         foreach (var instance in config.Deployment.Instances)
-        {
-            try
-            {
-                using var response = await http.GetAsync(instance.BaseUrl + config.Deployment.ReadinessPath, ct).ConfigureAwait(false);
-                return false; // it answers (whatever the status): a fleet is there
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
-            {
-                // no answer: keep looking
-            }
-        }
+            if (await ServingCheck.RespondsAsync(instance, config.Deployment.ReadinessPath, ct).ConfigureAwait(false)) return false;
         return true;
     }
 

@@ -26,6 +26,28 @@ internal static class ServingCheck
         return true;
     }
 
+    /// <summary>
+    /// False only when nothing runs at <paramref name="target"/>: the connection is refused (or cannot be made). Any
+    /// answer, whatever its status, and a slow one that times out mean something runs there — a busy live slot must
+    /// never be mistaken for an empty host.
+    /// </summary>
+    public static async Task<bool> RespondsAsync(DeploymentTarget target, string path, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await Probe.GetAsync(target.BaseUrl + path, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ConnectionError)
+        {
+            return false;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            return true;
+        }
+    }
+
     public static async Task<bool> AnswersAsync(DeploymentTarget target, string path, CancellationToken ct)
     {
         try

@@ -10,7 +10,8 @@ internal static class StrategyPlans
     public static List<PlannedPhase> Build(DeploymentRun run, bool skipPreChecks, DeploymentTarget? target, DeploymentTarget? previous)
     {
         var phases = new List<PlannedPhase?> { PlanPhases.PreChecks(run, skipPreChecks), PlanPhases.BeforeDeploy(run) };
-        switch (run.Strategy)
+        if (run.Settings.Kubernetes is { } kubernetes) phases.AddRange(Kubernetes.KubernetesPlans.Deploy(run, kubernetes));
+        else switch (run.Strategy)
         {
             case DeploymentStrategy.BlueGreen: phases.AddRange(BlueGreen(run, target!, previous)); break;
             case DeploymentStrategy.Canary: phases.AddRange(Canary(run, target!, previous)); break;
@@ -24,18 +25,29 @@ internal static class StrategyPlans
         return phases.OfType<PlannedPhase>().ToList();
     }
 
+    /// <summary>
+    /// Deploy and verify the idle slot; a slot on a set of hosts is deployed and verified host by host
+    /// (<c>deploy:green.web3</c>, <c>verify:green.web3</c>, …) before any traffic moves.
+    /// </summary>
+    private static IEnumerable<PlannedPhase> DeployAndVerify(DeploymentRun run, DeploymentTarget target)
+    {
+        foreach (var place in target.Places)
+        {
+            yield return PlanPhases.AfterRouterRetired(run, PlanPhases.Deploy(run, $"deploy:{place.Name}", place, true, PlanPhases.DeploySteps));
+            yield return PlanPhases.Verify(run, $"verify:{place.Name}", place, true);
+        }
+    }
+
     private static IEnumerable<PlannedPhase> BlueGreen(DeploymentRun run, DeploymentTarget target, DeploymentTarget? previous)
     {
-        yield return PlanPhases.AfterRouterRetired(run, PlanPhases.Deploy(run, $"deploy:{target.Name}", target, true, PlanPhases.DeploySteps));
-        yield return PlanPhases.Verify(run, $"verify:{target.Name}", target, true);
+        foreach (var phase in DeployAndVerify(run, target)) yield return phase;
         yield return SwitchAll(run, $"traffic:{target.Name}", target, previous, null);
         yield return PlanPhases.PostVerify(run, target, true, SwitchBack(run, previous));
     }
 
     private static IEnumerable<PlannedPhase> Canary(DeploymentRun run, DeploymentTarget target, DeploymentTarget? previous)
     {
-        yield return PlanPhases.AfterRouterRetired(run, PlanPhases.Deploy(run, $"deploy:{target.Name}", target, true, PlanPhases.DeploySteps));
-        yield return PlanPhases.Verify(run, $"verify:{target.Name}", target, true);
+        foreach (var phase in DeployAndVerify(run, target)) yield return phase;
         var abort = SwitchBack(run, previous);
         if (previous is null)
         {
@@ -51,8 +63,9 @@ internal static class StrategyPlans
                     yield return SwitchAll(run, "canary:100%", target, previous, abort);
                     break;
                 }
-                var backends = run.Settings.Slots.Select(s => new TrafficBackend(s.Name, s.Host, s.Port,
-                    s.Name == target.Name ? weight : s.Name == previous.Name ? 100 - weight : 0)).ToList();
+                // Each host of the canary slot gets the canary's weight, each of the other its rest: the share stays weight %.
+                var backends = run.Settings.Slots.SelectMany(s => s.Places.Select(p => new TrafficBackend(p.Name, p.Host, p.Port,
+                    s.Name == target.Name ? weight : s.Name == previous.Name ? 100 - weight : 0))).ToList();
                 var action = $"Send {weight}% of traffic to {target.Name} ({run.Version}), {100 - weight}% to {previous.Name}";
                 yield return new PlannedPhase
                 {
@@ -85,7 +98,8 @@ internal static class StrategyPlans
             Run = async ct =>
             {
                 await using var approvals = CanaryApprovals.Open(run.Config);
-                if (await approvals.FindAsync(run.Id, name, ct).ConfigureAwait(false) is { } earlier) return $"approved by {earlier.ApprovedBy}";
+                if (await approvals.FindAsync(run.Id, name, ct).ConfigureAwait(false) is { } earlier)
+                    return earlier.Denied ? throw GateDenied(earlier, canary) : $"approved by {earlier.ApprovedBy}";
                 var result = await run.Gate.EvaluateAsync(new CanaryGateContext(run.Config, run.Id, run.Version, canary, baseline, weight,
                     settings.Pause, run.Sink), ct).ConfigureAwait(false);
                 var reason = run.Config.Redactor.Redact(result.Reason);
@@ -102,10 +116,16 @@ internal static class StrategyPlans
                     ?? throw new DeployOpsException(ErrorIds.CanaryApprovalTimedOut, ErrorKind.OperationTimeout,
                         $"Canary gate {name} was inconclusive ({reason}) and nobody approved it within {Configuration.ValueParsers.FormatDuration(settings.ApprovalTimeout)}",
                         canary.Name);
+                if (approval.Denied) throw GateDenied(approval, canary);
                 return $"Inconclusive, approved by {approval.ApprovedBy}";
             },
         };
     }
+
+    /// <summary>Deny-Deployment on a waiting gate: the canary fails (and goes back to weight 0) as a failed gate does.</summary>
+    private static DeployOpsException GateDenied(DeploymentApproval denial, DeploymentTarget canary) =>
+        new(ErrorIds.CanaryGateFailed, ErrorKind.PermissionDenied,
+            $"Canary gate {denial.Gate} was denied by {denial.ApprovedBy}" + (denial.Reason is { Length: > 0 } why ? $": {why}" : ""), canary.Name);
 
     private static PlannedPhase SwitchAll(DeploymentRun run, string name, DeploymentTarget target, DeploymentTarget? previous,
         Func<DeployOpsException, CancellationToken, Task<DeploymentOutcome>>? onFailure)
@@ -147,14 +167,16 @@ internal static class StrategyPlans
 
     private static IEnumerable<PlannedPhase> Hotfix(DeploymentRun run, DeploymentTarget? activeSlot)
     {
-        var (targets, isSlot) = activeSlot is not null ? (new[] { activeSlot }, true) : (run.Settings.Instances.ToArray(), false);
+        var (targets, isSlot) = activeSlot is not null ? (activeSlot.Places.ToArray(), true) : (run.Settings.Instances.ToArray(), false);
         if (targets.Length == 0)
             throw new DeployOpsException(ErrorIds.DeploymentNotConfigured, ErrorKind.InvalidOperation,
                 $"a hotfix needs deployment.slots or deployment.instances in {run.Config.FilePath}", run.Config.FilePath);
         var separateMigrate = targets.Length > 1 && run.Settings.StepsFor("migrate").Count > 0;
         if (separateMigrate) yield return PlanPhases.Deploy(run, "migrate", null, false, new[] { "migrate" });
         // Restarting the only backend that takes traffic fails requests while it is down, unless maintenance hides it.
-        var restartNote = isSlot || targets.Length == 1 ? HotfixRestartNote(run) : null;
+        // A target the router sends nothing to (a first deployment) restarts unseen: there is nothing to warn about.
+        var intoRotation = run.Fields.GetValueOrDefault(HotfixRotation.Field, "").Split(',');
+        var restartNote = targets.Length == 1 && !intoRotation.Contains(targets[0].Name) ? HotfixRestartNote(run) : null;
         foreach (var target in targets)
         {
             // Entering maintenance reloads nginx: workers of the old configuration may still be proxying to the target.
@@ -184,6 +206,7 @@ internal static class StrategyPlans
             };
             yield return PlanPhases.Verify(run, $"smoke:{target.Name}", target, isSlot);
         }
+        if (HotfixRotation.Phase(run, targets, isSlot) is { } intoRotationPhase) yield return intoRotationPhase;
     }
 
     private sealed record RestartNote(bool Hidden, string Short, Func<DeploymentTarget, string> Full);
@@ -196,6 +219,11 @@ internal static class StrategyPlans
         if (run.Settings.HotfixMaintenance && maintenance.Nginx is not null)
             return new RestartNote(true, "maintenance on", t =>
                 $"{t.Name} is the only backend taking traffic: nginx serves the maintenance page while it restarts (deployment.hotfix.maintenance)");
+        if (run.Settings.Traffic.Provider == TrafficProvider.Haproxy && !run.Settings.HotfixMaintenance)
+            return new RestartNote(false, "no maintenance: haproxy holds requests only while its retries last", t =>
+                $"{t.Name} is the only backend taking traffic and restarts in place: haproxy holds each request while it retries the " +
+                "refused connect ('retries' in haproxy.cfg, about 1 s apart) and its health check has not marked the server down " +
+                "('fall' x 'inter'); a restart longer than that fails requests through the router (see 'Failure rules' in docs/deployment.md)");
         // A flag file or Redis key is read by the application, which is down during the restart: only nginx can answer then.
         var why = !run.Settings.HotfixMaintenance
             ? "set deployment.hotfix.maintenance: true with maintenance.nginx to serve the maintenance page instead"

@@ -11,7 +11,9 @@ internal static class TargetSettings
     {
         var targets = new Dictionary<string, SshTarget>(StringComparer.Ordinal);
         if (map is null) return targets;
-        var entries = map.Keys.ToList().Select(k => (Name: k, Map: map.Map(k))).Where(e => e.Map is not null)
+        // kind: kubernetes entries are clusters, read by Kubernetes.KubernetesTargetSettings.
+        var entries = map.Keys.ToList().Where(k => !Kubernetes.KubernetesTargetSettings.IsKubernetes(map.Node(k)))
+            .Select(k => (Name: k, Map: map.Map(k))).Where(e => e.Map is not null)
             .Select(e => (e.Name, Map: e.Map!)).ToList();
         // Jump hosts may be declared after the targets that use them: plain targets first, then those with a jump.
         foreach (var (name, entry) in entries.Where(e => !e.Map.Has("jump"))) Add(targets, name, entry, configDirectory, null);
@@ -33,7 +35,7 @@ internal static class TargetSettings
         if (Security.Identifiers.NameProblem(name) is { } nameProblem)
             entry.ErrorHere($"target name '{Security.Identifiers.Printable(name)}': {nameProblem}");
         var kind = entry.String("kind", "ssh");
-        if (kind != "ssh") entry.Error("kind", $"unknown target kind '{kind}' (use ssh)");
+        if (kind != "ssh") entry.Error("kind", $"unknown target kind '{kind}' (use ssh or kubernetes)");
         var address = entry.RequiredString("address");
         if (address.Length > 0 && Security.Identifiers.HostProblem(address) is { } hostProblem) entry.Error("address", hostProblem);
         var port = entry.Int("port", 22, 1, 65535);

@@ -18,15 +18,11 @@ internal sealed class NginxRouter : ITrafficRouter
 {
     private const string StateMarker = NginxUpstreamFile.StateMarker;
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-    private static readonly HttpClient Http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero })
-    {
-        Timeout = TimeSpan.FromSeconds(5),
-    };
 
     private readonly TrafficSettings _settings;
     private readonly Redactor _redactor;
     private readonly Action<string>? _log;
-    private readonly BackendProbe _probe;
+    private readonly RouterProbe _probe;
     private readonly IReadOnlyList<Strategies.DeploymentTarget> _slots;
     private readonly IReadOnlyList<Strategies.DeploymentTarget> _instances;
     private string? _pidFile;
@@ -41,7 +37,7 @@ internal sealed class NginxRouter : ITrafficRouter
         _settings = settings;
         _redactor = redactor;
         _log = log;
-        _probe = new BackendProbe(Http, settings.IdentityHeader);
+        _probe = new RouterProbe(settings, redactor, settings.UpstreamFile, log);
         _slots = slots ?? Array.Empty<Strategies.DeploymentTarget>();
         _instances = instances ?? Array.Empty<Strategies.DeploymentTarget>();
     }
@@ -109,26 +105,8 @@ internal sealed class NginxRouter : ITrafficRouter
         // A hand-written file is replaced only when it reads with certainty or the operator adopts it.
         var previous = NginxUpstreamFile.ReadBeforeChange(Target, _settings, _slots, _instances, Adopt);
 
-        // Learn who each backend is before routing to it: a target that gives no recognisable answer directly within
-        // the confirm timeout gets no traffic. One that answers with an error status is routed to: the gate judges it.
-        var identities = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var b in backends)
-        {
-            var url = b.BaseUrl + _settings.ProbePath;
-            if (b.Weight <= 0)
-            {
-                identities[b.Name] = (await _probe.OnceAsync(url, cancellationToken).ConfigureAwait(false)).Identity;
-                continue;
-            }
-            var (answer, attempts) = await _probe.WithinAsync(url, _settings.ConfirmTimeout, cancellationToken).ConfigureAwait(false);
-            if (!answer.Recognised)
-                throw new DeployOpsException(ErrorIds.TrafficTargetUnreachable, ErrorKind.ConnectionError, _redactor.Redact(
-                    $"{b.Name} ({url}) {answer}" + (answer.Answered ? $" (no {_settings.IdentityHeader} header to recognise it through nginx)" : "") +
-                    $" after {attempts} attempt(s) within {Configuration.ValueParsers.FormatDuration(_settings.ConfirmTimeout)}; traffic was not moved"), b.Name);
-            if (answer.Status is not (>= 200 and < 300))
-                _log?.Invoke(_redactor.Redact($"{b.Name} ({url}) {answer}: it gets its traffic and the health checks judge it"));
-            identities[b.Name] = answer.Identity;
-        }
+        // Learn who each backend is before routing to it (one that answers with an error status is routed to: the gate judges it).
+        var identities = await _probe.IdentitiesAsync(backends, cancellationToken).ConfigureAwait(false);
 
         WriteAtomically(Render(backends));
         // Until a reload succeeds nginx still runs what it ran before: undoing then means only putting our file back.
@@ -308,12 +286,7 @@ internal sealed class NginxRouter : ITrafficRouter
 
     /// <summary>Probes through nginx until only the backends that should take traffic answer (the shared rule).</summary>
     private Task<int> ConfirmAsync(IReadOnlyList<TrafficBackend> backends, IReadOnlyDictionary<string, string?> identities,
-        CancellationToken cancellationToken) =>
-        RouterProbe.ConfirmAsync(_settings, _redactor, Target, backends, identities, async ct =>
-        {
-            var answer = await _probe.OnceAsync(_settings.ProbeUrl, ct).ConfigureAwait(false);
-            return (answer.Identity, answer.Identity is null ? answer.ToString() : null);
-        }, cancellationToken);
+        CancellationToken cancellationToken) => _probe.ConfirmAsync(backends, identities, cancellationToken);
 
     // nginx's workers read the file: it keeps the umask's mode.
     private void WriteAtomically(string text) => AtomicFile.Write(Target, text, FileReaders.Umask);

@@ -96,6 +96,16 @@ internal sealed class TrafficSettings
             else if (!Uri.TryCreate(settings.ProbeUrl, UriKind.Absolute, out _)) map.Error("probeUrl", "expected an absolute http URL");
         }
         else if (settings.Haproxy is not null) map.Error("haproxy", "is only read with provider: haproxy");
+        if (provider == TrafficProvider.Haproxy)
+        {
+            // DeployOps never writes haproxy.cfg: silently ignoring these would leave haproxy's own failure rules in force.
+            if (map.Has("maxFails"))
+                map.Error("maxFails", "is nginx's max_fails; haproxy's equivalent goes on the server lines in haproxy.cfg: " +
+                    "'observe layer4 error-limit N on-error mark-down' (or 'fall N' for the active check)");
+            if (map.Has("failTimeout"))
+                map.Error("failTimeout", "is nginx's fail_timeout; in haproxy a server marked down comes back after 'rise' passing " +
+                    "health checks 'inter' apart (haproxy.cfg server line, e.g. 'check inter 1s rise 2')");
+        }
         if (provider == TrafficProvider.Nginx)
         {
             if (upstreamFile is null) map.Error("upstreamFile", "is required for provider nginx (the include file DeployOps owns)");

@@ -1,6 +1,7 @@
 using DeployOps.Engine.Audit;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Hosting;
+using DeployOps.Engine.Notifications;
 using DeployOps.Engine.State;
 using DeployOps.Engine.Strategies;
 
@@ -14,6 +15,10 @@ internal sealed class SwitchTrafficOptions
     public string Command { get; init; } = "Switch-DeploymentTraffic";
     /// <summary>Take over an upstream file DeployOps did not write, even when it cannot be read with certainty.</summary>
     public bool Adopt { get; init; }
+    /// <summary>Why (-Reason): audited, notified, on the TrafficChange; required by <c>changeControl.requireReason</c>.</summary>
+    public string? Reason { get; init; }
+    /// <summary>The change ticket (-ChangeTicket); required by <c>changeControl.requireChangeTicket</c>.</summary>
+    public string? ChangeTicket { get; init; }
 }
 
 /// <summary>Moves all traffic to one slot on an operator's request (the instant switch-back of blue-green).</summary>
@@ -30,17 +35,29 @@ internal static class TrafficSwitcher
         };
 
     /// <summary>All traffic to <paramref name="to"/>; every other slot stays in the upstream marked down.</summary>
+    /// <remarks>A slot on a set of hosts is one backend per member (<c>blue.web1</c>, <c>blue.web2</c>), all in or all out.</remarks>
     public static IReadOnlyList<TrafficBackend> AllTo(IReadOnlyList<DeploymentTarget> slots, string to) =>
-        slots.Select(s => new TrafficBackend(s.Name, s.Host, s.Port, string.Equals(s.Name, to, StringComparison.OrdinalIgnoreCase) ? 100 : 0)).ToList();
+        slots.SelectMany(s => s.Places.Select(p => new TrafficBackend(p.Name, p.Host, p.Port,
+            string.Equals(s.Name, to, StringComparison.OrdinalIgnoreCase) ? 100 : 0))).ToList();
 
-    /// <summary>The slot currently taking all (or most) traffic, per the router's file.</summary>
+    /// <summary>The backend currently taking all (or most) traffic, per the router's file.</summary>
     public static string? ActiveSlot(IReadOnlyList<TrafficBackend>? current) =>
         current?.Where(b => b.Weight > 0).OrderByDescending(b => b.Weight).FirstOrDefault()?.Name;
+
+    /// <summary>The slot currently taking all (or most) traffic: a member's backend (<c>blue.web1</c>) counts for its slot.</summary>
+    public static string? ActiveSlot(IReadOnlyList<TrafficBackend>? current, IReadOnlyList<DeploymentTarget> slots)
+    {
+        var name = ActiveSlot(current);
+        return slots.FirstOrDefault(s => s.Members.Any(m => m.Name == name))?.Name ?? name;
+    }
 
     public static async Task<TrafficChange?> SwitchAsync(ConfigModel config, SwitchTrafficOptions options, IOutputSink sink,
         CancellationToken cancellationToken)
     {
         sink = ConfigBoundSink.For(sink, config);
+        // Before anything is read or asked (also under -WhatIf), as Invoke-Deployment does.
+        config.ChangeControl.Ensure(config, options.Command, options.Reason, options.ChangeTicket);
+        var change = ChangeRecord(config, options);
         var slots = config.Deployment.Slots;
         var slot = slots.FirstOrDefault(s => string.Equals(s.Name, options.To, StringComparison.OrdinalIgnoreCase))
             ?? throw new DeployOpsException(ErrorIds.SlotNotFound, ErrorKind.ObjectNotFound,
@@ -51,10 +68,10 @@ internal static class TrafficSwitcher
         var wanted = AllTo(slots, slot.Name);
         var action = adopting
             ? $"Adopt the hand-written {router.Target}: DeployOps writes it from now on, all traffic to {slot}"
-            : $"Switch all traffic from {ActiveSlot(current) ?? "(none)"} to {slot}";
+            : $"Switch all traffic from {ActiveSlot(current, slots) ?? "(none)"} to {slot}";
         if (!sink.ShouldProcess(router.Target, action))
         {
-            if (!sink.IsDryRun) audit.Write(options.Command, action, router.Target, "Skipped");
+            if (!sink.IsDryRun) audit.Write(options.Command, action, router.Target, "Skipped", change);
             return null;
         }
         // The deployment lock keeps an operator's switch from racing a running deployment (DeploymentLocked).
@@ -63,23 +80,40 @@ internal static class TrafficSwitcher
         await using var _ = held.ConfigureAwait(false);
         try
         {
-            var change = await router.ApplyAsync(wanted, cancellationToken).ConfigureAwait(false);
-            audit.Write(options.Command, action, router.Target, "Succeeded", new Dictionary<string, string>
+            var applied = await router.ApplyAsync(wanted, cancellationToken).ConfigureAwait(false);
+            applied.Reason = change.GetValueOrDefault(DeploymentField.Reason);
+            applied.ChangeTicket = change.GetValueOrDefault(DeploymentField.ChangeTicket);
+            audit.Write(options.Command, action, router.Target, "Succeeded", new Dictionary<string, string>(change)
             {
-                ["from"] = change.From,
-                ["to"] = change.To,
-                ["probes"] = change.Probes.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["durationMs"] = ((long)change.Duration.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["from"] = applied.From,
+                ["to"] = applied.To,
+                ["probes"] = applied.Probes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["durationMs"] = ((long)applied.Duration.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["adopted"] = adopting ? "true" : "false",
             });
-            sink.WriteRecord(change);
-            return change;
+            await new Notifier(config, sink).NotifyAsync(NotificationEvent.TrafficSwitched, new Dictionary<string, string?>
+            {
+                ["message"] = $"{ActiveSlot(current) ?? "(none)"} → {slot.Name}: {applied.To} (confirmed by {applied.Probes} probes)",
+                ["reason"] = applied.Reason,
+                ["ticket"] = applied.ChangeTicket,
+            }, options.Command, null, CancellationToken.None).ConfigureAwait(false);
+            sink.WriteRecord(applied);
+            return applied;
         }
         catch (DeployOpsException ex)
         {
-            audit.Write(options.Command, action, router.Target, "Failed", new Dictionary<string, string> { ["error"] = ex.Message });
+            audit.Write(options.Command, action, router.Target, "Failed", new Dictionary<string, string>(change) { ["error"] = ex.Message });
             throw;
         }
+    }
+
+    /// <summary>-Reason and -ChangeTicket as audit details (redacted; only those given).</summary>
+    private static Dictionary<string, string> ChangeRecord(ConfigModel config, SwitchTrafficOptions options)
+    {
+        var change = new Dictionary<string, string>();
+        if (!string.IsNullOrWhiteSpace(options.Reason)) change[DeploymentField.Reason] = config.Redactor.Redact(options.Reason);
+        if (!string.IsNullOrWhiteSpace(options.ChangeTicket)) change[DeploymentField.ChangeTicket] = config.Redactor.Redact(options.ChangeTicket);
+        return change;
     }
 
     /// <summary>

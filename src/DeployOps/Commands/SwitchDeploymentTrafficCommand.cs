@@ -28,11 +28,22 @@ public sealed class SwitchDeploymentTrafficCommand : ConfiguredCmdlet
     [Parameter]
     public SwitchParameter Adopt { get; set; }
 
+    /// <summary>Why: audited, notified (trafficSwitched), on the TrafficChange; required by changeControl.requireReason.</summary>
+    [Parameter]
+    public string? Reason { get; set; }
+
+    /// <summary>The change ticket: audited, notified, on the TrafficChange; required by changeControl.requireChangeTicket.</summary>
+    [Parameter]
+    public string? ChangeTicket { get; set; }
+
     /// <summary>Moves the traffic of this pipeline input's configuration to -To and confirms it through the
     /// router.</summary>
     protected override void ProcessInput()
     {
         var config = ResolveConfig();
-        RunEngine((sink, ct) => TrafficSwitcher.SwitchAsync(config, new SwitchTrafficOptions { To = To, Adopt = Adopt.IsPresent }, sink, ct));
+        RunEngine((sink, ct) => TrafficSwitcher.SwitchAsync(config, new SwitchTrafficOptions
+        {
+            To = To, Adopt = Adopt.IsPresent, Reason = Reason, ChangeTicket = ChangeTicket,
+        }, sink, ct));
     }
 }

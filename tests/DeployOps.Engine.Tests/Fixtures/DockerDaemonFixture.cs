@@ -21,7 +21,16 @@ public sealed class DockerDaemonFixture : IDisposable
     private Process? _containerd;
     private readonly string _busybox;
 
-    public DockerDaemonFixture()
+    public DockerDaemonFixture() : this(null, Array.Empty<string>(), "1", "2")
+    {
+    }
+
+    /// <summary>
+    /// A daemon whose dockerd runs inside network namespace <paramref name="networkNamespace"/> (by nsenter, so the
+    /// PID is dockerd's own) with <paramref name="extraArguments"/> (e.g. a TLS tcp listener), importing only
+    /// <paramref name="images"/>. Its unix socket stays reachable from here for setup and readiness.
+    /// </summary>
+    internal DockerDaemonFixture(string? networkNamespace, IReadOnlyList<string> extraArguments, params string[] images)
     {
         var dockerd = ExternalProcess.Require("apt-get install -y docker.io", "/usr/sbin/dockerd", "dockerd");
         var containerd = ExternalProcess.Require("apt-get install -y containerd", "/usr/bin/containerd", "containerd");
@@ -47,10 +56,13 @@ public sealed class DockerDaemonFixture : IDisposable
                 "--iptables=false", "--ip6tables=false", "--ip-forward=false", "--ip-masq=false", "--bridge=none",
                 "--storage-driver=vfs", $"--host unix://{SocketPath}", $"--data-root {Directory}/data", $"--exec-root {Directory}/exec",
                 $"--pidfile {Directory}/dockerd.pid", $"--config-file {config}", $"--containerd {ContainerdSocket}");
-            _dockerd = ExternalProcess.Start(dockerd, args, _log, Directory, environment);
+            if (extraArguments.Count > 0) args += " " + string.Join(' ', extraArguments);
+            _dockerd = networkNamespace is null
+                ? ExternalProcess.Start(dockerd, args, _log, Directory, environment)
+                : ExternalProcess.Start(ExternalProcess.Require("apt-get install -y util-linux", "/usr/bin/nsenter", "nsenter"),
+                    $"--net=/run/netns/{networkNamespace} -- {dockerd} {args}", _log, Directory, environment);
             WaitUntilReady(_dockerd, TimeSpan.FromSeconds(40));
-            ImportTestImage("1");
-            ImportTestImage("2");
+            foreach (var image in images) ImportTestImage(image);
         }
         catch
         {

@@ -14,8 +14,13 @@ public sealed class SshHostFixture : IDisposable
     private static int _next = Random.Shared.Next(0, 200);
     private readonly List<(string Name, int Pid)> _up = new();
 
-    public SshHostFixture(int hosts)
+    private readonly Dictionary<string, string> _scriptEnvironment = new();
+
+    /// <param name="hosts">How many hosts (namespaces with an sshd each).</param>
+    /// <param name="sessionEnvironment">"NAME=VALUE" set in every ssh session on the hosts (sshd SetEnv), or null.</param>
+    public SshHostFixture(int hosts, string? sessionEnvironment = null)
     {
+        if (sessionEnvironment is not null) _scriptEnvironment["SSH_HOST_SETENV"] = sessionEnvironment;
         Directory = ExternalProcess.TempDirectory("ssh");
         Script = Path.Combine(RepositoryPaths.Root, "tests", "fixtures", "ssh-host.sh");
         ExternalProcess.Require("apt-get install -y openssh-server", "/usr/sbin/sshd");
@@ -57,7 +62,7 @@ public sealed class SshHostFixture : IDisposable
         var folder = Path.Combine(Directory, name);
         // Indexes are spread so parallel fixtures (xunit and Pester) do not pick the same 10.77.N.0/24.
         var index = 1 + (Interlocked.Increment(ref _next) % 250);
-        var output = ExternalProcess.Run("bash", $"{Script} up {name} {index} {folder} {ClientKey}.pub", TimeSpan.FromSeconds(30)).Trim();
+        var output = ExternalProcess.Run("bash", $"{Script} up {name} {index} {folder} {ClientKey}.pub", TimeSpan.FromSeconds(30), environment: _scriptEnvironment).Trim();
         var parts = output.Split(' ');
         var host = new Host(name, parts[0], int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture), folder);
         _up.Add((name, host.SshdPid));

@@ -40,12 +40,36 @@ public sealed class TestCertificates : IDisposable
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(new OidCollection { new("1.3.6.1.5.5.7.3.1") }, false));
+        return Sign(request, key, notBefore, notAfter);
+    }
+
+    /// <summary>A client certificate (clientAuth) signed by <see cref="Ca"/>, as a daemon started with --tlsverify requires.</summary>
+    public X509Certificate2 Client(string commonName)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(new OidCollection { new("1.3.6.1.5.5.7.3.2") }, false));
+        return Sign(request, key, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(365));
+    }
+
+    private X509Certificate2 Sign(CertificateRequest request, ECDsa key, DateTimeOffset notBefore, DateTimeOffset notAfter)
+    {
         var serial = RandomNumberGenerator.GetBytes(12);
         serial[0] &= 0x7f;
         using var signed = request.Create(Ca, notBefore, notAfter, serial);
         // Round-trip through PKCS#12 so SslStream on Linux gets a certificate whose key it can use.
         using var withKey = signed.CopyWithPrivateKey(key);
         return Keep(X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null));
+    }
+
+    /// <summary>Writes the private key of <paramref name="certificate"/> as PKCS#8 PEM into <paramref name="path"/>.</summary>
+    public static string WriteKeyPem(string path, X509Certificate2 certificate)
+    {
+        using var key = certificate.GetECDsaPrivateKey() ?? throw new InvalidOperationException($"{certificate.Subject} has no ECDSA private key");
+        File.WriteAllText(path, key.ExportPkcs8PrivateKeyPem());
+        return path;
     }
 
     public X509Certificate2 Valid(params string[] hostNames) =>

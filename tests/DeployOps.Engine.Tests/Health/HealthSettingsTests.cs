@@ -100,6 +100,7 @@ public sealed class HealthSettingsTests
         Assert.Contains("'ftp://x'", Find("health.probes"));
         Assert.Contains("signal 'p95' is not a percentage", Find("health.rules[0].threshold"));
         Assert.Contains("is required for a new rule", Find("health.rules[1].threshold"));
+        Assert.Contains("no source provides signal 'x'", Find("health.rules[1].signal"));
         Assert.Contains("no rule named 'nosuchrule'", Find("health.phases[0].thresholds.nosuchrule"));
         Assert.Contains("one phase must start at from: 0s", Find("health.phases"));
         Assert.Contains("did you mean 'minRequests'", Find("health.minRequest"));

@@ -115,4 +115,30 @@ public sealed class CanaryDeploymentTests
         Assert.Contains(sink.Errors, e => e.ErrorId == ErrorIds.CanaryApprovalTimedOut);
         Assert.Equal("green", stage.ActiveSlot());
     }
+
+    [Fact(Timeout = 180_000)]
+    public async Task Deny_Deployment_on_an_inconclusive_gate_fails_it_and_sends_the_canary_back_to_weight_0()
+    {
+        using var stage = Stage("canary:\n  steps: [50]\n  pause: 100ms\n  onInconclusive: wait\n  approvalTimeout: 60s");
+        var sink = new RecordingSink();
+        var deployment = stage.DeployAsync("2.0.0", DeploymentStrategy.Canary, sink, new UndecidedGate());
+        var config = stage.Load();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        await using (var approvals = CanaryApprovals.Open(config))
+        {
+            while (await approvals.PendingAsync(await RunningDeploymentIdAsync(stage), CancellationToken.None) is null && !deployment.IsCompleted && DateTime.UtcNow < deadline)
+                await Task.Delay(100);
+        }
+
+        var denial = await ApprovalCommands.DenyAsync(config, null, "error budget spent this week", new RecordingSink(), CancellationToken.None);
+        var record = await deployment.WaitAsync(TimeSpan.FromSeconds(90));
+
+        Assert.True(denial!.Denied);
+        Assert.Equal("gate:50%", denial.Gate);
+        Assert.Equal(DeploymentOutcome.RolledBack, record!.Outcome);
+        var error = Assert.Single(sink.Errors, e => e.ErrorId == ErrorIds.CanaryGateFailed);
+        Assert.Contains("denied by", error.Message);
+        Assert.Contains("error budget spent this week", error.Message);
+        Assert.Equal("blue", stage.ActiveSlot()); // all traffic back on the old version
+    }
 }

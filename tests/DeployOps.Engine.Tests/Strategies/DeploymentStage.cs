@@ -12,7 +12,8 @@ namespace DeployOps.Engine.Tests.Strategies;
 /// <summary>
 /// A whole deployment target: a deployops.yaml whose start/stop steps launch and stop examples/DemoApp as real
 /// background processes (pid files), behind a real nginx whose upstream DeployOps owns. Starts with version 1.0.0
-/// live on blue (slots) or on every instance. A version ending in "-faulty" starts with a 100% error rate on /api;
+/// live on blue (slots) or on every instance; <c>startInstances: false</c> starts nothing (an empty host) and
+/// <c>noneRouted</c> writes a router state in which no target takes traffic. A version ending in "-faulty" starts with a 100% error rate on /api;
 /// one ending in "-nobuild" fails its install step.
 /// </summary>
 internal sealed class DeploymentStage : IDisposable
@@ -22,7 +23,7 @@ internal sealed class DeploymentStage : IDisposable
     private readonly List<string> _names = new();
 
     public DeploymentStage(int instances = 0, string extraDeployment = "", string? smoke = null, string? verify = null,
-        string probePath = "/version", bool startInstances = true)
+        string probePath = "/version", bool startInstances = true, bool noneRouted = false)
     {
         _temp = new TempConfig("placeholder: true");
         Directory = _temp.Directory;
@@ -34,7 +35,7 @@ internal sealed class DeploymentStage : IDisposable
             Blue = new DeploymentTarget("blue", "127.0.0.1", FreePort.Next());
             Green = new DeploymentTarget("green", "127.0.0.1", FreePort.Next());
             targetsYaml = $"  slots:\n    blue: {Inline(Blue)}\n    green: {Inline(Green)}";
-            StartApp(Blue, InitialVersion);
+            if (startInstances) StartApp(Blue, InitialVersion);
             targets.AddRange(TrafficSwitcher.AllTo(new[] { Blue, Green }, "blue"));
         }
         else
@@ -44,6 +45,8 @@ internal sealed class DeploymentStage : IDisposable
             if (startInstances) foreach (var i in Instances) StartApp(i, InitialVersion);
             targets.AddRange(Instances.Select(i => new TrafficBackend(i.Name, i.Host, i.Port, 1)));
         }
+        if (noneRouted) targets = targets.Select(t => t.WithWeight(0)).ToList();
+        Routed = targets;
         Proxy = new NginxStage(targets);
         smoke ??= "- name: api answers\n  http: { url: \"http://{host}:{port}/api/orders\", expectJson: { version: \"{version}\" } }";
         verify ??= $"- name: proxy serves the new version\n  http: {{ url: \"{Proxy.ProxyUrl}/version\", expectJson: {{ version: \"{{version}}\" }} }}";
@@ -82,6 +85,8 @@ internal sealed class DeploymentStage : IDisposable
     public DeploymentTarget? Green { get; }
     public IReadOnlyList<DeploymentTarget> Instances { get; } = Array.Empty<DeploymentTarget>();
     public NginxStage Proxy { get; }
+    /// <summary>The router's assignment at the start (blue, or every instance; all weight 0 with <c>noneRouted</c>).</summary>
+    public IReadOnlyList<TrafficBackend> Routed { get; }
     public string ProxyUrl => Proxy.ProxyUrl;
 
     public ConfigModel Load() => ConfigLoader.Load(ConfigPath);

@@ -71,13 +71,13 @@ public sealed class HaproxyDeploymentTests
             Assert.Contains($"srv_{instance.Name} drained", log);
     }
 
-    /// <summary>Starts haproxy in front of the stage's targets and points the stage's traffic block at it.</summary>
-    private static HaproxyStage UseHaproxy(DeploymentStage stage, int port)
+    /// <summary>
+    /// Starts haproxy in front of the stage's targets with the stage's initial assignment (weight 0 = a server
+    /// <c>disabled</c> in haproxy.cfg) and points the stage's traffic block at it.
+    /// </summary>
+    internal static HaproxyStage UseHaproxy(DeploymentStage stage, int port)
     {
-        var targets = stage.Instances.Count > 0
-            ? stage.Instances.Select(i => new TrafficBackend(i.Name, i.Host, i.Port, 1)).ToList()
-            : TrafficSwitcher.AllTo(new[] { stage.Blue!, stage.Green! }, "blue");
-        var haproxy = new HaproxyStage(targets, port);
+        var haproxy = new HaproxyStage(stage.Routed, port);
         var yaml = File.ReadAllText(stage.ConfigPath);
         var nginxBlock = stage.Proxy.Yaml("  ");
         Assert.Contains(nginxBlock, yaml);

@@ -61,4 +61,24 @@ public sealed class HaproxySettingsTests
         Assert.Contains(errors, e => e.Path == "deployment.traffic.haproxy.servers.blue");
         Assert.Contains(errors, e => e.Path == "deployment.traffic.haproxy.socekt" && e.Message.Contains("did you mean 'socket'"));
     }
+
+    /// <summary>nginx's failure parameters are not silently ignored under haproxy: the error names haproxy's equivalent.</summary>
+    [Fact]
+    public void MaxFails_and_failTimeout_with_haproxy_are_located_errors_naming_the_haproxy_cfg_equivalent()
+    {
+        using var config = new TempConfig("""
+            application: a
+            environment: b
+            deployment:
+              traffic:
+                provider: haproxy
+                probeUrl: http://127.0.0.1/version
+                maxFails: 2
+                failTimeout: 3s
+                haproxy: { socket: admin.sock, backend: shop }
+            """);
+        var errors = ConfigLoader.Validate(config.Path);
+        Assert.Contains(errors, e => e.Path == "deployment.traffic.maxFails" && e.Line == 7 && e.Message.Contains("observe layer4 error-limit N on-error mark-down"));
+        Assert.Contains(errors, e => e.Path == "deployment.traffic.failTimeout" && e.Line == 8 && e.Message.Contains("check inter 1s rise 2"));
+    }
 }

@@ -39,7 +39,7 @@ public static class SignalUnits
     /// custom queries).</summary>
     public static Unit UnitOf(string signal) => signal switch
     {
-        HealthSignals.ErrorRate => Unit.Percent,
+        HealthSignals.ErrorRate or HealthSignals.ThroughputDrop => Unit.Percent,
         HealthSignals.P95 or HealthSignals.P99 or HealthSignals.HealthLatency or HealthSignals.DbLatency or HealthSignals.RedisLatency => Unit.Milliseconds,
         HealthSignals.Memory => Unit.Megabytes,
         HealthSignals.MemoryGrowth => Unit.MegabytesPerMinute,
@@ -81,4 +81,20 @@ public static class HealthSignals
     public const string RedisDown = "redisDown";
     /// <summary>Redis PING round trip, milliseconds.</summary>
     public const string RedisLatency = "redisLatency";
+    /// <summary>Requests per second in the window.</summary>
+    public const string RequestRate = "requestRate";
+    /// <summary>Requests per second before the deployment (the throughput baseline window ending at the deployment time).</summary>
+    public const string RequestRateBefore = "requestRateBefore";
+    /// <summary>How much the request rate fell against the rate before the deployment, percent (negative: it rose);
+    /// derived by the decision engine from <see cref="RequestRate"/> and <see cref="RequestRateBefore"/>.</summary>
+    public const string ThroughputDrop = "throughputDrop";
+    /// <summary>Log lines matching the error patterns, per minute in the window (every configured log).</summary>
+    public const string LogErrorRate = "logErrorRate";
+    /// <summary>Error lines per minute before the watch (lines stamped within the baseline window).</summary>
+    public const string LogErrorRateBefore = "logErrorRateBefore";
+    /// <summary>Error patterns not seen before the watch that occurred at least <c>newPatternMinCount</c> times since.</summary>
+    public const string LogNewPatterns = "logNewPatterns";
+    /// <summary>The error-line rate as a multiple of the rate before (never below 1 line/min, so one error after a clean log is 1×);
+    /// derived by the decision engine.</summary>
+    public const string LogErrorIncrease = "logErrorIncrease";
 }

@@ -1,14 +1,16 @@
 using System.ComponentModel;
 using DeployOps.Engine.Processes;
+using DeployOps.Engine.Targets;
 
 namespace DeployOps.Engine.Checks.Command;
 
 /// <summary>
 /// Runs a command line and passes on the expected exit code, keeping the tail of its output for the operator.
 /// The check's timeout is the command's: when it fires the whole process group is killed and the result keeps
-/// the tail of what it printed, so the operator sees where it hung.
+/// the tail of what it printed, so the operator sees where it hung. On a target the command runs there over SSH
+/// (the same supervisor: a timeout ends its group on the host), in the configured folder relative to the login's home.
 /// </summary>
-internal sealed class CommandCheck : ICheck, IReportsOwnTimeout
+internal sealed class CommandCheck : ICheck, IReportsOwnTimeout, OnTarget.ITargetableCheck
 {
     private readonly string _command;
     private readonly string _shell;
@@ -16,10 +18,14 @@ internal sealed class CommandCheck : ICheck, IReportsOwnTimeout
     private readonly IReadOnlyDictionary<string, string> _environment;
     private readonly int _expectExitCode;
     private readonly int _tailLines;
+    private readonly string? _configuredWorkingDirectory;
+    private readonly SshTarget? _remote;
 
     public CommandCheck(string command, string shell, string workingDirectory, IReadOnlyDictionary<string, string> environment,
-        int expectExitCode, int tailLines)
+        int expectExitCode, int tailLines, string? configuredWorkingDirectory = null, SshTarget? remote = null)
     {
+        _configuredWorkingDirectory = configuredWorkingDirectory;
+        _remote = remote;
         _command = command;
         _shell = shell;
         _workingDirectory = workingDirectory;
@@ -28,17 +34,20 @@ internal sealed class CommandCheck : ICheck, IReportsOwnTimeout
         _tailLines = tailLines;
     }
 
-    public string Target => _command;
+    public string Target => _remote is null ? _command : $"{_remote.Name}: {_command}";
+
+    public ICheck On(SshTarget target) =>
+        new CommandCheck(_command, _shell, _workingDirectory, _environment, _expectExitCode, _tailLines, _configuredWorkingDirectory, target);
 
     public async Task<CheckOutcome> RunAsync(CancellationToken cancellationToken)
     {
         var data = new Dictionary<string, object?>
         {
             ["shell"] = _shell,
-            ["workingDirectory"] = _workingDirectory,
+            ["workingDirectory"] = _remote is null ? _workingDirectory : _configuredWorkingDirectory ?? "~",
             ["expectedExitCode"] = _expectExitCode,
         };
-        if (!Directory.Exists(_workingDirectory))
+        if (_remote is null && !Directory.Exists(_workingDirectory))
             return CheckOutcome.Fail($"working directory not found: {_workingDirectory}", data);
 
         var (file, args) = ChildProcessSpec.Shell(_shell, _command);
@@ -51,6 +60,8 @@ internal sealed class CommandCheck : ICheck, IReportsOwnTimeout
             // The runner's per-check timeout cancels the token; this only bounds a run outside the runner.
             Timeout = Timeout.InfiniteTimeSpan,
             TailLines = _tailLines,
+            Remote = _remote,
+            RemoteWorkingDirectory = _configuredWorkingDirectory,
         };
         ChildProcessResult result;
         try
@@ -70,6 +81,10 @@ internal sealed class CommandCheck : ICheck, IReportsOwnTimeout
             var printed = partial.Tail.Count == 0 ? " (no output)" : $"; last {partial.Tail.Count} line(s):{Environment.NewLine}{partial.TailText}";
             return CheckOutcome.Fail($"timed out after {partial.Duration.TotalSeconds:0.0}s and was stopped{printed}", data);
         }
+
+        if (_remote is not null && _expectExitCode != SshTransport.SshFailureExitCode
+            && await RemoteFailure.ClassifyAsync(_remote, result, cancellationToken).ConfigureAwait(false) is { } sshFailure)
+            return OnTarget.TargetScript.Failed(sshFailure, data);
 
         data["exitCode"] = result.ExitCode;
         data["durationMs"] = Math.Round(result.Duration.TotalMilliseconds);

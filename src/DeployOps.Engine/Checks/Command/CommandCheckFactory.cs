@@ -16,10 +16,11 @@ internal sealed class CommandCheckFactory : ICheckFactory
         var command = options.RequiredString("command");
         var shell = options.String("shell", "bash").Trim().ToLowerInvariant();
         if (!Shells.Contains(shell)) options.Error("shell", $"expected one of {string.Join(", ", Shells)}, got '{shell}'");
-        var workingDirectory = context.ResolvePath(options.String("workingDirectory", "."));
+        var configuredWorkingDirectory = options.String("workingDirectory");
+        var workingDirectory = context.ResolvePath(configuredWorkingDirectory ?? ".");
         var environment = options.StringMap("env");
         var expectExitCode = options.Int("expectExitCode", 0, 0, 255);
         var tailLines = options.Int("tailLines", DefaultTailLines, 1, 1000);
-        return new CommandCheck(command, shell, workingDirectory, environment, expectExitCode, tailLines);
+        return new CommandCheck(command, shell, workingDirectory, environment, expectExitCode, tailLines, configuredWorkingDirectory);
     }
 }

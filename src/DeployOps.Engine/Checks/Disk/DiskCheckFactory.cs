@@ -12,11 +12,12 @@ internal sealed class DiskCheckFactory : ICheckFactory
 
     public ICheck Create(ConfigMap options, CheckFactoryContext context)
     {
-        var path = context.ResolvePath(options.String("path", "."));
+        var configuredPath = options.String("path", ".");
+        var path = context.ResolvePath(configuredPath);
         var minFree = options.Size("minFree", DefaultMinFree);
         var warnFree = options.OptionalSize("warnFree");
         if (warnFree is { } w && w < minFree)
             options.Error("warnFree", $"must be at least minFree ({ValueParsers.FormatSize(minFree)}): it is the earlier warning");
-        return new DiskCheck(path, minFree, warnFree);
+        return new DiskCheck(path, minFree, warnFree, configuredPath);
     }
 }

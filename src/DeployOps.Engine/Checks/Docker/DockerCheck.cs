@@ -5,23 +5,25 @@ using DeployOps.Engine.Hosting;
 namespace DeployOps.Engine.Checks.Docker;
 
 /// <summary>Runs the docker check kind: reachability and version, the image, free space in the daemon's data root.</summary>
-internal sealed class DockerCheck : ICheck
+internal sealed class DockerCheck : ICheck, OnTarget.ITargetableCheck
 {
-    private readonly string? _host;
+    private readonly DockerHostSettings _daemon;
     private readonly string? _image;
     private readonly bool _pull;
     private readonly long _minFree;
 
-    public DockerCheck(string? host, string? image, bool pull, long minFree)
+    public DockerCheck(DockerHostSettings daemon, string? image, bool pull, long minFree)
     {
-        _host = host;
+        _daemon = daemon;
         _image = image;
         _pull = pull;
         _minFree = minFree;
     }
 
     /// <summary>The host as configured (DOCKER_HOST or the default socket resolve at run time), plus the image.</summary>
-    public string Target => (_host ?? "DOCKER_HOST") + (_image is null ? "" : $" {_image}");
+    public string Target => (_daemon.Host ?? "DOCKER_HOST") + (_image is null ? "" : $" {_image}");
+
+    public ICheck On(Targets.SshTarget target) => new RemoteDockerCheck(target, _daemon.Host, _image, _pull, _minFree);
 
     public async Task<CheckOutcome> RunAsync(CancellationToken cancellationToken)
     {
@@ -29,7 +31,7 @@ internal sealed class DockerCheck : ICheck
         DockerClient client;
         try
         {
-            client = DockerClient.Create(_host);
+            client = _daemon.CreateClient();
         }
         catch (DeployOpsException ex)
         {
@@ -103,9 +105,11 @@ internal sealed class DockerCheck : ICheck
         var root = info.DockerRootDir;
         data["rootDir"] = root;
         data["minFree"] = _minFree;
-        // The data root is a path on the daemon's machine; DeployOps only talks to local daemons, so it is ours too.
+        // The data root is a path on the daemon's machine: measurable here only when that machine is this one.
         long? free = null;
-        if (root is not null && Directory.Exists(root))
+        if (!client.Endpoint.IsLocal)
+            warnings.Add($"the daemon at {client.Endpoint} is remote; free space in its data root {root ?? "(not reported)"} not checked");
+        else if (root is not null && Directory.Exists(root))
         {
             try
             {

@@ -1,12 +1,12 @@
 using DeployOps.Engine.Clients.Docker;
 using DeployOps.Engine.Configuration;
-using DeployOps.Engine.Hosting;
 
 namespace DeployOps.Engine.Checks.Docker;
 
 /// <summary>
 /// <c>kind: docker</c> — the daemon answers, the image is present (or pullable with <c>pull: true</c>) and the
-/// Docker data root has <c>minFree</c> bytes available. Keys: host, image, pull, minFree.
+/// Docker data root has <c>minFree</c> bytes available. Keys: image, pull, minFree, and the daemon keys shared with
+/// <c>deployment.docker</c> (<see cref="DockerHostSettings"/>: host, tls, insecurePlainTcp, ssh).
 /// </summary>
 internal sealed class DockerCheckFactory : ICheckFactory
 {
@@ -17,22 +17,11 @@ internal sealed class DockerCheckFactory : ICheckFactory
 
     public ICheck Create(ConfigMap options, CheckFactoryContext context)
     {
-        var host = options.String("host");
-        if (host is not null)
-        {
-            try
-            {
-                DockerEndpoint.Parse(host);
-            }
-            catch (DeployOpsException ex)
-            {
-                options.Error("host", ex.Message);
-            }
-        }
+        var daemon = DockerHostSettings.Read(options);
         var image = options.String("image");
         var pull = options.Bool("pull", false);
         if (pull && image is null) options.Error("pull", "pull: true needs an image to pull");
         var minFree = options.Size("minFree", DefaultMinFree);
-        return new DockerCheck(host, image, pull, minFree);
+        return new DockerCheck(daemon, image, pull, minFree);
     }
 }

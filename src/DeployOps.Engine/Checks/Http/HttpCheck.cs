@@ -11,7 +11,7 @@ namespace DeployOps.Engine.Checks.Http;
 /// Sends one request and judges the answer: status, an optional JSON value, body text and latency.
 /// TLS certificates are validated unless the configuration explicitly opts out, which is reported as a warning.
 /// </summary>
-internal sealed class HttpCheck : ICheck
+internal sealed class HttpCheck : ICheck, OnTarget.ITargetableCheck
 {
     // Health and inventory answers are small; a runaway body must not fill memory.
     private const int MaxBodyBytes = 4 * 1024 * 1024;
@@ -22,14 +22,18 @@ internal sealed class HttpCheck : ICheck
 
     public string Target => $"{_s.Method} {_s.Url}";
 
+    public ICheck On(Targets.SshTarget target) => new RemoteHttpCheck(this, _s, target);
+
+    internal Dictionary<string, object?> NewData() => new()
+    {
+        ["url"] = _s.Url.ToString(),
+        ["method"] = _s.Method,
+        ["expectedStatus"] = string.Join(",", _s.ExpectStatus),
+    };
+
     public async Task<CheckOutcome> RunAsync(CancellationToken cancellationToken)
     {
-        var data = new Dictionary<string, object?>
-        {
-            ["url"] = _s.Url.ToString(),
-            ["method"] = _s.Method,
-            ["expectedStatus"] = string.Join(",", _s.ExpectStatus),
-        };
+        var data = NewData();
         using var handler = new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false };
         if (_s.InsecureSkipVerify) handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
         using var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
@@ -55,15 +59,19 @@ internal sealed class HttpCheck : ICheck
         }
         var latency = clock.Elapsed;
         using var _ = response;
+        return Judge((int)response.StatusCode, response.ReasonPhrase, body, latency, response.Content.Headers.ContentType?.ToString(), data);
+    }
 
-        var status = (int)response.StatusCode;
+    /// <summary>The verdict on one answer, received here or by curl on a target.</summary>
+    internal CheckOutcome Judge(int status, string? reason, string body, TimeSpan latency, string? contentType, Dictionary<string, object?> data)
+    {
         data["statusCode"] = status;
         data["latencyMs"] = Math.Round(latency.TotalMilliseconds, 1);
         data["bodyBytes"] = Encoding.UTF8.GetByteCount(body);
-        if (response.Content.Headers.ContentType is { } contentType) data["contentType"] = contentType.ToString();
+        if (!string.IsNullOrEmpty(contentType)) data["contentType"] = contentType;
 
         if (!_s.ExpectStatus.Contains(status))
-            return CheckOutcome.Fail($"{_s.Method} {_s.Url} answered {status} {response.ReasonPhrase}, expected {Expected()}{Snippet(body)}", data);
+            return CheckOutcome.Fail($"{_s.Method} {_s.Url} answered {status}{(string.IsNullOrEmpty(reason) ? "" : " " + reason)}, expected {Expected()}{Snippet(body)}", data);
 
         if (_s.JsonPath is { } path && JudgeJson(path, body, data) is { } jsonFailure) return jsonFailure;
 

@@ -2,7 +2,7 @@ using DeployOps.Engine.Configuration;
 
 namespace DeployOps.Engine.Checks.Memory;
 
-internal sealed class MemoryCheck : ICheck
+internal sealed class MemoryCheck : ICheck, OnTarget.ITargetableCheck
 {
     private readonly long _minAvailable;
     private readonly long? _warnAvailable;
@@ -19,7 +19,14 @@ internal sealed class MemoryCheck : ICheck
 
     public Task<CheckOutcome> RunAsync(CancellationToken cancellationToken)
     {
-        var memory = _read();
+        return Task.FromResult(Judge(_read()));
+    }
+
+    public ICheck On(Targets.SshTarget target) => new RemoteMemoryCheck(this, target);
+
+    /// <summary>The verdict on one snapshot, taken here or on a target.</summary>
+    internal CheckOutcome Judge(MemorySnapshot memory)
+    {
         var data = new Dictionary<string, object?>
         {
             ["availableBytes"] = memory.AvailableBytes,
@@ -29,10 +36,8 @@ internal sealed class MemoryCheck : ICheck
             ["source"] = memory.Source,
         };
         var text = $"{ValueParsers.FormatSize(memory.AvailableBytes)} of {ValueParsers.FormatSize(memory.TotalBytes)} memory available";
-        CheckOutcome outcome =
-            memory.AvailableBytes < _minAvailable ? CheckOutcome.Fail($"only {text}; at least {ValueParsers.FormatSize(_minAvailable)} is required", data)
+        return memory.AvailableBytes < _minAvailable ? CheckOutcome.Fail($"only {text}; at least {ValueParsers.FormatSize(_minAvailable)} is required", data)
             : _warnAvailable is { } warn && memory.AvailableBytes < warn ? CheckOutcome.Warn($"{text}; below the warning level of {ValueParsers.FormatSize(warn)}", data)
             : CheckOutcome.Pass($"{text} (at least {ValueParsers.FormatSize(_minAvailable)} required)", data);
-        return Task.FromResult(outcome);
     }
 }

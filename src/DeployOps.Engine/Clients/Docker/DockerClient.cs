@@ -32,8 +32,8 @@ internal sealed partial class DockerClient : IDisposable
 
     /// <summary>A client for the configured host, else DOCKER_HOST, else /var/run/docker.sock.</summary>
     public static DockerClient Create(string? host = null, Func<string, string?>? environment = null, DockerTlsOptions? tls = null,
-        bool allowInsecureTcp = false) =>
-        new(DockerEndpoint.Resolve(host, environment, tls, allowInsecureTcp));
+        bool allowInsecureTcp = false, DockerSshOptions? ssh = null) =>
+        new(DockerEndpoint.Resolve(host, environment, tls, allowInsecureTcp, ssh));
 
     public DockerEndpoint Endpoint { get; }
 
@@ -216,6 +216,15 @@ internal sealed partial class DockerClient : IDisposable
                   $"{Endpoint.Host}, and that the daemon accepts the client certificate";
             kind = ErrorKind.SecurityError;
         }
+        else if (Endpoint.Tls is { } settings && TlsAlert(ex) is { } alert)
+        {
+            // With TLS 1.3 the daemon checks the client certificate after our side of the handshake: its refusal
+            // arrives as an alert on the first read, not as a handshake failure.
+            why = $"the daemon ended the TLS session ({alert}): it did not accept the client certificate" + (settings.CertFile is null
+                ? "; none is configured, and a daemon started with --tlsverify requires one (set tls.cert and tls.key)"
+                : $" {settings.CertFile}; check that it is signed by the CA the daemon trusts (--tlscacert) and is meant for client authentication");
+            kind = ErrorKind.SecurityError;
+        }
         else if (socket?.SocketErrorCode == SocketError.AccessDenied)
         {
             why = "permission denied on the socket (run as root or as a member of the docker group)";
@@ -236,6 +245,17 @@ internal sealed partial class DockerClient : IDisposable
     private string WhereToSetHost => Endpoint.Configured
         ? $"correct the host: key of the configuration ({Endpoint.Display} now)"
         : "set DOCKER_HOST to where it listens (unix:///path/to/docker.sock, tcp://host:2376 with TLS, ssh://user@host), or the host: key";
+
+    /// <summary>The TLS alert the peer sent (OpenSSL words it "... alert bad certificate"), if that is what ended the call.</summary>
+    private static string? TlsAlert(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            var at = ex.Message.IndexOf("alert ", StringComparison.Ordinal);
+            if (at >= 0) return ex.Message[at..].Trim();
+        }
+        return null;
+    }
 
     private static T? Find<T>(Exception? ex) where T : Exception
     {

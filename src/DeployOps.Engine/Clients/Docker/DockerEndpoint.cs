@@ -10,6 +10,11 @@ namespace DeployOps.Engine.Clients.Docker;
 /// <param name="Verify">Checks the daemon's certificate and name; false only encrypts (the CLI's --tls without --tlsverify).</param>
 internal sealed record DockerTlsOptions(string? CaFile, string? CertFile, string? KeyFile, bool Verify = true);
 
+/// <summary>How an ssh:// daemon is logged into when ~/.ssh/config is not what should decide it.</summary>
+/// <param name="IdentityFile">The private key (ssh -i, IdentitiesOnly); null: ssh's own defaults and the agent.</param>
+/// <param name="KnownHostsFile">The only known_hosts file consulted, with StrictHostKeyChecking=yes; null: ssh's defaults.</param>
+internal sealed record DockerSshOptions(string? IdentityFile, string? KnownHostsFile);
+
 internal enum DockerTransport
 {
     Unix,
@@ -42,10 +47,14 @@ internal sealed class DockerEndpoint
     /// <summary>ssh: the login user when one is given.</summary>
     public string? User { get; private init; }
     public DockerTlsOptions? Tls { get; private init; }
+    /// <summary>ssh: the key and known_hosts file, when configured.</summary>
+    public DockerSshOptions? Ssh { get; private init; }
     /// <summary>True when the address came from the configuration's host: key rather than DOCKER_HOST or the default.</summary>
     public bool Configured { get; private set; }
     /// <summary>True for a unix socket path; kept for the wording of connection errors.</summary>
     public bool IsUnixSocket => Transport == DockerTransport.Unix;
+    /// <summary>The daemon runs on this machine (a unix socket or loopback tcp), so its file system paths are ours too.</summary>
+    public bool IsLocal => Transport == DockerTransport.Unix || (Transport == DockerTransport.Tcp && IsLoopback(Host!));
 
     public override string ToString() => Display;
 
@@ -54,12 +63,12 @@ internal sealed class DockerEndpoint
     /// them), else the default socket. A configured host takes only the configured TLS settings.
     /// </summary>
     public static DockerEndpoint Resolve(string? configured, Func<string, string?>? environment = null, DockerTlsOptions? tls = null,
-        bool allowInsecureTcp = false)
+        bool allowInsecureTcp = false, DockerSshOptions? ssh = null)
     {
         environment ??= Environment.GetEnvironmentVariable;
         if (!string.IsNullOrWhiteSpace(configured))
         {
-            var endpoint = Parse(configured.Trim(), tls, allowInsecureTcp);
+            var endpoint = Parse(configured.Trim(), tls, allowInsecureTcp, ssh);
             endpoint.Configured = true;
             return endpoint;
         }
@@ -74,8 +83,10 @@ internal sealed class DockerEndpoint
         return Parse(text.Trim(), tls, allowInsecureTcp);
     }
 
-    public static DockerEndpoint Parse(string host, DockerTlsOptions? tls = null, bool allowInsecureTcp = false)
+    public static DockerEndpoint Parse(string host, DockerTlsOptions? tls = null, bool allowInsecureTcp = false, DockerSshOptions? ssh = null)
     {
+        if (ssh is not null && !host.StartsWith("ssh://", StringComparison.OrdinalIgnoreCase))
+            throw Invalid(host, "ssh settings apply to ssh:// hosts only");
         if (host.StartsWith("unix://", StringComparison.OrdinalIgnoreCase) || host.StartsWith('/'))
         {
             var path = host.StartsWith('/') ? host : host["unix://".Length..];
@@ -91,11 +102,14 @@ internal sealed class DockerEndpoint
             if (tls is not null) throw Invalid(host, "TLS settings apply to tcp:// hosts only; ssh encrypts and authenticates itself");
             var user = uri.UserInfo.Length == 0 ? null : Uri.UnescapeDataString(uri.UserInfo);
             if (user is not null && (user.Contains(':') || user.StartsWith('-'))) throw Invalid(host, "the ssh user must be a plain login name (no password)");
+            foreach (var file in new[] { ssh?.IdentityFile, ssh?.KnownHostsFile })
+                if (file is not null && !File.Exists(file)) throw Invalid(host, $"ssh file {file} does not exist");
             return new DockerEndpoint($"ssh://{(user is null ? "" : user + "@")}{uri.Host}{(uri.IsDefaultPort ? "" : ":" + uri.Port)}", DockerTransport.Ssh)
             {
                 Host = uri.Host,
                 Port = uri.IsDefaultPort ? null : uri.Port,
                 User = user,
+                Ssh = ssh,
             };
         }
         throw Invalid(host, "use unix:///path/docker.sock, tcp://host:port or ssh://user@host");
@@ -106,8 +120,7 @@ internal sealed class DockerEndpoint
         if (!Uri.TryCreate(host, UriKind.Absolute, out var uri) || uri.Port <= 0 || uri.Host.Length == 0 || uri.AbsolutePath.Length > 1)
             throw Invalid(host, "expected tcp://host:port");
         var name = uri.Host.Trim('[', ']');
-        var loopback = name == "localhost" || (IPAddress.TryParse(name, out var ip) && IPAddress.IsLoopback(ip));
-        if (tls is null && !loopback && !allowInsecureTcp)
+        if (tls is null && !IsLoopback(name) && !allowInsecureTcp)
             throw Invalid(host, "plain tcp to a non-loopback daemon has no authentication and no encryption; configure tls (ca, cert, key) " +
                 "for a daemon started with --tlsverify, or set insecurePlainTcp: true to accept that risk explicitly");
         foreach (var file in new[] { tls?.CaFile, tls?.CertFile, tls?.KeyFile })
@@ -143,6 +156,8 @@ internal sealed class DockerEndpoint
             throw;
         }
     }
+
+    private static bool IsLoopback(string name) => name == "localhost" || (IPAddress.TryParse(name, out var ip) && IPAddress.IsLoopback(ip));
 
     private static DeployOpsException Invalid(string host, string why) =>
         new(ErrorIds.DockerHostInvalid, ErrorKind.InvalidArgument, $"Invalid Docker host '{host}': {why}.", host);

@@ -26,6 +26,10 @@ internal sealed class SshDialStdio : Stream
         var args = new List<string> { "-o", "BatchMode=yes", "-o", "ConnectTimeout=30", "-T" };
         if (endpoint.User is { } user) args.AddRange(new[] { "-l", user });
         if (endpoint.Port is { } port) args.AddRange(new[] { "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        if (endpoint.Ssh?.IdentityFile is { } key) args.AddRange(new[] { "-i", key, "-o", "IdentitiesOnly=yes" });
+        // A configured known_hosts file is the only one: an unknown or changed host key is refused, never learnt.
+        if (endpoint.Ssh?.KnownHostsFile is { } known)
+            args.AddRange(new[] { "-o", "UserKnownHostsFile=" + known, "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=yes" });
         args.AddRange(new[] { "--", endpoint.Host!, "docker", "system", "dial-stdio" });
         return args;
     }

@@ -40,6 +40,7 @@ internal sealed class HealthDecisionEngine
         var unreadable = new Dictionary<string, string>(observation.Unreadable, StringComparer.Ordinal);
         var signals = new Dictionary<string, double>(observation.Signals, StringComparer.Ordinal);
         GateByTraffic(signals, unreadable);
+        DerivedSignals.Add(signals, unreadable);
 
         var findings = new List<RuleFinding>();
         // One reason per unreadable signal, naming the rules it leaves without evidence: several rules read the same

@@ -91,6 +91,13 @@ internal sealed class HealthPolicy
         new HealthRule("databaseSlow", HealthSignals.DbLatency, RuleComparison.Above, 100, TimeSpan.Zero, RuleSeverity.Investigate),
         new HealthRule("memoryGrowth", HealthSignals.MemoryGrowth, RuleComparison.Above, 100, TimeSpan.Zero, RuleSeverity.Rollback),
         new HealthRule("redisDown", HealthSignals.RedisDown, RuleComparison.AtLeast, 3, TimeSpan.Zero, RuleSeverity.Investigate),
+        // A release that slows or breaks requests cuts the traffic it serves: the drop itself is evidence (issue 13).
+        new HealthRule("throughputDrop", HealthSignals.ThroughputDrop, RuleComparison.Above, 50, TimeSpan.Zero, RuleSeverity.Investigate),
+        // "Request count increasing (traffic flowing)" after maintenance exit: off until given a floor for the service.
+        new HealthRule("trafficFlowing", HealthSignals.RequestRate, RuleComparison.Below, 1, TimeSpan.Zero, RuleSeverity.Investigate, enabled: false),
+        // The seeds: a single error in the logs is OK (monitor); a new error pattern or a rate well above before is Investigate.
+        new HealthRule("logNewPattern", HealthSignals.LogNewPatterns, RuleComparison.AtLeast, 1, TimeSpan.Zero, RuleSeverity.Investigate),
+        new HealthRule("logErrorSpike", HealthSignals.LogErrorIncrease, RuleComparison.Above, 5, TimeSpan.Zero, RuleSeverity.Investigate),
     };
 
     /// <summary>The runbooks' timeline: tighter error thresholds as the deployment ages, then the matrix baseline.</summary>

@@ -1,21 +1,28 @@
 using System.Globalization;
 using System.Text.Json;
+using DeployOps.Engine.Health.Decision;
 
 namespace DeployOps.Engine.Health.Signals;
 
 /// <summary>
 /// Signals as PromQL instant queries over <c>/api/v1/query</c>. A query that fails (HTTP error, PromQL error,
 /// unreachable server) is a source error; a query that answers with no data leaves its signal unreadable.
+/// <c>requestRateBefore</c> is evaluated once, at the deployment time (the traffic before it), and repeated in every
+/// reading so each recorded sample carries the baseline it was judged against.
 /// </summary>
 internal sealed class PrometheusSource : ISignalSource
 {
     private readonly PrometheusSettings _settings;
     private readonly TimeSpan _timeout;
+    private readonly DateTimeOffset? _deployedAt;
+    private (double Value, string? Unreadable, string? Error)? _before;
 
-    public PrometheusSource(PrometheusSettings settings, TimeSpan timeout)
+    /// <param name="deployedAt">When the deployment happened (null: the first read), the time <c>requestRateBefore</c> is evaluated at.</param>
+    public PrometheusSource(PrometheusSettings settings, TimeSpan timeout, DateTimeOffset? deployedAt = null)
     {
         _settings = settings;
         _timeout = timeout;
+        _deployedAt = deployedAt;
     }
 
     public string Name => "prometheus";
@@ -24,8 +31,17 @@ internal sealed class PrometheusSource : ISignalSource
 
     public async Task<SourceReading> ReadAsync(CancellationToken cancellationToken)
     {
-        var answers = await Task.WhenAll(_settings.Queries.Select(async q =>
-            (Signal: q.Key, Result: await QueryAsync(_settings.Expand(q.Value), cancellationToken).ConfigureAwait(false)))).ConfigureAwait(false);
+        // The rate before is asked at the deployment time, with the other queries; once answered (a value or no data) it is kept.
+        var queries = _settings.Queries.Where(q => q.Key != HealthSignals.RequestRateBefore || _before is not { Error: null });
+        var answers = await Task.WhenAll(queries.Select(async q =>
+        {
+            var at = q.Key == HealthSignals.RequestRateBefore ? _deployedAt ?? DateTimeOffset.UtcNow : (DateTimeOffset?)null;
+            var result = await QueryAsync(_settings.Expand(q.Value), cancellationToken, at).ConfigureAwait(false);
+            if (at is not null) _before = result;
+            return (Signal: q.Key, Result: result);
+        })).ConfigureAwait(false);
+        if (_before is { Error: null } kept && !answers.Any(a => a.Signal == HealthSignals.RequestRateBefore))
+            answers = answers.Append((HealthSignals.RequestRateBefore, kept)).ToArray();
         var reading = new SourceReading();
         foreach (var (signal, (value, unreadable, error)) in answers)
         {
@@ -37,11 +53,14 @@ internal sealed class PrometheusSource : ISignalSource
     }
 
     /// <summary>Runs one instant query: the value, or why there is none (no data), or the failure.</summary>
-    public async Task<(double Value, string? Unreadable, string? Error)> QueryAsync(string promql, CancellationToken cancellationToken)
+    /// <param name="at">Evaluation time (Prometheus' <c>time=</c>); null: now.</param>
+    public async Task<(double Value, string? Unreadable, string? Error)> QueryAsync(string promql, CancellationToken cancellationToken,
+        DateTimeOffset? at = null)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_timeout);
         var url = $"{_settings.Url}/api/v1/query?query={Uri.EscapeDataString(promql)}";
+        if (at is { } time) url += "&time=" + (time.ToUnixTimeMilliseconds() / 1000.0).ToString("0.000", CultureInfo.InvariantCulture);
         try
         {
             using var response = await HealthHttp.Client.GetAsync(url, timeout.Token).ConfigureAwait(false);

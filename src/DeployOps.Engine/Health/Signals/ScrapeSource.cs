@@ -19,6 +19,7 @@ internal sealed class ScrapeSource : ISignalSource
     private readonly Func<DateTimeOffset> _clock;
     private readonly Dictionary<string, Snapshot> _previous = new(StringComparer.Ordinal);
     private readonly MemoryTrend _memory;
+    private DateTimeOffset? _previousReadAt;
 
     private readonly string? _version;
     private readonly bool _versionOnly;
@@ -65,7 +66,13 @@ internal sealed class ScrapeSource : ISignalSource
             Accumulate(url, snapshot, window, reading);
         }
         reading.Set(HealthSignals.Refused, refused);
+        var seconds = _previousReadAt is { } last ? (now - last).TotalSeconds : 0;
+        _previousReadAt = now;
         Report(window, reading, now, results.Length);
+        if (reading.Signals.TryGetValue(HealthSignals.Requests, out var requests) && seconds > 0)
+            reading.Set(HealthSignals.RequestRate, requests / seconds);
+        else if (reading.Unreadable.TryGetValue(HealthSignals.Requests, out var why)) reading.Unreadable[HealthSignals.RequestRate] = why;
+        if (_settings.RequestRateBefore is { } before && !_versionOnly) reading.Set(HealthSignals.RequestRateBefore, before);
         return _version is null ? reading : Versioned(window, reading, results.Length);
     }
 

@@ -23,7 +23,8 @@ internal sealed class SignalCollector : IAsyncDisposable
     /// <param name="versionTargets">The comparative judge's per-version /metrics URLs (null: <c>health.scrape.canary/baseline</c>).
     /// Only read when the policy has comparison rules.</param>
     public static SignalCollector For(HealthSettings settings, Redactor redactor, IReadOnlyList<string>? scrapeTargets = null,
-        IReadOnlyList<string>? probes = null, IReadOnlyDictionary<string, IReadOnlyList<string>>? versionTargets = null, bool compare = false)
+        IReadOnlyList<string>? probes = null, IReadOnlyDictionary<string, IReadOnlyList<string>>? versionTargets = null, bool compare = false,
+        DateTimeOffset? deployedAt = null)
     {
         var sources = new List<ISignalSource>();
         var scrape = settings.Scrape;
@@ -35,11 +36,12 @@ internal sealed class SignalCollector : IAsyncDisposable
         if (scrape is { Targets.Count: > 0 }) sources.Add(new ScrapeSource(scrape, settings.Timeout, version: own));
         foreach (var (version, targets) in versions.Where(v => v.Key != own))
             sources.Add(new ScrapeSource((scrape ?? new ScrapeSettings(targets)).WithTargets(targets), settings.Timeout, version: version, versionOnly: true));
-        if (settings.Prometheus is { } prometheus && scrapeTargets is not { Count: > 0 }) sources.Add(new PrometheusSource(prometheus, settings.Timeout));
+        if (settings.Prometheus is { } prometheus && scrapeTargets is not { Count: > 0 }) sources.Add(new PrometheusSource(prometheus, settings.Timeout, deployedAt));
         var probeUrls = probes ?? settings.Probes;
         if (probeUrls.Count > 0) sources.Add(new ProbeSource(probeUrls, settings.Timeout));
         if (settings.Database is { } database) sources.Add(new DatabaseSource(database, settings.Timeout));
         if (settings.Redis is { } redis) sources.Add(new RedisSource(redis, settings.Timeout));
+        if (settings.Logs.Count > 0) sources.Add(new DeployOps.Engine.Health.Logs.LogSource(settings.Logs));
         return new SignalCollector(sources, redactor);
     }
 

@@ -8,4 +8,6 @@ public static partial class ErrorIds
     public const string ContainerExited = "ContainerExited";
     /// <summary>History says a version ran an image id that is no longer on the daemon and has no image backup.</summary>
     public const string RecordedImageMissing = "RecordedImageMissing";
+    /// <summary>Remove-DeploymentImage without a rule: no deployment.docker.retention and neither -KeepVersions nor -MaxAge.</summary>
+    public const string ImageRetentionNotConfigured = "ImageRetentionNotConfigured";
 }

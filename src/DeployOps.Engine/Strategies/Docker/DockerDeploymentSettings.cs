@@ -25,10 +25,10 @@ internal sealed class DockerDeploymentSettings
 
     /// <summary>Daemon address (unix://, tcp:// with tls, ssh://); null = DOCKER_HOST, else /var/run/docker.sock.</summary>
     public string? Host { get; private init; }
-    /// <summary><c>tls</c>: CA, client certificate and key (absolute PEM paths) for a tcp:// host; verification on unless verify: false.</summary>
-    internal DockerTlsOptions? Tls { get; private init; }
     /// <summary><c>insecurePlainTcp: true</c>: the explicit opt-in to plain (unauthenticated, unencrypted) tcp to a non-loopback host.</summary>
     public bool InsecurePlainTcp { get; private init; }
+    /// <summary>host, tls, insecurePlainTcp and ssh as read by the one reader the docker check shares.</summary>
+    internal DockerHostSettings Daemon { get; private init; } = new(null, null, false, null);
     /// <summary>Image reference template, e.g. <c>registry.local:5000/shop:{version}</c>.</summary>
     public string Image { get; private init; } = "";
     public ImagePullPolicy Pull { get; private init; } = ImagePullPolicy.Missing;
@@ -57,6 +57,8 @@ internal sealed class DockerDeploymentSettings
     public bool ImageBackup { get; private init; }
     /// <summary>Maintain <c>repository:current</c> and <c>repository:previous</c> after a successful deployment.</summary>
     public bool OperatorTags { get; private init; } = true;
+    /// <summary><c>retention</c>: which old images and image backups go (after a successful deployment and by Remove-DeploymentImage).</summary>
+    internal ImageRetention? Retention { get; private init; }
 
     internal DockerRestartPolicy RestartPolicy => Restart switch
     {
@@ -69,15 +71,7 @@ internal sealed class DockerDeploymentSettings
     internal static DockerDeploymentSettings? Read(ConfigMap? map)
     {
         if (map is null) return null;
-        var host = map.String("host");
-        var tls = ReadTls(map.Map("tls"));
-        var insecure = map.Bool("insecurePlainTcp", false);
-        if (host is not null)
-        {
-            try { DockerEndpoint.Parse(host, tls, insecure); }
-            catch (Hosting.DeployOpsException ex) { map.Error("host", ex.Message); }
-        }
-        else if (tls is not null) map.Error("tls", "tls needs a tcp:// host");
+        var daemon = DockerHostSettings.Read(map);
         var image = map.RequiredString("image");
         var restart = map.String("restart", "unless-stopped");
         if (restart is not ("no" or "always" or "unless-stopped" or "on-failure"))
@@ -94,9 +88,9 @@ internal sealed class DockerDeploymentSettings
         var resources = map.Map("resources");
         var settings = new DockerDeploymentSettings
         {
-            Host = host,
-            Tls = tls,
-            InsecurePlainTcp = insecure,
+            Host = daemon.Host,
+            InsecurePlainTcp = daemon.InsecurePlainTcp,
+            Daemon = daemon,
             Image = image,
             Pull = map.Enum("pull", ImagePullPolicy.Missing),
             ContainerName = map.String("containerName", DefaultContainerName),
@@ -117,6 +111,7 @@ internal sealed class DockerDeploymentSettings
             StopTimeout = map.Duration("stopTimeout", TimeSpan.FromSeconds(10)),
             ImageBackup = map.Bool("imageBackup", false),
             OperatorTags = map.Bool("operatorTags", true),
+            Retention = ImageRetention.Read(map.Map("retention")),
         };
         foreach (var key in settings.Labels.Keys.Where(k => k.StartsWith("deployops.", StringComparison.Ordinal)))
             map.Error("labels", $"'{key}': deployops.* labels are set by DeployOps");
@@ -128,20 +123,6 @@ internal sealed class DockerDeploymentSettings
         return settings;
     }
 
-    /// <summary>A client for the configured daemon (host, TLS, the insecure opt-in), else DOCKER_HOST, else the default socket.</summary>
-    internal DockerClient CreateClient() => DockerClient.Create(Host, tls: Tls, allowInsecureTcp: InsecurePlainTcp);
-
-    private static DockerTlsOptions? ReadTls(ConfigMap? tls)
-    {
-        if (tls is null) return null;
-        string? File(string key)
-        {
-            var path = tls.String(key);
-            if (path is not null && !System.IO.Path.IsPathRooted(path)) tls.Error(key, $"'{path}' must be an absolute path to a PEM file");
-            return path;
-        }
-        var options = new DockerTlsOptions(File("ca"), File("cert"), File("key"), tls.Bool("verify", true));
-        tls.Finish();
-        return options;
-    }
+    /// <summary>A client for the configured daemon (host, TLS, ssh, the insecure opt-in), else DOCKER_HOST, else the default socket.</summary>
+    internal DockerClient CreateClient() => Daemon.CreateClient();
 }

@@ -115,44 +115,62 @@ internal static partial class DockerDeployments
             $"It is left running for inspection. Log tail:\n{await LogTailAsync(client, name, ct).ConfigureAwait(false)}"), target);
     }
 
-    /// <summary>After success: repository:current is this deployment's image and repository:previous the one it replaced.</summary>
+    /// <summary>
+    /// After success: repository:current is this deployment's image and repository:previous the one it replaced (with
+    /// operatorTags), then retention removes what it lets go (with retention and afterDeployment). Neither fails the
+    /// deployment: they are housekeeping once it serves.
+    /// </summary>
     internal static PlannedPhase? OperatorTagsPhase(DeploymentRun run)
     {
-        if (run.Settings.Docker is not { OperatorTags: true } settings) return null;
+        if (run.Settings.Docker is not { } settings) return null;
         var repository = DockerClient.SplitReference(Render(settings.Image, run.Config, run.ContextFor(null, false), TemplateSyntax.Path)).Repository;
-        if (repository.Contains('@')) return null;
+        var tags = settings.OperatorTags && !repository.Contains('@');
+        var retention = settings.Retention is { AfterDeployment: true };
+        if (!tags && !retention) return null;
+        var actions = new List<string>();
+        if (tags) actions.Add($"Tag the deployed image {repository}:current (and the one it replaces {repository}:previous)");
+        if (retention) actions.Add($"remove images and image backups beyond retention (keep {settings.Retention})");
         return new PlannedPhase
         {
             Name = OperatorTagsPhaseName,
             Kind = PhaseKind.Deploy,
-            Action = $"Tag the deployed image {repository}:current (and the one it replaces {repository}:previous)",
+            Action = string.Join("; ", actions),
             Target = repository,
             Run = async ct =>
             {
                 if (!run.Fields.TryGetValue(DeploymentField.ImageId, out var imageId)) return "no container was deployed";
-                try
-                {
-                    using var client = settings.CreateClient();
-                    var current = await client.TryInspectImageAsync($"{repository}:current", ct).ConfigureAwait(false);
-                    var detail = $"{repository}:current -> {imageId}";
-                    if (current is not null && current.ID != imageId)
-                    {
-                        await client.TagImageAsync(current.ID, repository, "previous", ct).ConfigureAwait(false);
-                        detail += $", {repository}:previous -> {current.ID}";
-                    }
-                    await client.TagImageAsync(imageId, repository, "current", ct).ConfigureAwait(false);
-                    AuditLog.For(run.Config).Write(Command, Redact(run.Config, "Tag " + detail), repository, "Succeeded", null, run.Id);
-                    return detail;
-                }
-                catch (DeployOpsException ex)
-                {
-                    // The deployment itself succeeded; the tags are a convenience for operators.
-                    var message = Redact(run.Config, $"{repository}:current/previous were not updated: {ex.Message}");
-                    run.Sink.WriteWarning(message);
-                    return message;
-                }
+                var details = new List<string>();
+                if (tags) details.Add(await TagCurrentAsync(run, settings, repository, imageId, ct).ConfigureAwait(false));
+                if (retention) details.Add(await ApplyRetentionAsync(run, imageId, ct).ConfigureAwait(false));
+                return string.Join("; ", details);
             },
         };
+    }
+
+    private static async Task<string> TagCurrentAsync(DeploymentRun run, DockerDeploymentSettings settings, string repository, string imageId,
+        CancellationToken ct)
+    {
+        try
+        {
+            using var client = settings.CreateClient();
+            var current = await client.TryInspectImageAsync($"{repository}:current", ct).ConfigureAwait(false);
+            var detail = $"{repository}:current -> {imageId}";
+            if (current is not null && current.ID != imageId)
+            {
+                await client.TagImageAsync(current.ID, repository, "previous", ct).ConfigureAwait(false);
+                detail += $", {repository}:previous -> {current.ID}";
+            }
+            await client.TagImageAsync(imageId, repository, "current", ct).ConfigureAwait(false);
+            AuditLog.For(run.Config).Write(Command, Redact(run.Config, "Tag " + detail), repository, "Succeeded", null, run.Id);
+            return detail;
+        }
+        catch (DeployOpsException ex)
+        {
+            // The deployment itself succeeded; the tags are a convenience for operators.
+            var message = Redact(run.Config, $"{repository}:current/previous were not updated: {ex.Message}");
+            run.Sink.WriteWarning(message);
+            return message;
+        }
     }
 
     private static async Task<string> ImageForRunAsync(DeploymentRun run, DockerDeploymentSettings settings, DockerClient client, CancellationToken ct)

@@ -41,7 +41,7 @@ internal sealed class HaproxyRouter : ITrafficRouter
         _clock = clock ?? TimeProvider.System;
         _api = new HaproxyRuntimeApi(_haproxy.Socket);
         Target = $"haproxy backend {_haproxy.Backend} ({_haproxy.Socket})";
-        _probe = new RouterProbe(settings, redactor, Target);
+        _probe = new RouterProbe(settings, redactor, Target, log, _clock);
     }
 
     public string Target { get; }
@@ -59,8 +59,8 @@ internal sealed class HaproxyRouter : ITrafficRouter
         var clock = Stopwatch.StartNew();
         var before = await ServersAsync(cancellationToken).ConfigureAwait(false);
         var plan = backends.Select(b => (Backend: b, Server: Match(b, before))).ToList();
-        // Learn who each backend is before routing to it: a target that does not answer directly gets no traffic.
-        var identities = await _probe.IdentitiesAsync(backends, requireWeighted: true, cancellationToken).ConfigureAwait(false);
+        // Learn who each backend is before routing to it (one that answers with an error status is routed to: the gate judges it).
+        var identities = await _probe.IdentitiesAsync(backends, cancellationToken).ConfigureAwait(false);
         var from = string.Join("; ", plan.Select(p => Describe(p.Backend.Name, p.Server)));
         var appliedBefore = _applied;
         try
