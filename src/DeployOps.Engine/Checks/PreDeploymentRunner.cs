@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.RegularExpressions;
 using DeployOps.Engine.Audit;
 using DeployOps.Engine.Checks.OnTarget;
 using DeployOps.Engine.Configuration;
@@ -55,12 +54,12 @@ internal static class PreDeploymentRunner
 
     internal static IReadOnlyList<CheckDefinition> Select(IReadOnlyList<CheckDefinition> checks, PreDeploymentOptions options)
     {
-        var byName = options.Names.Select(Wildcard).ToList();
+        var byName = options.Names.Select(NamePattern.Of).ToList();
         var selected = checks.Where(c => c.Enabled || options.Names.Count > 0)
             .Where(c => byName.Count == 0 || byName.Any(p => p.IsMatch(c.Name)))
             .Where(c => options.Categories.Count == 0 || options.Categories.Contains(c.Category, StringComparer.OrdinalIgnoreCase))
             .ToList();
-        foreach (var name in options.Names.Where(n => !n.Contains('*') && !n.Contains('?')))
+        foreach (var name in options.Names.Where(n => !NamePattern.HasWildcards(n)))
         {
             if (!checks.Any(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase)))
                 throw new DeployOpsException(ErrorIds.CheckNotFound, ErrorKind.ObjectNotFound,
@@ -189,7 +188,4 @@ internal static class PreDeploymentRunner
         AuditLog.For(config).Write(options.Command, "run pre-deployment checks", config.FilePath,
             report.Passed ? "Passed" : "Failed", details);
     }
-
-    private static Regex Wildcard(string pattern) =>
-        new("^" + Regex.Escape(pattern).Replace("\\*", ".*").Replace("\\?", ".") + "$", RegexOptions.IgnoreCase);
 }

@@ -1,4 +1,5 @@
 using DeployOps.Engine.Security;
+using DeployOps.Engine.Timing;
 
 namespace DeployOps.Engine.Files;
 
@@ -12,25 +13,30 @@ internal static class ExclusiveAppend
     private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(15);
 
     /// <exception cref="IOException">The file stayed locked for <paramref name="wait"/>, or the write failed.</exception>
-    public static void Write(string path, ReadOnlySpan<byte> record, TimeSpan wait)
+    public static void Write(string path, ReadOnlySpan<byte> record, TimeSpan wait, TimeProvider? clock = null)
     {
-        using var stream = OpenExclusive(path, DateTime.UtcNow + wait);
+        using var stream = OpenExclusive(path, wait, clock ?? TimeProvider.System);
         stream.Write(record);
         stream.Flush(flushToDisk: true);
     }
 
-    private static FileStream OpenExclusive(string path, DateTime deadline)
+    private static FileStream OpenExclusive(string path, TimeSpan wait, TimeProvider clock)
     {
-        while (true)
+        IOException? locked = null;
+        // The callers (the audit log) are synchronous. Blocking on the poll cannot deadlock: it never resumes on the
+        // caller's context (ConfigureAwait(false)), and an open that succeeds at once completes synchronously.
+        var stream = Poll.UntilAsync(_ =>
         {
             try
             {
-                return PrivateFiles.Open(path, FileMode.Append, FileAccess.Write, FileShare.None);
+                return Task.FromResult<FileStream?>(PrivateFiles.Open(path, FileMode.Append, FileAccess.Write, FileShare.None));
             }
-            catch (IOException) when (DateTime.UtcNow < deadline)
+            catch (IOException ex)
             {
-                Thread.Sleep(RetryPause); // another writer holds the exclusive lock
+                locked = ex; // another writer holds the exclusive lock
+                return Task.FromResult<FileStream?>(null);
             }
-        }
+        }, wait, RetryPause, clock, CancellationToken.None).GetAwaiter().GetResult();
+        return stream ?? throw locked!;
     }
 }

@@ -35,7 +35,7 @@ public sealed class BackupDeploymentDatabaseCommand : ConfiguredCmdlet
     {
         var config = ResolveConfig();
         var options = new BackupOptions { Verify = Verify, Reason = Reason, ApplyRetention = !NoRetention };
-        var backup = RunEngine((sink, ct) => new BackupManager(config).BackupAsync(options, sink, ct));
+        var backup = RunEngine((sink, ct) => BackupOperations.BackupAsync(config, options, sink, ct));
         if (PassThru && backup is not null) WriteObject(backup);
     }
 }

@@ -2,7 +2,6 @@ using DeployOps.Completion;
 using System.Management.Automation;
 using DeployOps.Engine.Backup;
 using DeployOps.Engine.Configuration;
-using DeployOps.Engine.Hosting;
 using DeployOps.Hosting;
 
 namespace DeployOps.Commands;
@@ -12,8 +11,8 @@ namespace DeployOps.Commands;
 [OutputType(typeof(DeploymentBackup))]
 public sealed class GetDeploymentBackupCommand : ConfiguredCmdlet
 {
-    /// <summary>Only the backups with these ids; wildcards are supported. An id without wildcards that matches nothing
-    /// is an error.</summary>
+    /// <summary>Only the backups with these ids; wildcards * and ? are supported. An id without wildcards that matches
+    /// nothing is an error.</summary>
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
@@ -29,17 +28,7 @@ public sealed class GetDeploymentBackupCommand : ConfiguredCmdlet
     protected override void ProcessInput()
     {
         var config = ResolveConfig();
-        var all = RunEngine((_, ct) => new BackupManager(config).ListAsync(ct));
-        IEnumerable<DeploymentBackup> selected = all;
-        if (Id is not null)
-        {
-            var patterns = Id.Select(i => WildcardPattern.Get(i, WildcardOptions.IgnoreCase)).ToList();
-            selected = all.Where(b => patterns.Any(p => p.IsMatch(b.Id)));
-            foreach (var id in Id.Where(i => !WildcardPattern.ContainsWildcardCharacters(i) && all.All(b => b.Id != i)))
-                WriteEngineError(new DeployOpsError(ErrorIds.BackupNotFound, ErrorKind.ObjectNotFound,
-                    config.Redactor.Redact($"No backup with id '{id}' in {config.Backup.Directory}"), id));
-        }
-        if (Last > 0) selected = selected.Take(Last);
-        foreach (var backup in selected) WriteObject(backup);
+        var query = new BackupQuery { Ids = Id ?? Array.Empty<string>(), Last = Last };
+        RunEngine((sink, ct) => BackupOperations.GetAsync(config, query, sink, ct));
     }
 }

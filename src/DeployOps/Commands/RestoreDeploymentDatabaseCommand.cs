@@ -31,7 +31,7 @@ public sealed class RestoreDeploymentDatabaseCommand : ConfiguredCmdlet
     {
         var config = ResolveConfig();
         var options = new RestoreOptions { Id = Id, NoSafetyBackup = NoSafetyBackup };
-        var result = RunEngine((sink, ct) => new BackupManager(config).RestoreAsync(options, sink, ct));
+        var result = RunEngine((sink, ct) => BackupOperations.RestoreAsync(config, options, sink, ct));
         if (result is not null) WriteObject(result);
     }
 }

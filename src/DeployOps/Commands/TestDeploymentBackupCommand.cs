@@ -25,7 +25,7 @@ public sealed class TestDeploymentBackupCommand : QuietTestCmdlet
     protected override void ProcessInput()
     {
         var config = ResolveConfig();
-        var verification = RunEngine((sink, ct) => new BackupManager(config).VerifyAsync(Id, Quieted(sink), ct));
+        var verification = RunEngine((sink, ct) => BackupOperations.VerifyAsync(config, Id, Quieted(sink), ct));
         if (Quiet)
         {
             WriteQuietAnswer(verification?.Passed == true, verification?.ToError());

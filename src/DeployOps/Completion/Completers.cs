@@ -48,7 +48,7 @@ public sealed class DeploymentIdCompleter : ConfigCompleter
 public sealed class BackupIdCompleter : ConfigCompleter
 {
     internal override IEnumerable<(string Text, string? ToolTip)> Candidates(ConfigModel config, string commandName, string parameterName) =>
-        Within<DeploymentBackup>(ct => new BackupManager(config).ListAsync(ct))
+        Within<DeploymentBackup>(ct => BackupOperations.ListAsync(config, ct))
             .OrderByDescending(b => b.Created)
             .Select(b => (b.Id, (string?)$"{b.Id} ({b.Database}, {b.Created:yyyy-MM-dd HH:mm}, {b.Reason})"));
 }

@@ -45,6 +45,28 @@ public sealed class PollTests
     }
 
     [Fact]
+    public async Task The_last_wait_is_cut_to_the_deadline_so_the_last_try_is_at_the_timeout()
+    {
+        var clock = new FakeTimeProvider();
+        var start = clock.GetUtcNow();
+        var times = new List<TimeSpan>();
+        var poll = Poll.UntilAsync(_ => { times.Add(clock.GetUtcNow() - start); return Task.FromResult<string?>(null); },
+            TimeSpan.FromMilliseconds(310), Interval, clock, default);
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!poll.IsCompleted)
+        {
+            await Task.Yield();
+            clock.Advance(TimeSpan.FromMilliseconds(5)); // finer than the interval: the cut wait is seen exactly
+            guard.Token.ThrowIfCancellationRequested();
+        }
+        Assert.Null(await poll);
+        Assert.Equal(14, times.Count); // at 0, 25, …, 300 ms and at the deadline, not at 325 ms
+        Assert.Equal(TimeSpan.FromMilliseconds(300), times[^2]);
+        Assert.Equal(TimeSpan.FromMilliseconds(310), times[^1]);
+        Assert.Equal(TimeSpan.FromMilliseconds(310), clock.GetUtcNow() - start);
+    }
+
+    [Fact]
     public async Task A_zero_timeout_still_tries_once()
     {
         var (result, tries) = await DriveAsync(new FakeTimeProvider(), _ => null, TimeSpan.Zero);

@@ -4,7 +4,7 @@ using DeployOps.Engine.Configuration;
 namespace DeployOps.Engine.Health.Logs;
 
 /// <summary>One entry of <c>health.logs:</c>: a file to tail or a command whose output to follow, and what counts as an error line.</summary>
-public sealed class LogSettings
+internal sealed class LogSettings
 {
     /// <summary>Lines the runbooks call errors when no patterns are given.</summary>
     public const string DefaultPattern = @"(?i)\b(error|fatal|exception|panic|critical)\b";
