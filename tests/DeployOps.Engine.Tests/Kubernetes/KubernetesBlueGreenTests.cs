@@ -81,6 +81,10 @@ public sealed class KubernetesBlueGreenTests
         Assert.Contains("selector version=green", plan[2].Action, StringComparison.Ordinal);
         Assert.True(plan[2].MovesTraffic);
         Assert.Empty(stage.Requests("PUT"));
+        var wrongStrategy = await Assert.ThrowsAsync<DeployOpsException>(() => DeploymentEngine.InvokeAsync(stage.Load(),
+            new DeploymentOptions { Version = "2.0", Strategy = DeploymentStrategy.Rolling }, RecordingSink.WhatIf(), CancellationToken.None));
+        Assert.Equal(ErrorIds.DeploymentNotConfigured, wrongStrategy.ErrorId);
+        Assert.Contains("rolling needs one Deployment", wrongStrategy.Message, StringComparison.Ordinal);
 
         stage.Cluster.ConflictsToInject = 2; // someone writes shop-green twice between our read and our write
         var sink = new RecordingSink();
