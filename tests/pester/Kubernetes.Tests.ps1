@@ -84,7 +84,6 @@ Describe 'Kubernetes targets' {
         (Get-FakeKubernetesObject $script:k8s services shop).spec.selector.version | Should -Be 'green'
         Image 'shop-green' | Should -Be 'registry.local/shop:2.0'
         (Get-FakeKubernetesObject $script:k8s deployments shop-blue).spec.replicas | Should -Be 0
-        (Get-FakeKubernetesRequests $script:k8s) | Where-Object { $_ -like 'GET /apis/apps/v1/namespaces/prod/deployments?*watch=true*' } | Should -Not -BeNullOrEmpty
         (Get-Deployment -Path $script:blueGreen -Id $record.Id).Outcome | Should -Be 'Succeeded'
     }
 

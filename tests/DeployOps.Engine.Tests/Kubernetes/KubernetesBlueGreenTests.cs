@@ -46,7 +46,6 @@ public sealed class KubernetesBlueGreenTests
         Assert.Equal(2, stage.Replicas("shop-green"));   // as many as the live colour had
         Assert.Equal(0, stage.Replicas("shop-blue"));
         Assert.Equal("2", record.Fields["k8sReplicas@blue"]);
-        Assert.Contains(stage.Requests("GET"), r => r.Contains("/apis/apps/v1/namespaces/prod/deployments?", StringComparison.Ordinal) && r.Contains("watch=true", StringComparison.Ordinal));
         Assert.Equal(new[] { "PUT /apis/apps/v1/namespaces/prod/deployments/shop-green", "PUT /api/v1/namespaces/prod/services/shop", "PUT /apis/apps/v1/namespaces/prod/deployments/shop-blue" },
             stage.Requests("PUT"));
         Assert.Empty(sink.Errors);
@@ -81,6 +80,10 @@ public sealed class KubernetesBlueGreenTests
         Assert.Contains("selector version=green", plan[2].Action, StringComparison.Ordinal);
         Assert.True(plan[2].MovesTraffic);
         Assert.Empty(stage.Requests("PUT"));
+        var wrongStrategy = await Assert.ThrowsAsync<DeployOpsException>(() => DeploymentEngine.InvokeAsync(stage.Load(),
+            new DeploymentOptions { Version = "2.0", Strategy = DeploymentStrategy.Rolling }, RecordingSink.WhatIf(), CancellationToken.None));
+        Assert.Equal(ErrorIds.DeploymentNotConfigured, wrongStrategy.ErrorId);
+        Assert.Contains("rolling needs one Deployment", wrongStrategy.Message, StringComparison.Ordinal);
 
         stage.Cluster.ConflictsToInject = 2; // someone writes shop-green twice between our read and our write
         var sink = new RecordingSink();

@@ -33,6 +33,12 @@ internal static class KubernetesPlans
 
     public static IEnumerable<PlannedPhase> Deploy(DeploymentRun run, KubernetesDeploymentSettings k8s)
     {
+        // -Strategy may differ from deployment.strategy, which the names were validated for.
+        if (run.Strategy is DeploymentStrategy.BlueGreen or DeploymentStrategy.Rolling &&
+            k8s.Deployment.Contains("{slot}", StringComparison.Ordinal) != (run.Strategy == DeploymentStrategy.BlueGreen))
+            throw new DeployOpsException(ErrorIds.DeploymentNotConfigured, ErrorKind.InvalidOperation,
+                $"deployment.kubernetes.deployment '{k8s.Deployment}' in {run.Config.FilePath} is for {(run.Strategy == DeploymentStrategy.BlueGreen ? "rolling (blue-green needs {slot})" : "blue-green ({slot}); rolling needs one Deployment")}",
+                run.Config.FilePath);
         switch (run.Strategy)
         {
             case DeploymentStrategy.BlueGreen:
@@ -149,7 +155,8 @@ internal static class KubernetesPlans
             },
             OnFailure = async (_, ct) =>
             {
-                var revision = long.TryParse(run.Fields.GetValueOrDefault(RevisionField + name), out var r) ? r : (long?)null;
+                // No revision journaled: the failure came before anything was written, so there is nothing to undo.
+                if (!long.TryParse(run.Fields.GetValueOrDefault(RevisionField + name), out var revision)) return DeploymentOutcome.Failed;
                 var undo = Undo(run, k8s, $"undo:{name}", name, revision);
                 var detail = await undo.Run(ct).ConfigureAwait(false);
                 run.Sink.WriteWarning($"Rolled back: {detail}");
