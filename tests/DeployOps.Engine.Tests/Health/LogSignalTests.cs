@@ -61,6 +61,20 @@ public sealed class LogSignalTests : IDisposable
     }
 
     [Fact]
+    public async Task The_rate_is_per_minute_over_the_trailing_minute_so_one_error_in_a_one_second_sample_is_one_per_minute()
+    {
+        var log = Path.Combine(_dir, "app.log");
+        File.WriteAllText(log, "");
+        await using var source = Source(file: log);
+        await source.PrimeAsync(CancellationToken.None);
+        File.AppendAllText(log, "ERROR once\n");
+        var rates = new List<double>();
+        for (var i = 0; i < 70; i++) rates.Add((await NextAsync(source, 1.0 / 60))[HealthSignals.LogErrorRate]);
+        Assert.All(rates.Take(59), r => Assert.Equal(1.0, r)); // still within the trailing minute
+        Assert.All(rates.Skip(60), r => Assert.Equal(0.0, r));
+    }
+
+    [Fact]
     public async Task Follows_the_file_across_rotation_by_rename_and_truncation_in_place()
     {
         var log = Path.Combine(_dir, "app.log");

@@ -88,6 +88,10 @@ public static class HealthSignals
     /// <summary>How much the request rate fell against the rate before the deployment, percent (negative: it rose);
     /// derived by the decision engine from <see cref="RequestRate"/> and <see cref="RequestRateBefore"/>.</summary>
     public const string ThroughputDrop = "throughputDrop";
+    /// <summary>Connections the database user holds on its database (pg_stat_activity, the watch's own excluded).</summary>
+    public const string DbConnections = "dbConnections";
+    /// <summary>Growth of <see cref="DbConnections"/> since the watch began (a leaking pool grows).</summary>
+    public const string DbConnectionGrowth = "dbConnectionGrowth";
     /// <summary>Log lines matching the error patterns, per minute in the window (every configured log).</summary>
     public const string LogErrorRate = "logErrorRate";
     /// <summary>Error lines per minute before the watch (lines stamped within the baseline window).</summary>

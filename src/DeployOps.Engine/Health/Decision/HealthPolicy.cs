@@ -89,6 +89,8 @@ internal sealed class HealthPolicy
         new HealthRule("appDown", HealthSignals.Refused, RuleComparison.AtLeast, 1, TimeSpan.Zero, RuleSeverity.Investigate),
         new HealthRule("databaseDown", HealthSignals.DbDown, RuleComparison.AtLeast, 2, TimeSpan.Zero, RuleSeverity.Rollback),
         new HealthRule("databaseSlow", HealthSignals.DbLatency, RuleComparison.Above, 100, TimeSpan.Zero, RuleSeverity.Investigate),
+        // "No connection leaks: connection pool stable."
+        new HealthRule("connectionLeak", HealthSignals.DbConnectionGrowth, RuleComparison.Above, 10, TimeSpan.Zero, RuleSeverity.Investigate),
         new HealthRule("memoryGrowth", HealthSignals.MemoryGrowth, RuleComparison.Above, 100, TimeSpan.Zero, RuleSeverity.Rollback),
         new HealthRule("redisDown", HealthSignals.RedisDown, RuleComparison.AtLeast, 3, TimeSpan.Zero, RuleSeverity.Investigate),
         // A release that slows or breaks requests cuts the traffic it serves: the drop itself is evidence (issue 13).

@@ -5,7 +5,7 @@ using DeployOps.Engine.Processes;
 namespace DeployOps.Engine.Health.Logs;
 
 /// <summary>
-/// The application-log signal: error lines per minute in every configured log (files tailed, commands followed
+/// The application-log signal: error lines per minute (over the trailing minute) in every configured log (files tailed, commands followed
 /// through <see cref="ChildProcess"/>), the rate before the deployment, and the error patterns not seen before it.
 /// </summary>
 internal sealed class LogSource : ISignalSource
@@ -14,6 +14,7 @@ internal sealed class LogSource : ISignalSource
     private readonly Func<DateTimeOffset> _clock;
     private DateTimeOffset _start;
     private DateTimeOffset _previous;
+    private readonly Queue<(DateTimeOffset At, double Count)> _recent = new();
 
     public LogSource(IReadOnlyList<LogSettings> logs, Func<DateTimeOffset>? clock = null)
     {
@@ -41,7 +42,8 @@ internal sealed class LogSource : ISignalSource
     public Task<SourceReading> ReadAsync(CancellationToken cancellationToken)
     {
         var now = _clock();
-        var minutes = (now - _previous).TotalMinutes;
+        // Per minute over the trailing minute (or the interval, if longer): one error in a 1 s drill sample is 1/min, not 60/min.
+        var window = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMinutes(1).Ticks, (now - _previous).Ticks));
         _previous = now;
         var reading = new SourceReading();
         double count = 0, before = 0;
@@ -54,8 +56,9 @@ internal sealed class LogSource : ISignalSource
             if (follower.Counter.RateBefore() is { } b) before += b; else beforeKnown = false;
             newPatterns.AddRange(follower.Counter.NewPatterns());
         }
-        if (minutes > 0) reading.Set(HealthSignals.LogErrorRate, count / minutes);
-        else reading.Unreadable[HealthSignals.LogErrorRate] = "no time since the previous sample";
+        _recent.Enqueue((now, count));
+        while (_recent.Peek().At <= now - window) _recent.Dequeue();
+        reading.Set(HealthSignals.LogErrorRate, _recent.Sum(r => r.Count) / window.TotalMinutes);
         if (beforeKnown) reading.Set(HealthSignals.LogErrorRateBefore, before);
         else reading.Unreadable[HealthSignals.LogErrorRateBefore] = "log lines before the watch carry no timestamp";
         reading.Set(HealthSignals.LogNewPatterns, newPatterns.Count);

@@ -9,6 +9,8 @@ namespace DeployOps.Engine.Health.Signals;
 /// <summary>
 /// <c>SELECT 1</c> over one kept connection (reopened after a failure): its round trip is dbLatency, and the
 /// streak of consecutive failures is dbDown. An unreachable database is evidence, not a source error.
+/// Also the connections the application's user holds on its database (pg_stat_activity, ours excluded), and their
+/// growth since the watch began: a leaking pool grows, a healthy one stays stable.
 /// </summary>
 internal sealed class DatabaseSource : ISignalSource
 {
@@ -16,6 +18,7 @@ internal sealed class DatabaseSource : ISignalSource
     private readonly TimeSpan _timeout;
     private NpgsqlConnection? _connection;
     private int _streak;
+    private double? _connectionsAtStart;
 
     public DatabaseSource(PostgresSettings settings, TimeSpan timeout)
     {
@@ -28,7 +31,8 @@ internal sealed class DatabaseSource : ISignalSource
     /// <summary>Opens the connection and runs one query, so the first sample measures a query, not the login.</summary>
     public async Task<SourceReading> PrimeAsync(CancellationToken cancellationToken)
     {
-        await ReadAsync(cancellationToken).ConfigureAwait(false);
+        var first = await ReadAsync(cancellationToken).ConfigureAwait(false);
+        _connectionsAtStart = first.Signals.TryGetValue(HealthSignals.DbConnections, out var c) ? c : null;
         _streak = 0;
         return SourceReading.Empty;
     }
@@ -53,6 +57,12 @@ internal sealed class DatabaseSource : ISignalSource
             clock.Stop();
             _streak = 0;
             reading.Set(HealthSignals.DbLatency, clock.Elapsed.TotalMilliseconds);
+            await using var count = new NpgsqlCommand(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND usename = current_user AND pid <> pg_backend_pid()", _connection);
+            var connections = Convert.ToDouble(await count.ExecuteScalarAsync(timeout.Token).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+            reading.Set(HealthSignals.DbConnections, connections);
+            _connectionsAtStart ??= connections;
+            reading.Set(HealthSignals.DbConnectionGrowth, connections - _connectionsAtStart.Value);
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or IOException or InvalidOperationException or System.Net.Sockets.SocketException
                                    && !cancellationToken.IsCancellationRequested)
