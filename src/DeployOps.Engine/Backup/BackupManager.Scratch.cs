@@ -1,11 +1,18 @@
 using System.Diagnostics;
+using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Hosting;
 using Npgsql;
 
 namespace DeployOps.Engine.Backup;
 
 /// <summary>A scratch database restored from a backup, alive while the caller's work runs (then always dropped).</summary>
-internal sealed record ScratchCopy(string Database, string ConnectionString, PgCredentials Credentials, TimeSpan RestoreDuration);
+internal sealed record ScratchCopy(string Database, PostgresSettings Server, PgCredentials Credentials, TimeSpan RestoreDuration)
+{
+    /// <summary>A connection to the copy, from the one data-source registry. Unpooled: the copy is dropped afterwards
+    /// and a pooled idle connection would hold it open.</summary>
+    public NpgsqlConnection CreateConnection() =>
+        Clients.PostgresDataSources.Shared.Unpooled(Server, b => b.Database = Database).CreateConnection();
+}
 
 internal sealed partial class BackupManager
 {
@@ -37,7 +44,7 @@ internal sealed partial class BackupManager
             var clock = Stopwatch.StartNew();
             var restore = await PgProcess.RunAsync(pgRestore, args, credentials.Environment(), line => ToolLine(sink, line, 50), ct).ConfigureAwait(false);
             if (!restore.Succeeded) return restoreFailed(restore);
-            return await restored(new ScratchCopy(scratch, credentials.ConnectionString(scratch), credentials, clock.Elapsed)).ConfigureAwait(false);
+            return await restored(new ScratchCopy(scratch, pg, credentials, clock.Elapsed)).ConfigureAwait(false);
         }
         finally
         {

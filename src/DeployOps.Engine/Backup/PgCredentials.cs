@@ -49,10 +49,6 @@ internal sealed class PgCredentials : IDisposable
         return env;
     }
 
-    /// <summary>A Npgsql connection string for <paramref name="database"/> on the same server, unpooled (migration rehearsal's scratch copy).</summary>
-    public string ConnectionString(string database) =>
-        new NpgsqlConnectionStringBuilder(_builder.ConnectionString) { Database = database, Pooling = false }.ConnectionString;
-
     public void Dispose()
     {
         if (_passFile is null) return;

@@ -59,7 +59,7 @@ internal static class MigrationRehearsal
     internal static async Task<MigrationRehearsalResult> ApplyAllAsync(ScratchCopy copy, string backupId, string psql, MigrationSource source,
         IOutputSink sink, CancellationToken ct)
     {
-        await using var conn = new NpgsqlConnection(copy.ConnectionString);
+        await using var conn = copy.CreateConnection();
         await conn.OpenAsync(ct).ConfigureAwait(false);
         var applied = await MigrationLedger.AppliedAsync(conn, source.Table, source.Column, ct).ConfigureAwait(false) ?? new HashSet<string>();
         var pending = source.Files.List().Migrations.Where(m => !applied.Contains(MigrationFiles.Normalize(m.Id))).ToList();

@@ -97,7 +97,7 @@ public sealed class MigrationClassificationTests
             var config = MigrationFixtures.Load(folder.Path);
             var source = MigrationSource.From(config)!;
             using var credentials = new PgCredentials(config.Postgres!);
-            var scratch = new ScratchCopy(copy, credentials.ConnectionString(copy), credentials, TimeSpan.Zero);
+            var scratch = new ScratchCopy(copy, config.Postgres!, credentials, TimeSpan.Zero);
             var psql = PgTools.Locate("psql", null, "psql");
             var result = await MigrationRehearsal.ApplyAllAsync(scratch, "fixture", psql, source, new RecordingSink(), CancellationToken.None);
             var one = Assert.Single(result.Migrations);
