@@ -81,22 +81,31 @@ public sealed class EvidenceWatchTests
         Assert.Equal(HealthVerdict.Inconclusive, decision.Verdict);
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Counters_reset_by_a_restart_count_from_zero_and_errors_after_it_are_still_caught()
     {
         var port = FreePort.Next();
         using var app = new DemoAppProcess(port: port);
         await using var load = new LoadGenerator(app.BaseUrl + "/api/work");
         using var file = HealthHarness.Config(HealthHarness.Scrape + "\n  - name: errorRate\n    for: 1s", app.BaseUrl);
-        var (watch, sink) = HealthHarness.Start(file, new WatchOptions { Duration = TimeSpan.FromSeconds(30) });
-        await HealthHarness.WaitForSamplesAsync(sink, 3, s => s.Verdict == HealthVerdict.Healthy);
-        app.Stop();
-        app.Start();
-        await HealthHarness.WaitForSamplesAsync(sink, 1, s => s.Signals.GetValueOrDefault("restarts") > 0);
-        await HealthHarness.WaitForSamplesAsync(sink, 1, s => s.Verdict == HealthVerdict.Healthy && s.Sequence > sink.RecordsOf<HealthSample>().First(x => x.Signals.GetValueOrDefault("restarts") > 0).Sequence);
-        await app.SetFaultsAsync(new { errorRate = 0.5 });
-        var decision = await watch;
-        var samples = sink.RecordsOf<HealthSample>().ToList();
+        var step = 0; // 0: warming up, 1: restarted, 2: errors injected
+        var (samples, decision, _) = await SteppedWatch.RunAsync(file, clock => new WatchOptions { Duration = TimeSpan.FromSeconds(30), Clock = clock },
+            async sofar =>
+            {
+                if (step == 0 && sofar.Count(s => s.Verdict == HealthVerdict.Healthy) >= 3)
+                {
+                    app.Stop();
+                    app.Start();
+                    step = 1;
+                }
+                else if (step == 1 && sofar.FirstOrDefault(s => s.Signals.GetValueOrDefault("restarts") > 0) is { } seen
+                    && sofar[^1].Verdict == HealthVerdict.Healthy && sofar[^1].Sequence > seen.Sequence)
+                {
+                    await app.SetFaultsAsync(new { errorRate = 0.5 });
+                    step = 2;
+                }
+                await SteppedWatch.WaitForTrafficAsync(load, 40);
+            });
 
         var described = HealthHarness.Describe(samples);
         var restart = samples.First(s => s.Signals.GetValueOrDefault("restarts") > 0);
@@ -109,6 +118,9 @@ public sealed class EvidenceWatchTests
         Assert.DoesNotContain(samples.TakeWhile(s => s.Sequence <= restart.Sequence), s => s.Verdict == HealthVerdict.Rollback);
         Assert.Equal(("errorRate", HealthVerdict.Rollback), (decision.Rule, decision.Verdict));
         Assert.True(decision.Sequence > restart.Sequence);
+        // The 1 s for: window on the 500 ms schedule: breaching from one sample, rolled back exactly two samples later.
+        Assert.Equal(TimeSpan.FromSeconds(1), decision.Elapsed - decision.SinceElapsed!.Value);
+        Assert.Equal(SteppedWatch.Every(500, (int)decision.Elapsed.TotalMilliseconds), SteppedWatch.ElapsedMs(samples));
     }
 
     [Fact]
