@@ -7,7 +7,10 @@ using DeployOps.Engine.Tests.Support;
 
 namespace DeployOps.Engine.Tests.Health;
 
-/// <summary>The error-rate rules through real scrapes of the demo app's /metrics, and replay of the recorded incident.</summary>
+/// <summary>
+/// The error-rate rules through real scrapes of the demo app's /metrics, and replay of the recorded incident. The
+/// watch runs on a <see cref="SteppedClock"/>: each 500 ms window holds real traffic, its timing is exact.
+/// </summary>
 public sealed class ErrorRateWatchTests
 {
     private const string Scrape = HealthHarness.Scrape + """
@@ -16,7 +19,7 @@ public sealed class ErrorRateWatchTests
             for: 2s
         """;
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Sustained_error_rate_rolls_back_with_a_decision_record_and_replay_reproduces_it()
     {
         using var app = new DemoAppProcess();
@@ -24,16 +27,19 @@ public sealed class ErrorRateWatchTests
         using var file = HealthHarness.Config(Scrape, app.BaseUrl);
         await app.SetFaultsAsync(new { errorRate = 0.3 });
 
-        var (samples, decision, _) = await HealthHarness.WatchAsync(file, new WatchOptions { DeploymentId = "dep-42", Duration = TimeSpan.FromSeconds(20) });
+        // 40 requests a window: at 30 % errors, a window under the 5 % threshold is a 1-in-100,000 event.
+        var (samples, decision, _) = await SteppedWatch.RunAsync(file,
+            clock => new WatchOptions { DeploymentId = "dep-42", Duration = TimeSpan.FromSeconds(20), Clock = clock }, SteppedWatch.Traffic(load, 40));
 
         var described = HealthHarness.Describe(samples);
         Assert.Equal(HealthVerdict.Rollback, decision.Verdict);
         Assert.Equal("errorRate", decision.Rule);
-        Assert.Equal(HealthVerdict.Rollback, samples[^1].Verdict); // it stopped on the Rollback
-        Assert.DoesNotContain(samples.SkipLast(1), s => s.Verdict == HealthVerdict.Rollback);
-        Assert.Contains(samples, s => s.Verdict == HealthVerdict.Investigate); // breaching, not yet for 2 s
-        Assert.True(decision.Elapsed - decision.SinceElapsed >= TimeSpan.FromSeconds(2), described);
-        Assert.True(decision.BreachingSamples.Count >= 4, described);
+        // Breaching from the first sample (T+0.5 s): Investigate until the 2 s are complete at T+2.5 s, then it stopped on the Rollback.
+        Assert.Equal(SteppedWatch.Every(500, 2500), SteppedWatch.ElapsedMs(samples));
+        Assert.Equal(new[] { HealthVerdict.Investigate, HealthVerdict.Investigate, HealthVerdict.Investigate, HealthVerdict.Investigate, HealthVerdict.Rollback },
+            samples.Select(s => s.Verdict));
+        Assert.Equal((TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(2500)), (decision.SinceElapsed!.Value, decision.Elapsed));
+        Assert.Equal(new long[] { 1, 2, 3, 4, 5 }, decision.BreachingSamples.Select(b => (long)b.Sequence));
         Assert.All(decision.BreachingSamples, b => Assert.True(b.Value > 5, described));
         Assert.Equal(5, decision.Threshold);
         Assert.Equal("early", decision.Phase);
@@ -80,41 +86,50 @@ public sealed class ErrorRateWatchTests
         Assert.False(what_if.ReproducesRecording);
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Errors_that_stop_before_the_sustained_duration_are_Investigate_never_Rollback()
     {
         using var app = new DemoAppProcess();
         await using var load = new LoadGenerator(app.BaseUrl + "/api/work");
         using var file = HealthHarness.Config(Scrape.Replace("for: 2s", "for: 3s"), app.BaseUrl);
         await app.SetFaultsAsync(new { errorRate = 0.4 });
-        var (watch, sink) = HealthHarness.Start(file, new WatchOptions { Duration = TimeSpan.FromSeconds(6) });
-        await HealthHarness.WaitForSamplesAsync(sink, 2, s => s.Verdict == HealthVerdict.Investigate);
-        await app.SetFaultsAsync(new { errorRate = 0.0 });
-        var decision = await watch;
-        var samples = sink.RecordsOf<HealthSample>().ToList();
+        var cleared = false;
+        var (samples, decision, _) = await SteppedWatch.RunAsync(file, clock => new WatchOptions { Duration = TimeSpan.FromSeconds(6), Clock = clock },
+            async sofar =>
+            {
+                // Two Investigate samples (T+0.5, T+1 s), then the errors stop: 1 s of breach, never the 3 s rollback needs.
+                if (!cleared && sofar.Count(s => s.Verdict == HealthVerdict.Investigate) >= 2)
+                {
+                    await app.SetFaultsAsync(new { errorRate = 0.0 });
+                    cleared = true;
+                }
+                await SteppedWatch.WaitForTrafficAsync(load, 40);
+            });
 
         var described = HealthHarness.Describe(samples);
+        Assert.Equal(SteppedWatch.Every(500, 6000), SteppedWatch.ElapsedMs(samples)); // the whole 6 s, every 500 ms
+        Assert.Equal(new[] { HealthVerdict.Investigate, HealthVerdict.Investigate }, samples.Take(2).Select(s => s.Verdict));
         Assert.DoesNotContain(samples, s => s.Verdict == HealthVerdict.Rollback);
         Assert.Contains(samples, s => s.Verdict == HealthVerdict.Investigate);
         Assert.Equal(HealthVerdict.Healthy, samples[^1].Verdict);
         Assert.Equal(HealthVerdict.Investigate, decision.Verdict);
         Assert.StartsWith("errorRate", decision.Rule);
         Assert.Contains(samples, s => s.Reasons.Count > 0 && s.Reasons[0].Contains("(pending: Rollback after 3s)")); // most severe first
-        Assert.True(samples.Count >= 8, described);
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task No_errors_under_steady_traffic_is_Healthy_and_an_auto_rollback_request_warns_it_is_not_available()
     {
         using var app = new DemoAppProcess();
         await using var load = new LoadGenerator(app.BaseUrl + "/api/work");
         using var file = HealthHarness.Config(Scrape, app.BaseUrl);
-        var (samples, decision, sink) = await HealthHarness.WatchAsync(file, new WatchOptions { Duration = TimeSpan.FromSeconds(3), AutoRollback = true });
+        var (samples, decision, sink) = await SteppedWatch.RunAsync(file,
+            clock => new WatchOptions { Duration = TimeSpan.FromSeconds(3), AutoRollback = true, Clock = clock }, SteppedWatch.Traffic(load, 20));
 
         var described = HealthHarness.Describe(samples);
         Assert.All(samples, s => Assert.Equal(HealthVerdict.Healthy, s.Verdict));
         Assert.Equal(HealthVerdict.Healthy, decision.Verdict);
-        Assert.InRange(samples.Count, 5, 6);
+        Assert.Equal(SteppedWatch.Every(500, 3000), SteppedWatch.ElapsedMs(samples));
         Assert.All(samples, s => Assert.True(s.Requests >= 10 && s.ErrorRate == 0 && s.P95 > 0, described));
         Assert.Contains(sink.Warnings, w => w.Contains("Automatic rollback is not available yet"));
         Assert.Contains(samples, s => s.Signals.ContainsKey("memory"));

@@ -6,10 +6,14 @@ using DeployOps.Engine.Tests.Support;
 
 namespace DeployOps.Engine.Tests.Health;
 
-/// <summary>When the evidence is thin or broken: low traffic, scrape errors, malformed metrics, restarts.</summary>
+/// <summary>
+/// When the evidence is thin or broken: low traffic, scrape errors, malformed metrics, restarts. The watches run on a
+/// <see cref="SteppedClock"/> (exact sample times, real readings), except the in-flight gauge, which needs slow
+/// requests to be in flight in real time when the sample is taken.
+/// </summary>
 public sealed class EvidenceWatchTests
 {
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task A_quiet_window_is_Inconclusive_even_when_half_of_its_few_requests_fail()
     {
         using var app = new DemoAppProcess();
@@ -17,35 +21,38 @@ public sealed class EvidenceWatchTests
         await using var load = new LoadGenerator(app.BaseUrl + "/api/work", concurrency: 1, pauseMs: 150);
         using var file = HealthHarness.Config(HealthHarness.Scrape.Replace("minRequests: 10", "minRequests: 50"), app.BaseUrl);
 
-        var (samples, decision, _) = await HealthHarness.WatchAsync(file, new WatchOptions { Duration = TimeSpan.FromSeconds(3) });
+        var (samples, decision, _) = await SteppedWatch.RunAsync(file,
+            clock => new WatchOptions { Duration = TimeSpan.FromSeconds(3), Clock = clock }, SteppedWatch.Traffic(load, 3));
 
         var described = HealthHarness.Describe(samples);
+        Assert.Equal(SteppedWatch.Every(500, 3000), SteppedWatch.ElapsedMs(samples));
         Assert.All(samples, s => Assert.Equal(HealthVerdict.Inconclusive, s.Verdict));
         Assert.Equal(HealthVerdict.Inconclusive, decision.Verdict);
-        // Per sample the traffic stays under minRequests; a busy host may leave one sample with none at all, so
-        // "there was traffic" is asserted over the whole watch.
-        Assert.All(samples, s => Assert.True(s.Requests is null or < 50, described));
-        Assert.True(samples.Sum(s => s.Requests ?? 0) > 0, described);
+        // Every window held some traffic (the clock waits for 3 requests), all under minRequests.
+        Assert.All(samples, s => Assert.True(s.Requests is >= 3 and < 50, described));
         Assert.All(samples, s => Assert.Contains(s.Reasons, r => r.Contains("too little traffic")));
         Assert.Contains(samples, s => s.ErrorRate > 5); // the raw rate is recorded, but it is not evidence
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task A_killed_application_refusing_the_scrape_is_down_at_once_not_a_scrape_error_that_holds_Healthy()
     {
         using var app = new DemoAppProcess();
         await using var load = new LoadGenerator(app.BaseUrl + "/api/work");
         using var file = HealthHarness.Config(HealthHarness.Scrape, app.BaseUrl);
-        var (watch, sink) = HealthHarness.Start(file, new WatchOptions { Duration = TimeSpan.FromSeconds(5) });
-        await HealthHarness.WaitForSamplesAsync(sink, 2, s => s.Verdict == HealthVerdict.Healthy);
-        app.Kill(); // no health endpoint is configured: all the watch sees is the metrics port refusing
-        var decision = await watch;
-        var samples = sink.RecordsOf<HealthSample>().ToList();
+        var killed = false;
+        var (samples, decision, _) = await SteppedWatch.RunAsync(file, clock => new WatchOptions { Duration = TimeSpan.FromSeconds(5), Clock = clock },
+            async sofar =>
+            {
+                if (sofar.Count(s => s.Verdict == HealthVerdict.Healthy) < 2) await SteppedWatch.WaitForTrafficAsync(load, 20);
+                else if (!killed) { app.Kill(); killed = true; } // no health endpoint is configured: all the watch sees is the metrics port refusing
+            });
 
         var described = HealthHarness.Describe(samples);
-        Assert.All(samples.Where(s => s.Verdict == HealthVerdict.Healthy), s => Assert.Equal(0, s.Signals["refused"]));
-        var down = samples.SkipWhile(s => s.Signals.GetValueOrDefault("refused") == 0).ToList();
-        Assert.True(down.Count >= 2, described);
+        Assert.Equal(SteppedWatch.Every(500, 5000), SteppedWatch.ElapsedMs(samples));
+        Assert.All(samples.Take(2), s => Assert.Equal((HealthVerdict.Healthy, 0.0), (s.Verdict, s.Signals["refused"])));
+        var down = samples.Skip(2).ToList();
+        Assert.Equal(8, down.Count);
         // Every sample after the kill says so: the first one already, never "previous verdict held".
         Assert.All(down, s =>
         {
@@ -59,37 +66,46 @@ public sealed class EvidenceWatchTests
         Assert.Equal(("appDown", HealthVerdict.Investigate), (decision.Rule, decision.Verdict));
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task A_target_that_answers_something_else_than_metrics_is_a_scrape_error_naming_the_line()
     {
         using var app = new DemoAppProcess();
         using var file = HealthHarness.Config(HealthHarness.Scrape.Replace("targets: [app]", $"targets: [\"{app.BaseUrl}/version\"]"), app.BaseUrl);
-        // Long enough for four samples even on a loaded machine (a slow sample delays the schedule, never skips it).
-        var (samples, decision, _) = await HealthHarness.WatchAsync(file, new WatchOptions { Duration = TimeSpan.FromSeconds(4) });
+        var (samples, decision, _) = await SteppedWatch.RunAsync(file,
+            clock => new WatchOptions { Duration = TimeSpan.FromSeconds(4), Clock = clock }, _ => Task.CompletedTask);
 
         Assert.All(samples, s => Assert.Contains("malformed exposition, line 1, column 1: expected a metric name, got '{'", s.SourceErrors[0]));
-        Assert.True(samples.Count >= 4, HealthHarness.Describe(samples));
+        Assert.Equal(SteppedWatch.Every(500, 4000), SteppedWatch.ElapsedMs(samples));
         Assert.Equal(HealthVerdict.Inconclusive, samples[3].Verdict);
         Assert.Equal(HealthVerdict.Inconclusive, samples[^1].Verdict);
         Assert.Equal(HealthVerdict.Inconclusive, decision.Verdict);
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Counters_reset_by_a_restart_count_from_zero_and_errors_after_it_are_still_caught()
     {
         var port = FreePort.Next();
         using var app = new DemoAppProcess(port: port);
         await using var load = new LoadGenerator(app.BaseUrl + "/api/work");
         using var file = HealthHarness.Config(HealthHarness.Scrape + "\n  - name: errorRate\n    for: 1s", app.BaseUrl);
-        var (watch, sink) = HealthHarness.Start(file, new WatchOptions { Duration = TimeSpan.FromSeconds(30) });
-        await HealthHarness.WaitForSamplesAsync(sink, 3, s => s.Verdict == HealthVerdict.Healthy);
-        app.Stop();
-        app.Start();
-        await HealthHarness.WaitForSamplesAsync(sink, 1, s => s.Signals.GetValueOrDefault("restarts") > 0);
-        await HealthHarness.WaitForSamplesAsync(sink, 1, s => s.Verdict == HealthVerdict.Healthy && s.Sequence > sink.RecordsOf<HealthSample>().First(x => x.Signals.GetValueOrDefault("restarts") > 0).Sequence);
-        await app.SetFaultsAsync(new { errorRate = 0.5 });
-        var decision = await watch;
-        var samples = sink.RecordsOf<HealthSample>().ToList();
+        var step = 0; // 0: warming up, 1: restarted, 2: errors injected
+        var (samples, decision, _) = await SteppedWatch.RunAsync(file, clock => new WatchOptions { Duration = TimeSpan.FromSeconds(30), Clock = clock },
+            async sofar =>
+            {
+                if (step == 0 && sofar.Count(s => s.Verdict == HealthVerdict.Healthy) >= 3)
+                {
+                    app.Stop();
+                    app.Start();
+                    step = 1;
+                }
+                else if (step == 1 && sofar.FirstOrDefault(s => s.Signals.GetValueOrDefault("restarts") > 0) is { } seen
+                    && sofar[^1].Verdict == HealthVerdict.Healthy && sofar[^1].Sequence > seen.Sequence)
+                {
+                    await app.SetFaultsAsync(new { errorRate = 0.5 });
+                    step = 2;
+                }
+                await SteppedWatch.WaitForTrafficAsync(load, 40);
+            });
 
         var described = HealthHarness.Describe(samples);
         var restart = samples.First(s => s.Signals.GetValueOrDefault("restarts") > 0);
@@ -102,6 +118,9 @@ public sealed class EvidenceWatchTests
         Assert.DoesNotContain(samples.TakeWhile(s => s.Sequence <= restart.Sequence), s => s.Verdict == HealthVerdict.Rollback);
         Assert.Equal(("errorRate", HealthVerdict.Rollback), (decision.Rule, decision.Verdict));
         Assert.True(decision.Sequence > restart.Sequence);
+        // The 1 s for: window on the 500 ms schedule: breaching from one sample, rolled back exactly two samples later.
+        Assert.Equal(TimeSpan.FromSeconds(1), decision.Elapsed - decision.SinceElapsed!.Value);
+        Assert.Equal(SteppedWatch.Every(500, (int)decision.Elapsed.TotalMilliseconds), SteppedWatch.ElapsedMs(samples));
     }
 
     [Fact]

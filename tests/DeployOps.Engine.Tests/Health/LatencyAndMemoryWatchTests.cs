@@ -5,10 +5,13 @@ using DeployOps.Engine.Tests.Support;
 
 namespace DeployOps.Engine.Tests.Health;
 
-/// <summary>p95 from the demo app's real histogram, and memory growth from its real resident memory.</summary>
+/// <summary>
+/// p95 from the demo app's real histogram on the stepped fake clock (exact sample times), and memory growth from its
+/// real resident memory on the wall clock: a leak's MB/min is a rate of the real process, measured against real time.
+/// </summary>
 public sealed class LatencyAndMemoryWatchTests
 {
-    [Theory]
+    [Theory(Timeout = 120_000)]
     // All requests take ~3 s: every one lands in the (2.5, 5] bucket, so PromQL's interpolation gives 2.5 + 2.5 * 0.95.
     [InlineData(3000, 4875.0, HealthVerdict.Investigate, "latencyP95Warning")]
     // ~6 s: the (5, 10] bucket, 5 + 5 * 0.95.
@@ -20,9 +23,13 @@ public sealed class LatencyAndMemoryWatchTests
         await using var load = new LoadGenerator(app.BaseUrl + "/api/work", concurrency: 24, pauseMs: 0);
         using var file = HealthHarness.Config(HealthHarness.Scrape.Replace("interval: 500ms", "interval: 1s").Replace("minRequests: 10", "minRequests: 3"), app.BaseUrl);
 
-        var (samples, decision, _) = await HealthHarness.WatchAsync(file, new WatchOptions { Duration = TimeSpan.FromSeconds(15), Until = WatchUntil.Decision });
+        // The first sample is taken at once, before any slow request completed; the second after a round of completions.
+        var (samples, decision, _) = await SteppedWatch.RunAsync(file,
+            clock => new WatchOptions { Duration = TimeSpan.FromSeconds(15), Until = WatchUntil.Decision, Clock = clock },
+            sofar => sofar.Count == 0 ? Task.CompletedTask : SteppedWatch.WaitForTrafficAsync(load, 24));
 
         var described = HealthHarness.Describe(samples);
+        Assert.Equal(new[] { 1000, 2000 }, SteppedWatch.ElapsedMs(samples));
         Assert.Equal(verdict, decision.Verdict);
         Assert.Equal(rule, decision.Rule);
         Assert.Equal(p95, decision.Value!.Value, 6);
@@ -33,7 +40,7 @@ public sealed class LatencyAndMemoryWatchTests
         Assert.Contains("too little traffic", samples[0].Reasons[0]);
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task A_slowdown_that_cuts_closed_loop_traffic_below_minRequests_still_rolls_back_on_its_latency()
     {
         using var app = new DemoAppProcess();
@@ -43,10 +50,12 @@ public sealed class LatencyAndMemoryWatchTests
         using var file = HealthHarness.Config(HealthHarness.Scrape.Replace("interval: 500ms", "interval: 2s")
             .Replace("minRequests: 10", "minRequests: 200\nminLatencyRequests: 5") + "\n  - name: latencyP95\n    threshold: 500ms", app.BaseUrl);
 
-        var (samples, decision, _) = await HealthHarness.WatchAsync(file, new WatchOptions { Duration = TimeSpan.FromSeconds(30), Until = WatchUntil.Decision });
+        var (samples, decision, _) = await SteppedWatch.RunAsync(file,
+            clock => new WatchOptions { Duration = TimeSpan.FromSeconds(30), Until = WatchUntil.Decision, Clock = clock }, SteppedWatch.Traffic(load, 10));
 
         var described = HealthHarness.Describe(samples);
         Assert.True(decision.Verdict == HealthVerdict.Rollback && decision.Rule == "latencyP95", described);
+        Assert.Equal(new[] { 2000 }, SteppedWatch.ElapsedMs(samples)); // the first window with latency evidence decides
         // Requests land in the (0.5, 1] bucket (500 + 500 * 0.95 = 975 ms by PromQL's interpolation), or above it on a loaded host.
         Assert.InRange(decision.Value!.Value, 974.9, 2500);
         // The window that decided held fewer requests than errorRate needs: judged on the requests there were.

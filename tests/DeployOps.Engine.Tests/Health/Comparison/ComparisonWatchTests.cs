@@ -8,7 +8,11 @@ using DeployOps.Engine.Tests.Support;
 
 namespace DeployOps.Engine.Tests.Health.Comparison;
 
-/// <summary>The judge on real processes: two demo-app instances (stable and canary) under load, scraped per version.</summary>
+/// <summary>
+/// The judge on real processes: two demo-app instances (stable and canary) under load, scraped per version. The
+/// watch runs on the stepped fake clock; the canary gate builds its own watch on the system clock (its context
+/// carries no clock) and asserts only verdicts and records, no time windows.
+/// </summary>
 public sealed class ComparisonWatchTests
 {
     // Short windows so a test judges seconds of traffic; p50/p99 off (p99 needs 1000 observations per window).
@@ -50,7 +54,7 @@ public sealed class ComparisonWatchTests
         Assert.Contains("Fisher exact test", record);
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task A_watch_of_two_equal_versions_passes_every_comparison_even_when_both_err()
     {
         using var stable = new DemoAppProcess("1.0.0");
@@ -69,8 +73,11 @@ public sealed class ComparisonWatchTests
               baseline: ["{stable.BaseUrl}/metrics"]
             """ + "\n" + Compare, stable.BaseUrl);
 
-        var (samples, _, _) = await HealthHarness.WatchAsync(file, new WatchOptions { Duration = TimeSpan.FromSeconds(6), StopOnRollback = false });
+        var (samples, _, _) = await SteppedWatch.RunAsync(file,
+            clock => new WatchOptions { Duration = TimeSpan.FromSeconds(6), StopOnRollback = false, Clock = clock },
+            _ => Task.WhenAll(SteppedWatch.WaitForTrafficAsync(stableLoad, 50), SteppedWatch.WaitForTrafficAsync(canaryLoad, 50)));
 
+        Assert.Equal(SteppedWatch.Every(1000, 6000), SteppedWatch.ElapsedMs(samples));
         var judged = samples.Where(s => s.Comparisons.Count > 0).ToList();
         Assert.NotEmpty(judged);
         var last = judged[^1].Comparisons.Single(c => c.Rule == "errorRateVsBaseline");
