@@ -31,6 +31,7 @@
         'Approve-Deployment'
         'Deny-Deployment'
         'Unlock-Deployment'
+        'Remove-DeploymentHistory'
         'Backup-DeploymentDatabase'
         'Get-DeploymentBackup'
         'Test-DeploymentBackup'

@@ -13,7 +13,7 @@ internal sealed class UnlockOptions
 }
 
 /// <summary>What Get-DeploymentHistory, Get-Deployment and Unlock-Deployment do.</summary>
-internal static class DeploymentStateCommands
+internal static partial class DeploymentStateCommands
 {
     public static async Task<IReadOnlyList<DeploymentRecord>> GetHistoryAsync(ConfigModel config, HistoryQuery query,
         IOutputSink sink, CancellationToken ct)

@@ -38,6 +38,15 @@ internal interface IDeploymentStore : IAsyncDisposable
 
     /// <summary>Deployments of this application/environment, newest first.</summary>
     Task<IReadOnlyList<DeploymentRecord>> ListAsync(HistoryQuery query, CancellationToken ct);
+
+    /// <summary>What <see cref="RemoveHistoryAsync"/> would delete (files or rows), for -WhatIf; empty when unknown.</summary>
+    Task<IReadOnlyList<string>> DescribeHistoryAsync(string deploymentId, CancellationToken ct);
+
+    /// <summary>
+    /// Deletes the deployment's journal and record at once (callers refuse a running one first); the deployment log
+    /// is kept. Throws DeploymentNotFound when this application/environment has no such deployment.
+    /// </summary>
+    Task RemoveHistoryAsync(string deploymentId, CancellationToken ct);
 }
 
 /// <summary>The lock handle: dispose (or release) it when the deployment ends, whatever its outcome.</summary>

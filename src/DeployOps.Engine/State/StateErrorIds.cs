@@ -11,6 +11,10 @@ public static partial class ErrorIds
     public const string LockNotStale = "LockNotStale";
     /// <summary>The deployment is not interrupted (running elsewhere or finished) so it cannot be resumed.</summary>
     public const string DeploymentNotResumable = "DeploymentNotResumable";
+    /// <summary>Remove-DeploymentHistory without -Force on the deployment that put the live version in place.</summary>
+    public const string DeploymentIsLive = "DeploymentIsLive";
+    /// <summary>Remove-DeploymentHistory on a deployment that is still running (it holds the lock).</summary>
+    public const string DeploymentInProgress = "DeploymentInProgress";
     public const string StateStoreUnavailable = "StateStoreUnavailable";
     public const string JournalWriteFailed = "JournalWriteFailed";
 }

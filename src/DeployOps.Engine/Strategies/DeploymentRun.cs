@@ -82,6 +82,7 @@ internal sealed class DeploymentRun : IStepProcessJournal
     public async Task RunStepsAsync(string phase, IEnumerable<string> stepPhases, StepContext context, CancellationToken ct)
     {
         var target = context.Instance ?? context.Slot ?? "deployment";
+        context = await Docker.DockerDeployments.WithImageIdAsync(this, stepPhases, context, ct).ConfigureAwait(false);
         foreach (var stepPhase in stepPhases)
         {
             foreach (var step in Settings.StepsFor(stepPhase))

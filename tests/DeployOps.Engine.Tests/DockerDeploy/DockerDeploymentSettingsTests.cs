@@ -30,6 +30,8 @@ public sealed class DockerDeploymentSettingsTests
         var start = docker.StepsFor("start");
         Assert.Equal(StepKind.Docker, start[0].Kind);
         Assert.Equal(DockerDeployments.ContainerStepName, start[0].Name);
+        // The migrate step runs the image by the id this deployment runs, not by a tag that may have moved.
+        Assert.Contains("{imageId} migrate", docker.StepsFor("migrate").Single().Command);
     }
 
     [Fact]

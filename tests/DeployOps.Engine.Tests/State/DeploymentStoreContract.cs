@@ -4,7 +4,7 @@ using DeployOps.Engine.State;
 namespace DeployOps.Engine.Tests.StateStore; // not "...Tests.State": that would shadow DeployOps.Engine.State in other tests
 
 /// <summary>What every deployment store must do; run against the file store and against real PostgreSQL.</summary>
-public abstract class DeploymentStoreContract
+public abstract partial class DeploymentStoreContract
 {
     protected const string App = "shop";
     protected const string Env = "prod";

@@ -53,7 +53,8 @@ internal static partial class DockerDeployments
             throw new DeployOpsException(ErrorIds.RecordedImageMissing, ErrorKind.ObjectNotFound, config.Redactor.Redact(
                 $"Version {version} ran image {imageId} ({recordedReference}) in deployment {deploymentId}, but the daemon at " +
                 $"{client.Endpoint} no longer has it and there is no image backup of it in {BackupDirectoryPath(config)}. " +
-                $"Load it (docker load) or remove that history to deploy whatever {recordedReference} points to now."), imageId);
+                $"Load it (docker load), or remove that history with Remove-DeploymentHistory -Id {deploymentId} to deploy whatever " +
+                $"{recordedReference} points to now."), imageId);
         }
 
         var reference = Render(settings.Image, config, new StepContext(version, null, null, null, null, null), TemplateSyntax.Path);

@@ -28,8 +28,14 @@ internal sealed class StepContext
     public string? App { get; private init; }
     /// <summary>The host command steps run on over ssh (the target's <c>target:</c>); null: here.</summary>
     public Targets.SshTarget? Remote { get; init; }
+    /// <summary>The image id of the version being deployed, for {imageId} (deployment.docker only; resolved before the steps run).</summary>
+    public string? ImageId { get; private init; }
 
-    internal StepContext WithApp(string application) => new(Version, PreviousVersion, Slot, Instance, Host, Port) { App = application, Remote = Remote };
+    internal StepContext WithApp(string application) =>
+        new(Version, PreviousVersion, Slot, Instance, Host, Port) { App = application, Remote = Remote, ImageId = ImageId };
+
+    internal StepContext WithImageId(string imageId) =>
+        new(Version, PreviousVersion, Slot, Instance, Host, Port) { App = App, Remote = Remote, ImageId = imageId };
 
     /// <summary>The same values as environment variables for command steps (DEPLOYOPS_VERSION, …).</summary>
     internal IReadOnlyDictionary<string, string> Variables() => new Dictionary<string, string>
@@ -53,7 +59,12 @@ internal sealed class StepContext
         return variables;
     }
 
-    internal bool Knows(string name) => name != "app" || App is not null;
+    internal bool Knows(string name) => name switch
+    {
+        "app" => App is not null,
+        "imageId" => ImageId is not null,
+        _ => true,
+    };
 
     /// <summary>The value a placeholder stands for ({instance} falls back to the slot).</summary>
     internal string Value(string name) => name switch
@@ -65,6 +76,7 @@ internal sealed class StepContext
         "port" => Port?.ToString(CultureInfo.InvariantCulture) ?? "",
         "host" => Host ?? "",
         "app" => App ?? "{app}",
+        "imageId" => ImageId ?? "",
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown placeholder"),
     };
 }
@@ -93,16 +105,21 @@ internal enum TemplateSyntax
 /// </summary>
 internal static partial class StepTemplate
 {
-    public static readonly IReadOnlyList<string> Names = new[] { "version", "previousVersion", "slot", "instance", "port", "host" };
+    public static readonly IReadOnlyList<string> Names = new[] { "version", "previousVersion", "slot", "instance", "port", "host", "imageId" };
 
-    // {app} (the application name) is a placeholder of deployment.docker texts only (see StepContext.App).
+    // {app} (the application name) is a placeholder of deployment.docker texts only (see StepContext.App); {imageId}
+    // (the image id of the version being deployed) is known to steps of a deployment.docker deployment.
+
+    /// <summary>True when <paramref name="text"/> uses {name} or {raw:name}.</summary>
+    public static bool Uses(string? text, string name) =>
+        text is not null && (text.Contains("{" + name + "}", StringComparison.Ordinal) || text.Contains("{raw:" + name + "}", StringComparison.Ordinal));
 
     public const string RawPrefix = "raw:";
 
-    [GeneratedRegex(@"\{(raw:)?(version|previousVersion|slot|instance|port|host|app)\}")]
+    [GeneratedRegex(@"\{(raw:)?(version|previousVersion|slot|instance|port|host|app|imageId)\}")]
     private static partial Regex Placeholder();
 
-    [GeneratedRegex(@"\{raw:(version|previousVersion|slot|instance|port|host|app)\}")]
+    [GeneratedRegex(@"\{raw:(version|previousVersion|slot|instance|port|host|app|imageId)\}")]
     private static partial Regex RawPlaceholder();
 
     /// <summary>The environment variable a bash/sh command reads a placeholder's value from.</summary>
