@@ -16,8 +16,9 @@ internal sealed class HealthSettings
 
     private HealthSettings(HealthPolicy policy, TimeSpan duration, TimeSpan? interval, TimeSpan timeout, ScrapeSettings? scrape,
         PrometheusSettings? prometheus, IReadOnlyList<string> probes, PostgresSettings? database, RedisSettings? redis,
-        IReadOnlyList<LogSettings>? logs = null)
+        IReadOnlyList<LogSettings>? logs = null, Signals.WebSocketSettings? webSocket = null)
     {
+        WebSocket = webSocket;
         Logs = logs ?? Array.Empty<LogSettings>();
         Policy = policy;
         Duration = duration;
@@ -49,7 +50,11 @@ internal sealed class HealthSettings
     /// <summary>Application logs (files, commands) whose error lines are counted.</summary>
     public IReadOnlyList<LogSettings> Logs { get; }
 
-    public bool HasSignals => Scrape is not null || Prometheus is not null || Probes.Count > 0 || Database is not null || Redis is not null || Logs.Count > 0;
+    /// <summary>The WebSocket endpoint probed with a handshake and an echo every sample (null unless configured).</summary>
+    public Signals.WebSocketSettings? WebSocket { get; }
+
+    public bool HasSignals => Scrape is not null || Prometheus is not null || Probes.Count > 0 || Database is not null || Redis is not null || Logs.Count > 0
+        || WebSocket is not null;
 
     /// <summary>Settings with nothing configured: the default policy and no signals.</summary>
     public static HealthSettings Empty { get; } = new(HealthPolicy.Default, DefaultDuration, null, DefaultTimeout, null, null,
@@ -80,6 +85,7 @@ internal sealed class HealthSettings
         if (useRedis && redis is null) map.Error("redis", "redis: true needs a top-level redis section");
 
         var logs = LogSettings.Read(map, baseDirectory ?? Environment.CurrentDirectory);
+        var webSocket = Signals.WebSocketSettings.Read(map.Map("websocket"), timeout);
         var comparisonMaps = new List<ConfigMap>();
         var custom = new CustomSignals();
         var rules = HealthPolicyReader.ReadRules(map, comparisonMaps, custom);
@@ -96,7 +102,7 @@ internal sealed class HealthSettings
         var policy = new HealthPolicy(rules, phases, minRequests, maxSourceErrors, minLatencyRequests: minLatencyRequests,
             comparisons: comparisons, burnRates: burnRates);
         return new HealthSettings(policy, duration, interval, timeout, scrape, prometheus, probes,
-            useDatabase ? postgres : null, useRedis ? redis : null, logs);
+            useDatabase ? postgres : null, useRedis ? redis : null, logs, webSocket);
     }
 
     /// <summary>Entries that are URLs stay as they are; names of <c>endpoints:</c> get <paramref name="defaultPath"/> appended.</summary>

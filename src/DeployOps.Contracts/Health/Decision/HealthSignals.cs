@@ -40,7 +40,8 @@ public static class SignalUnits
     public static Unit UnitOf(string signal) => signal switch
     {
         HealthSignals.ErrorRate or HealthSignals.ThroughputDrop => Unit.Percent,
-        HealthSignals.P95 or HealthSignals.P99 or HealthSignals.HealthLatency or HealthSignals.DbLatency or HealthSignals.RedisLatency => Unit.Milliseconds,
+        HealthSignals.P95 or HealthSignals.P99 or HealthSignals.HealthLatency or HealthSignals.DbLatency or HealthSignals.RedisLatency
+            or HealthSignals.WebSocketLatency => Unit.Milliseconds,
         HealthSignals.Memory => Unit.Megabytes,
         HealthSignals.MemoryGrowth => Unit.MegabytesPerMinute,
         _ => Unit.Number,
@@ -101,4 +102,9 @@ public static class HealthSignals
     /// <summary>The error-line rate as a multiple of the rate before (never below 1 line/min, so one error after a clean log is 1×);
     /// derived by the decision engine.</summary>
     public const string LogErrorIncrease = "logErrorIncrease";
+    /// <summary>Consecutive failed WebSocket probes (upgrade handshake plus a text echo); a refused connection or a
+    /// failed handshake counts at once.</summary>
+    public const string WebSocketDown = "websocketDown";
+    /// <summary>WebSocket probe round trip (connect, handshake and echo), milliseconds.</summary>
+    public const string WebSocketLatency = "websocketLatency";
 }

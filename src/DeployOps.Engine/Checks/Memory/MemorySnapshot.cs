@@ -10,7 +10,8 @@ internal sealed record MemorySnapshot(long AvailableBytes, long TotalBytes, stri
 
     public static MemorySnapshot Read()
     {
-        if (OperatingSystem.IsLinux() && File.Exists(ProcMeminfo) && Parse(File.ReadAllText(ProcMeminfo)) is { } linux) return linux;
+        if (OperatingSystem.IsLinux() && File.Exists(ProcMeminfo) && Parse(File.ReadAllText(ProcMeminfo)) is { } linux)
+            return CgroupMemory.Tighter(linux, CgroupMemory.Read());
         if (OperatingSystem.IsWindows() && Windows() is { } windows) return windows;
         // Elsewhere (macOS) the runtime's view: physical memory (or the container limit) minus what is in use.
         var gc = GC.GetGCMemoryInfo();

@@ -92,6 +92,8 @@ internal sealed class HealthPolicy
         // "No connection leaks: connection pool stable."
         new HealthRule("connectionLeak", HealthSignals.DbConnectionGrowth, RuleComparison.Above, 10, TimeSpan.Zero, RuleSeverity.Investigate),
         new HealthRule("memoryGrowth", HealthSignals.MemoryGrowth, RuleComparison.Above, 100, TimeSpan.Zero, RuleSeverity.Rollback),
+        // "WebSocket down → immediate rollback": one failed handshake or echo is enough.
+        new HealthRule("websocketDown", HealthSignals.WebSocketDown, RuleComparison.AtLeast, 1, TimeSpan.Zero, RuleSeverity.Rollback),
         new HealthRule("redisDown", HealthSignals.RedisDown, RuleComparison.AtLeast, 3, TimeSpan.Zero, RuleSeverity.Investigate),
         // A release that slows or breaks requests cuts the traffic it serves: the drop itself is evidence (issue 13).
         new HealthRule("throughputDrop", HealthSignals.ThroughputDrop, RuleComparison.Above, 50, TimeSpan.Zero, RuleSeverity.Investigate),

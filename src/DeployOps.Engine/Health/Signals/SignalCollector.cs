@@ -41,6 +41,7 @@ internal sealed class SignalCollector : IAsyncDisposable
         if (probeUrls.Count > 0) sources.Add(new ProbeSource(probeUrls, settings.Timeout));
         if (settings.Database is { } database) sources.Add(new DatabaseSource(database, settings.Timeout));
         if (settings.Redis is { } redis) sources.Add(new RedisSource(redis, settings.Timeout));
+        if (settings.WebSocket is { } webSocket) sources.Add(new WebSocketSource(webSocket));
         if (settings.Logs.Count > 0) sources.Add(new DeployOps.Engine.Health.Logs.LogSource(settings.Logs));
         return new SignalCollector(sources, redactor);
     }
