@@ -35,7 +35,7 @@ param(
     [int] $TimeoutSeconds = $(if ($env:DEPLOYOPS_PESTER_TIMEOUT) { [int]$env:DEPLOYOPS_PESTER_TIMEOUT } else { 300 }),
 
     [Parameter(ParameterSetName = 'All')]
-    [int] $BudgetSeconds = $(if ($env:DEPLOYOPS_PESTER_BUDGET) { [int]$env:DEPLOYOPS_PESTER_BUDGET } else { 900 }),
+    [int] $BudgetSeconds = $(if ($env:DEPLOYOPS_PESTER_BUDGET) { [int]$env:DEPLOYOPS_PESTER_BUDGET } else { 1500 }),
 
     [Parameter(ParameterSetName = 'All')]
     [string] $ResultPath = $(if ($env:DEPLOYOPS_PESTER_RESULT) { $env:DEPLOYOPS_PESTER_RESULT } else { Join-Path ([IO.Path]::GetTempPath()) 'deployops-pester-summary.json' }),
