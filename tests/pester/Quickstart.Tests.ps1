@@ -69,10 +69,10 @@ Describe 'examples/quickstart.ps1' -Skip:([bool]$script:skipReason) {
     }
 
     It 'runs the checklist' {
-        $script:output | Should -Match '(?m)^Passed\s+disk\s+System'
-        $script:output | Should -Match '(?m)^Passed\s+memory\s+System'
-        if ($script:postgres) { $script:output | Should -Match '(?m)^(Passed|Warning)\s+database\s+Database' }
-        if ($script:nginx) { $script:output | Should -Match '(?m)^(Passed|Warning)\s+router\s+Service' }
+        $script:output | Should -Match '(?m)^Passed\s+disk\s+\(local\)\s+System'
+        $script:output | Should -Match '(?m)^Passed\s+memory\s+\(local\)\s+System'
+        if ($script:postgres) { $script:output | Should -Match '(?m)^(Passed|Warning)\s+database\s+\(local\)\s+Database' }
+        if ($script:nginx) { $script:output | Should -Match '(?m)^(Passed|Warning)\s+router\s+\(local\)\s+Service' }
         $script:output | Should -Match '\[ OK \] Test-PreDeployment'
     }
 
