@@ -230,17 +230,20 @@ internal sealed class NginxRouter : ITrafficRouter
             _log?.Invoke(unknown);
             return unknown;
         }
-        if (master is null || NginxWorkers.Retiring(master.Value).Count == 0) return null;
+        if (master is null || RetiringWorkers(master.Value) == 0) return null;
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < _settings.ConfirmTimeout && NginxWorkers.Retiring(master.Value).Count > 0)
+        while (clock.Elapsed < _settings.ConfirmTimeout && RetiringWorkers(master.Value) > 0)
             await Task.Delay(20, cancellationToken).ConfigureAwait(false);
-        var left = NginxWorkers.Retiring(master.Value).Count;
+        var left = RetiringWorkers(master.Value);
         var text = left == 0
             ? $"waited {clock.Elapsed.TotalMilliseconds:0} ms until nginx's workers of the previous configuration finished"
             : $"{left} nginx worker(s) of the previous configuration still run after {Configuration.ValueParsers.FormatDuration(_settings.ConfirmTimeout)}; continuing";
         _log?.Invoke(text);
         return text;
     }
+
+    /// <summary>Workers that accepted connections before one of this router's reloads (pruned once they exit).</summary>
+    private readonly HashSet<int> _preReloadWorkers = new();
 
     private async Task<int?> MasterAsync(string errorId, CancellationToken cancellationToken)
     {
@@ -249,10 +252,24 @@ internal sealed class NginxRouter : ITrafficRouter
         return NginxWorkers.MasterPid(_pidFile.Length == 0 ? null : _pidFile);
     }
 
+    /// <summary>
+    /// Workers of an earlier configuration still alive: those titled "shutting down", and those this router saw
+    /// accepting before one of its reloads. The pids matter because a title read while an old worker has not yet
+    /// renamed itself (or while nginx rewrites it) would otherwise count as "none left".
+    /// </summary>
+    private int RetiringWorkers(int master)
+    {
+        _preReloadWorkers.RemoveWhere(pid => !NginxWorkers.IsChildOf(pid, master));
+        var retiring = NginxWorkers.Retiring(master);
+        retiring.UnionWith(_preReloadWorkers);
+        return retiring.Count;
+    }
+
     /// <summary>Reloads and waits (within the confirm timeout) until the workers that ran the old configuration stop accepting.</summary>
     private async Task ReloadAsync(string errorId, CancellationToken cancellationToken)
     {
         var master = await MasterAsync(errorId, cancellationToken).ConfigureAwait(false);
+        if (master is { } running) _preReloadWorkers.UnionWith(NginxWorkers.Accepting(running));
         await NginxWorkers.ReloadAsync(master, async ct =>
         {
             try

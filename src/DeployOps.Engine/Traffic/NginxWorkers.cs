@@ -55,6 +55,21 @@ internal static partial class NginxWorkers
         return stopped is not null;
     }
 
+    /// <summary>Whether <paramref name="pid"/> is alive and a child of <paramref name="master"/> (a worker that has not exited).</summary>
+    public static bool IsChildOf(int pid, int master)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return fields.Length > 1 && fields[1] == master.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
+        {
+            return false; // gone
+        }
+    }
+
     /// <summary>Workers of <paramref name="master"/> that still accept connections.</summary>
     public static HashSet<int> Accepting(int master) => Workers(master, shuttingDown: false);
 
