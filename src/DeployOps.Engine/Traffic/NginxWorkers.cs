@@ -56,19 +56,7 @@ internal static partial class NginxWorkers
     }
 
     /// <summary>Whether <paramref name="pid"/> is alive and a child of <paramref name="master"/> (a worker that has not exited).</summary>
-    public static bool IsChildOf(int pid, int master)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return fields.Length > 1 && fields[1] == master.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
-        {
-            return false; // gone
-        }
-    }
+    public static bool IsChildOf(int pid, int master) => ParentOf($"/proc/{pid}") == master;
 
     /// <summary>Workers of <paramref name="master"/> that still accept connections.</summary>
     public static HashSet<int> Accepting(int master) => Workers(master, shuttingDown: false);
@@ -85,20 +73,34 @@ internal static partial class NginxWorkers
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            if (ParentOf(dir) != master) continue;
             try
             {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (fields.Length < 2 || fields[1] != master.ToString(System.Globalization.CultureInfo.InvariantCulture)) continue;
                 var title = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Trim();
                 if (title.StartsWith("nginx: worker process", StringComparison.Ordinal) && title.Contains("shutting down", StringComparison.Ordinal) == shuttingDown)
                     result.Add(pid);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 // the process ended while we looked
             }
         }
         return result;
+    }
+
+    /// <summary>The parent pid of the process whose /proc folder is <paramref name="procDir"/>; null when it is gone.</summary>
+    private static int? ParentOf(string procDir)
+    {
+        try
+        {
+            var stat = File.ReadAllText(Path.Combine(procDir, "stat"));
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return fields.Length > 1 && int.TryParse(fields[1], System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out var parent) ? parent : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
+        {
+            return null; // the process ended while we looked
+        }
     }
 }
