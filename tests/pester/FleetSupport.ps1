@@ -22,12 +22,11 @@ function New-TestFleet {
     $knownHosts = Join-Path $Directory 'known_hosts'
     Set-Content -Path $knownHosts -Value @()
     $hosts = [System.Collections.Generic.List[object]]::new()
-    $base = Get-Random -Minimum 0 -Maximum 200
     for ($i = 0; $i -lt $Count; $i++) {
         $name = 'p' + [guid]::NewGuid().ToString('N').Substring(0, 7)
         $folder = Join-Path $Directory $name
-        $index = 1 + (($base + $i) % 250)
-        $out = & bash $script up $name $index $folder "$clientKey.pub" 2>&1
+        # ssh-host.sh picks a subnet no other fixture uses (suites and xunit may run at once).
+        $out = & bash $script up $name auto $folder "$clientKey.pub" 2>&1
         if ($LASTEXITCODE -ne 0) { throw "test host ${name}: $($out -join "`n")" }
         $address, $sshdPid = (($out | Select-Object -Last 1) -split ' ')
         # One argument: Remove-TestResources passes the list as a single value.

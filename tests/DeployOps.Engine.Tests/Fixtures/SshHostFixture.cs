@@ -11,7 +11,6 @@ namespace DeployOps.Engine.Tests.Fixtures;
 /// </summary>
 public sealed class SshHostFixture : IDisposable
 {
-    private static int _next = Random.Shared.Next(0, 200);
     private readonly List<(string Name, int Pid)> _up = new();
 
     private readonly Dictionary<string, string> _scriptEnvironment = new();
@@ -60,9 +59,8 @@ public sealed class SshHostFixture : IDisposable
     private Host Up(string name)
     {
         var folder = Path.Combine(Directory, name);
-        // Indexes are spread so parallel fixtures (xunit and Pester) do not pick the same 10.77.N.0/24.
-        var index = 1 + (Interlocked.Increment(ref _next) % 250);
-        var output = ExternalProcess.Run("bash", $"{Script} up {name} {index} {folder} {ClientKey}.pub", TimeSpan.FromSeconds(30), environment: _scriptEnvironment).Trim();
+        // "auto": the script picks a 10.77.N.0/24 no other fixture (xunit or Pester) uses, under a lock.
+        var output = ExternalProcess.Run("bash", $"{Script} up {name} auto {folder} {ClientKey}.pub", TimeSpan.FromSeconds(30), environment: _scriptEnvironment).Trim();
         var parts = output.Split(' ');
         var host = new Host(name, parts[0], int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture), folder);
         _up.Add((name, host.SshdPid));
