@@ -185,6 +185,8 @@ function Start-Suite([string] $Suite, [int] $Timeout) {
     $psi = [Diagnostics.ProcessStartInfo]::new()
     $psi.UseShellExecute = $false
     $psi.WorkingDirectory = $repositoryRoot
+    $mark = [guid]::NewGuid().ToString('N')
+    $psi.Environment['DEPLOYOPS_PESTER_SUITE_MARK'] = $mark
     # Output goes to a file (printed whole when the suite ends, so suites running side by side do not interleave);
     # on Linux and macOS the child leads a new session (pgid = pid), and what it leaves behind holds the log, not us.
     $psi.FileName = '/bin/sh'
@@ -198,8 +200,24 @@ function Start-Suite([string] $Suite, [int] $Timeout) {
         foreach ($a in @('-c', $launcher, 'sh', $log, $pwshFile) + $childArgs) { $psi.ArgumentList.Add($a) }
     }
     [pscustomobject]@{
-        Name = $name; Result = $childResult; Log = $log; Timeout = $Timeout
+        Name = $name; Result = $childResult; Log = $log; Timeout = $Timeout; Mark = $mark
         Clock = [Diagnostics.Stopwatch]::StartNew(); Process = [Diagnostics.Process]::Start($psi)
+    }
+}
+
+function Stop-MarkedProcesses([string] $Mark) {
+    # Daemons a suite started in their own session (pg_ctl's postmaster calls setsid) escape the group kill; they
+    # still carry the suite's mark in their environment. Found only when a suite was killed before its cleanup ran.
+    $needle = "DEPLOYOPS_PESTER_SUITE_MARK=$Mark"
+    $left = foreach ($dir in [IO.Directory]::GetDirectories('/proc')) {
+        $id = 0
+        if (-not [int]::TryParse([IO.Path]::GetFileName($dir), [ref]$id) -or $id -eq $PID) { continue }
+        try { if ([IO.File]::ReadAllText("$dir/environ").Split([char]0) -contains $needle) { $id } } catch { }
+    }
+    foreach ($id in $left) {
+        $command = try { [IO.File]::ReadAllText("/proc/$id/cmdline").Replace([char]0, ' ').Trim() } catch { '' }
+        Write-Host "==> killing pid $id the suite left running: $command" -ForegroundColor Yellow
+        & kill -KILL $id 2>$null
     }
 }
 
@@ -209,6 +227,7 @@ function Complete-Suite($Run, [bool] $TimedOut) {
     $text = if ($IsWindows) { '' } else { Read-SuiteLog $Run.Log }
     Write-Host "==> $($Run.Name) (timeout $($Run.Timeout) s)" -ForegroundColor Cyan
     if ($text) { [Console]::Out.Write($text) }
+    if ($IsLinux) { Stop-MarkedProcesses $Run.Mark }
     $seconds = [Math]::Round($Run.Clock.Elapsed.TotalSeconds, 1)
     if ($TimedOut) {
         $message = "TIMEOUT: $($Run.Name) did not finish within $($Run.Timeout) s; its process tree was killed"
