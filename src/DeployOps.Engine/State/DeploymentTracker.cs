@@ -16,6 +16,9 @@ internal sealed class DeploymentStart
     public string? Id { get; init; }
     /// <summary>Defaults to <see cref="OperatorIdentity.Current"/>.</summary>
     public OperatorIdentity? Operator { get; init; }
+    /// <summary>End what crashed deployments left running before the first step (a deployment's steps must not run
+    /// beside a dead one's). Off for a traffic switch, which runs no steps and must not stop anything.</summary>
+    public bool EndLeftovers { get; init; } = true;
 }
 
 /// <summary>
@@ -66,7 +69,8 @@ internal sealed partial class DeploymentTracker : IAsyncDisposable
             if (start.PreviousVersion is not null) data[K.PreviousVersion] = start.PreviousVersion;
             if (start.LogPath is not null) data[K.LogPath] = start.LogPath;
             var first = await store.AppendAsync(id, new JournalEvent(JournalEventKind.Started, data: data), ct).ConfigureAwait(false);
-            return await WithoutLeftoversAsync(new DeploymentTracker(store, held, id, new List<JournalEvent> { first }), ct).ConfigureAwait(false);
+            var tracker = new DeploymentTracker(store, held, id, new List<JournalEvent> { first });
+            return start.EndLeftovers ? await WithoutLeftoversAsync(tracker, ct).ConfigureAwait(false) : tracker;
         }
         catch
         {

@@ -116,6 +116,8 @@ internal static class DeploymentEngine
                 $"No interrupted deployment of {config.Application}/{config.Environment} to resume", null);
         var record = await store.GetAsync(id, cancellationToken).ConfigureAwait(false)
             ?? throw new DeployOpsException(ErrorIds.DeploymentNotFound, ErrorKind.ObjectNotFound, $"No deployment {id} in {store.Location}", id);
+        if (record.Kind == DeploymentKind.TrafficSwitch)
+            throw TrafficSwitchHistory.NotADeployment(record, ErrorIds.DeploymentNotResumable, options.Command);
         if (Recovery.IsInterruptedRollback(record)) throw Recovery.RollbackInterrupted(record);
         // A journal written before versions were validated (or edited by hand) must not smuggle a version in.
         Security.Identifiers.ValidateVersion(record.Version, $"version of deployment {id}");
