@@ -3,7 +3,7 @@
 # with sshd and the demo app, FleetSupport.ps1), one nginx here in front of all four. Green is deployed and verified
 # host by host, then gets 25 % of the traffic (weight 25 on each green server, 75 on each blue one) for a gated pause,
 # then all of it. Requests through nginx during the whole deployment measure the split while the gate watches
-# (goal: about 25 % on the new version) and count failures (goal: 0).
+# (goal: about 25 % on the new version) and count failures (goal: 0). A hotfix with -Target then changes one member.
 
 Describe 'Canary across 2+2 hosts over SSH' {
     BeforeAll {
@@ -72,5 +72,18 @@ Describe 'Canary across 2+2 hosts over SSH' {
         $upstream = Get-Content (Join-Path $script:proxy.Prefix 'conf.d/app-upstream.conf') -Raw
         foreach ($i in 2, 3) { $upstream | Should -Match "server $([regex]::Escape($script:fleet.Hosts[$i].Address)):$($script:port) weight=100" }
         foreach ($i in 0, 1) { $upstream | Should -Match "server $([regex]::Escape($script:fleet.Hosts[$i].Address)):$($script:port) down" }
+    }
+
+    It 'hotfixes the live slot on h4 only (-Target): green.h4 gets the version, the slot stays in rotation as it was' {
+        $upstreamFile = Join-Path $script:proxy.Prefix 'conf.d/app-upstream.conf'
+        $servers = { (Get-Content $upstreamFile) -match '^\s*server ' }
+        $before = & $servers
+        $record = Invoke-Deployment -Path $script:config -Strategy Hotfix -Target h4 -Version 2.0.1 -Confirm:$false
+        $record.Outcome | Should -Be 'Succeeded' -Because $record.Error
+        $record.Phases.Name | Where-Object { $_ -like 'hotfix:*' -or $_ -like 'smoke:*' -or $_ -like 'traffic:*' } |
+            Should -Be @('hotfix:green.h4', 'smoke:green.h4')
+        $record.Fields['version@green.h4'] | Should -Be '2.0.1 on h4'
+        0..3 | ForEach-Object { Get-HostVersion $_ } | Should -Be @('1.0.0', '1.0.0', '2.0.0', '2.0.1')
+        & $servers | Should -Be $before
     }
 }
