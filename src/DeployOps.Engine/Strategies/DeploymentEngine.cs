@@ -56,9 +56,12 @@ internal static class DeploymentEngine
         // Journaled below, so a resumed deployment keeps the first-fleet plan even once some instances answer.
         if (strategy == DeploymentStrategy.Rolling && await RollingPlan.IsEmptyHostAsync(config, cancellationToken).ConfigureAwait(false))
             run.Fields[RollingPlan.FirstFleetField] = "true";
+        var hotfixPlaces = target is not null ? target.Places : config.Deployment.Instances;
+        if (options.Targets.Count > 0)
+            run.Fields[HotfixHosts.Field] = string.Join(",", HotfixHosts.Resolve(config, strategy, hotfixPlaces, options.Targets));
         if (strategy == DeploymentStrategy.Hotfix && router is not null)
         {
-            var hotfixTargets = target is not null ? new[] { target } : config.Deployment.Instances;
+            var hotfixTargets = HotfixHosts.Restrict(hotfixPlaces, run.Fields);
             var outOfRotation = await HotfixRotation.OutOfRotationAsync(router, hotfixTargets, cancellationToken).ConfigureAwait(false);
             if (outOfRotation.Count > 0) run.Fields[HotfixRotation.Field] = string.Join(",", outOfRotation);
         }
@@ -87,6 +90,7 @@ internal static class DeploymentEngine
             if (target is not null) await run.AnnotateAsync(TargetSlotField, target.Name, cancellationToken).ConfigureAwait(false);
             if (previous is not null) await run.AnnotateAsync(PreviousSlotField, previous.Name, cancellationToken).ConfigureAwait(false);
             if (run.Fields.ContainsKey(RollingPlan.FirstFleetField)) await run.AnnotateAsync(RollingPlan.FirstFleetField, "true", cancellationToken).ConfigureAwait(false);
+            if (run.Fields.TryGetValue(HotfixHosts.Field, out var hotfixHosts)) await run.AnnotateAsync(HotfixHosts.Field, hotfixHosts, cancellationToken).ConfigureAwait(false);
             if (run.Fields.TryGetValue(HotfixRotation.Field, out var intoRotation)) await run.AnnotateAsync(HotfixRotation.Field, intoRotation, cancellationToken).ConfigureAwait(false);
             if (options.SkipPreChecks) await run.AnnotateAsync(SkipPreChecksField, "true", cancellationToken).ConfigureAwait(false);
             if (options.NoBackup) await run.AnnotateAsync(NoBackupField, "true", cancellationToken).ConfigureAwait(false);

@@ -169,16 +169,18 @@ internal static class StrategyPlans
 
     private static IEnumerable<PlannedPhase> Hotfix(DeploymentRun run, DeploymentTarget? activeSlot)
     {
-        var (targets, isSlot) = activeSlot is not null ? (activeSlot.Places.ToArray(), true) : (run.Settings.Instances.ToArray(), false);
-        if (targets.Length == 0)
+        var (all, isSlot) = activeSlot is not null ? (activeSlot.Places.ToArray(), true) : (run.Settings.Instances.ToArray(), false);
+        if (all.Length == 0)
             throw new DeployOpsException(ErrorIds.DeploymentNotConfigured, ErrorKind.InvalidOperation,
                 $"a hotfix needs deployment.slots or deployment.instances in {run.Config.FilePath}", run.Config.FilePath);
+        // -Target: only the places on the named hosts (journaled, so a resumed hotfix keeps them).
+        var targets = HotfixHosts.Restrict(all, run.Fields).ToArray();
         var separateMigrate = targets.Length > 1 && run.Settings.StepsFor("migrate").Count > 0;
         if (separateMigrate) yield return PlanPhases.Deploy(run, "migrate", null, false, new[] { "migrate" });
         // Restarting the only backend that takes traffic fails requests while it is down, unless maintenance hides it.
         // A target the router sends nothing to (a first deployment) restarts unseen: there is nothing to warn about.
         var intoRotation = run.Fields.GetValueOrDefault(HotfixRotation.Field, "").Split(',');
-        var restartNote = targets.Length == 1 && !intoRotation.Contains(targets[0].Name) ? HotfixRestartNote(run) : null;
+        var restartNote = all.Length == 1 && !intoRotation.Contains(all[0].Name) ? HotfixRestartNote(run) : null;
         foreach (var target in targets)
         {
             // Entering maintenance reloads nginx: workers of the old configuration may still be proxying to the target.
@@ -206,7 +208,7 @@ internal static class StrategyPlans
                     return await deploy.Run(ct).ConfigureAwait(false);
                 },
             };
-            yield return PlanPhases.Verify(run, $"smoke:{target.Name}", target, isSlot);
+            yield return HotfixHosts.RecordingVersion(run, PlanPhases.Verify(run, $"smoke:{target.Name}", target, isSlot), target);
         }
         if (HotfixRotation.Phase(run, targets, isSlot) is { } intoRotationPhase) yield return intoRotationPhase;
     }
