@@ -81,12 +81,15 @@ internal sealed partial class DeploymentTracker : IAsyncDisposable
 
     /// <summary>Takes over an Interrupted deployment: locks it again and journals the resumption.
     /// <see cref="IsPhaseCompleted"/> and <see cref="IsStepCompleted"/> then say what to skip.</summary>
-    public static async Task<DeploymentTracker> ResumeAsync(IDeploymentStore store, string deploymentId, CancellationToken ct)
+    /// <param name="resumable">Which records may be taken over (default: Interrupted ones); checked again under the lock.</param>
+    public static async Task<DeploymentTracker> ResumeAsync(IDeploymentStore store, string deploymentId, CancellationToken ct,
+        Func<DeploymentRecord, bool>? resumable = null)
     {
+        resumable ??= r => r.Outcome == DeploymentOutcome.Interrupted;
         var record = await store.GetAsync(deploymentId, ct).ConfigureAwait(false)
             ?? throw new DeployOpsException(ErrorIds.DeploymentNotFound, ErrorKind.ObjectNotFound,
                 $"No deployment {deploymentId} of {store.Application}/{store.Environment} in {store.Location}.", deploymentId);
-        if (record.Outcome != DeploymentOutcome.Interrupted)
+        if (!resumable(record))
             throw NotResumable(record);
         var held = await store.AcquireLockAsync(deploymentId, ct).ConfigureAwait(false);
         try
@@ -94,7 +97,7 @@ internal sealed partial class DeploymentTracker : IAsyncDisposable
             // Re-read under the lock: another shell may have resumed and finished it meanwhile.
             var events = (await store.ReadJournalAsync(deploymentId, ct).ConfigureAwait(false)).ToList();
             var now = JournalProjection.Build(deploymentId, events, holderAlive: false)!;
-            if (now.Outcome != DeploymentOutcome.Interrupted) throw NotResumable(now);
+            if (!resumable(now)) throw NotResumable(now);
             return await TakeOverAsync(store, held, deploymentId, events, ct).ConfigureAwait(false);
         }
         catch
@@ -244,7 +247,7 @@ internal sealed partial class DeploymentTracker : IAsyncDisposable
 
     private static DeployOpsException NotResumable(DeploymentRecord record) =>
         new(ErrorIds.DeploymentNotResumable, ErrorKind.InvalidOperation,
-            $"Deployment {record.Id} of {record.Application}/{record.Environment} is {record.Outcome}, not Interrupted: only an interrupted deployment can be resumed.",
+            $"Deployment {record.Id} of {record.Application}/{record.Environment} is {record.Outcome}, not Interrupted: only an interrupted deployment, or a rolling rollout stopped by its failure budget, can be resumed.",
             record.Id);
 }
 
