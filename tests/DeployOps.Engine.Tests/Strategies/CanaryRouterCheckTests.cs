@@ -75,6 +75,29 @@ public sealed class CanaryRouterCheckTests(ITestOutputHelper output)
         Assert.True(counts.GetValueOrDefault("1.0.0") == 20, NginxStage.Show(counts));
     }
 
+    /// <summary>
+    /// A canary that answers 500 itself (with its identity) is served by the router: the step counts those requests as
+    /// failed and warns, but leaves the verdict to the gate, which runs.
+    /// </summary>
+    [Fact(Timeout = 300_000)]
+    public async Task Error_answers_of_the_canary_itself_are_counted_and_left_to_the_gate()
+    {
+        using var stage = new DeploymentStage(extraDeployment: Canary.Replace("[5, 50]", "[50]"),
+            smoke: "- name: health answers\n  http: { url: \"http://{host}:{port}/health\", expectJson: { version: \"{version}\" } }");
+        var sink = new RecordingSink();
+
+        var record = await stage.DeployAsync("2.0.0-faulty", DeploymentStrategy.Canary, sink);
+
+        var step = record!.Phases.Single(p => p.Name == "canary:50%");
+        output.WriteLine($"{record.Outcome}: {step.Detail}");
+        Assert.Equal(PhaseStatus.Succeeded, step.Status);
+        var check = Figures(step.Detail ?? "");
+        Assert.True(check.Answers.GetValueOrDefault("2.0.0-faulty") > 0 && check.Failed == check.Answers["2.0.0-faulty"], step.Detail);
+        Assert.Contains($"HTTP 500 from '2.0.0-faulty' x{check.Failed}", step.Detail);
+        Assert.Contains(sink.Warnings, w => w.StartsWith("[canary:50%] router check: ", StringComparison.Ordinal) && w.Contains("the gate judges it"));
+        Assert.Contains(record.Phases, p => p.Name == "gate:50%");
+    }
+
     private sealed record CheckFigures(int Requests, int Failed, Dictionary<string, int> Answers);
 
     /// <summary>Reads "router check: F of N request(s) through URL failed…; answered by 'v' xN, …" from a phase detail.</summary>

@@ -38,7 +38,7 @@ public sealed class NginxRetiredWorkerTests
             var wait = router.WaitUntilRetiredAsync(CancellationToken.None);
             // Frozen, the old worker cannot exit: a wait that ended now ended while it was still alive (the bug).
             await Task.WhenAny(wait, Task.Delay(TimeSpan.FromSeconds(1)));
-            Assert.False(wait.IsCompleted, $"the wait ended while old worker(s) {string.Join(", ", oldWorkers)} still ran: '{(wait.IsCompleted ? await wait : "")}'");
+            Assert.False(wait.IsCompleted, $"the wait ended while old worker(s) {string.Join(", ", oldWorkers)} still ran: {(wait.IsCompleted ? (await wait) ?? "it found nothing to wait for" : "")}");
 
             foreach (var pid in oldWorkers) ExternalProcess.Kill(pid, SigCont);
             var waited = await wait.WaitAsync(TimeSpan.FromSeconds(30));
