@@ -89,6 +89,11 @@ deployment:
         $audit = Get-Content (Join-Path $script:dir '.deployops/audit.jsonl') | ConvertFrom-Json |
             Where-Object { $_.command -eq 'Switch-DeploymentTraffic' -and $_.outcome -eq 'Succeeded' }
         $audit.deploymentId | Should -Be $entry.Id
+        # Its report is the switch's change record: ticket, reason, operator and the audit line.
+        $report = Export-DeploymentReport -Path $script:config -Id $entry.Id -Format Markdown
+        $report | Should -Match '\| Strategy \| TrafficSwitch \|'
+        $report | Should -Match '\| Change ticket \| CHG-123 \|'
+        $report | Should -Match 'Switch-DeploymentTraffic \| Switch all traffic from green to blue'
     }
 
     It 'shows the switch beside the deployments, readable in the default view' {

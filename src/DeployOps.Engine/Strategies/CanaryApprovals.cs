@@ -29,19 +29,26 @@ internal sealed class CanaryApprovals : IAsyncDisposable
 
     public Task<DeploymentApproval?> PendingAsync(string id, CancellationToken ct) => _store.FindPendingAsync(id, ct);
 
+    /// <summary>Drops a pending entry a crashed wait left behind, once its decision was taken up.</summary>
+    public Task ClearPendingAsync(string id, CancellationToken ct) => _store.ClearPendingAsync(id, ct);
+
     /// <summary>
     /// Records the pending entry and polls (on <paramref name="clock"/>) for a decision on <paramref name="gate"/> until
     /// <paramref name="timeout"/>: the decision, or null. <paramref name="counts"/> filters decisions (sign-off: only a
-    /// listed approver's); <paramref name="waiting"/> hears the time left before each poll (progress).
+    /// listed approver's); <paramref name="waiting"/> hears the time left before each poll (progress);
+    /// <paramref name="pending"/> runs once the pending entry is recorded (the sign-off's request notification: an
+    /// approver told to approve must find something to approve).
     /// </summary>
     public async Task<DeploymentApproval?> WaitAsync(string id, string gate, string reason, TimeSpan timeout, CancellationToken ct,
-        TimeProvider? clock = null, Func<DeploymentApproval, bool>? counts = null, Action<TimeSpan>? waiting = null)
+        TimeProvider? clock = null, Func<DeploymentApproval, bool>? counts = null, Action<TimeSpan>? waiting = null,
+        Func<Task>? pending = null)
     {
         clock ??= TimeProvider.System;
         var me = OperatorIdentity.Current;
         await _store.SetPendingAsync(new DeploymentApproval(id, gate, "", me.Host, clock.GetUtcNow(), reason), ct).ConfigureAwait(false);
         try
         {
+            if (pending is not null) await pending().ConfigureAwait(false);
             var deadline = clock.GetUtcNow() + timeout;
             return await Poll.UntilAsync(async token =>
             {

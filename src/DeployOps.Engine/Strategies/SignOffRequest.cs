@@ -43,6 +43,21 @@ internal static class SignOffRequest
         var config = run.Config;
         var approvers = string.Join(", ", settings.Approvers);
         var timeout = ValueParsers.FormatDuration(settings.Timeout);
+        DateTimeOffset? ignoreUpTo = null;
+        if (DeploymentSignOff.FromFields(run.Fields) is { } earlier)
+        {
+            // Resumed after a crash while waiting: a decision made while nobody waited answers the earlier request.
+            var (given, stale) = await DecidedWhileStoppedAsync(run, earlier, clock, ct).ConfigureAwait(false);
+            if (given is { Denied: true })
+                return await RefuseAsync(run, SignOffStatus.Denied, given, clock, $"{given.ApprovedBy} denied the sign-off while the deployment was stopped" +
+                    (given.Reason is { Length: > 0 } why ? $": {config.Redactor.Redact(why)}" : ""), ErrorKind.PermissionDenied, command).ConfigureAwait(false);
+            if (given is not null)
+            {
+                await ApprovedAsync(run, given, command, ct).ConfigureAwait(false);
+                return null;
+            }
+            ignoreUpTo = stale;
+        }
         await run.AnnotateAsync(DeploymentSignOff.RequestedField, DeploymentSignOff.FormatTime(clock.GetUtcNow()), ct).ConfigureAwait(false);
         await run.AnnotateAsync(DeploymentSignOff.ApproversField, string.Join(",", settings.Approvers), ct).ConfigureAwait(false);
         await run.AnnotateAsync(DeploymentSignOff.StatusField, nameof(SignOffStatus.Pending), ct).ConfigureAwait(false);
@@ -55,7 +70,6 @@ internal static class SignOffRequest
         var values = NotificationValues.Of(run, null);
         values["plan"] = config.Redactor.Redact(plan);
         values["message"] = $"Sign off within {timeout}: {how}.";
-        await new Notifier(config, run.Sink).NotifyAsync(NotificationEvent.ApprovalRequested, values, command, run.Id, ct).ConfigureAwait(false);
 
         DeploymentApproval? decision;
         var ignored = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -64,7 +78,9 @@ internal static class SignOffRequest
             try
             {
                 decision = await approvals.WaitAsync(run.Id, Gate, config.Redactor.Redact(plan), settings.Timeout, ct, clock,
-                    d => Counts(run, d, ignored), left => Progress(run, left)).ConfigureAwait(false);
+                    d => (ignoreUpTo is null || d.Time > ignoreUpTo) && Counts(run, d, ignored), left => Progress(run, left),
+                    () => new Notifier(config, run.Sink).NotifyAsync(NotificationEvent.ApprovalRequested, values, command, run.Id, ct))
+                    .ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -84,6 +100,14 @@ internal static class SignOffRequest
             return await RefuseAsync(run, SignOffStatus.Denied, decision, clock, $"{decision.ApprovedBy} denied the sign-off" +
                 (decision.Reason is { Length: > 0 } why ? $": {config.Redactor.Redact(why)}" : ""), ErrorKind.PermissionDenied, command).ConfigureAwait(false);
 
+        await ApprovedAsync(run, decision, command, ct).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>Journals, logs, audits and notifies the approval the phases now run on.</summary>
+    private static async Task ApprovedAsync(DeploymentRun run, DeploymentApproval decision, string command, CancellationToken ct)
+    {
+        var config = run.Config;
         await JournalAsync(run, SignOffStatus.Approved, decision, decision.Time).ConfigureAwait(false);
         var comment = decision.Reason is null ? "" : config.Redactor.Redact(decision.Reason);
         run.Log.Write($"signed off by {decision.ApprovedBy}@{decision.Host}{(comment.Length == 0 ? "" : ": " + comment)}");
@@ -92,7 +116,38 @@ internal static class SignOffRequest
         approved["approver"] = decision.ApprovedBy;
         approved["comment"] = comment;
         await new Notifier(config, run.Sink).NotifyAsync(NotificationEvent.DeploymentApproved, approved, command, run.Id, ct).ConfigureAwait(false);
-        return null;
+    }
+
+    /// <summary>
+    /// Resume-Deployment of a deployment that was waiting for sign-off when its process died: the listed approver's
+    /// decision on the earlier request, if one was made while nobody waited (Given; its stale pending entry is cleared).
+    /// An approval given after that request's timeout has expired: it is ignored with a warning, and so is anything
+    /// decided before the request (an expired decision of an earlier wait); Stale is then the time up to which
+    /// decisions are ignored, so only a new one counts.
+    /// </summary>
+    private static async Task<(DeploymentApproval? Given, DateTimeOffset? Stale)> DecidedWhileStoppedAsync(DeploymentRun run,
+        DeploymentSignOff earlier, TimeProvider clock, CancellationToken ct)
+    {
+        await using var approvals = CanaryApprovals.Open(run.Config);
+        var decision = await approvals.FindAsync(run.Id, Gate, ct).ConfigureAwait(false);
+        if (decision is null || !Counts(run, decision, new HashSet<string>(StringComparer.OrdinalIgnoreCase))) return (null, null);
+        var expires = earlier.Requested + run.Settings.Approval.Timeout;
+        if (decision.Time < earlier.Requested)
+        {
+            run.Sink.WriteVerbose($"sign-off decision of {decision.ApprovedBy} at {DeploymentSignOff.FormatTime(decision.Time)} predates the request; asking again");
+            return (null, decision.Time);
+        }
+        if (!decision.Denied && decision.Time > expires)
+        {
+            run.Sink.WriteWarning($"Ignored the approval of {decision.ApprovedBy} at {DeploymentSignOff.FormatTime(decision.Time)}: the sign-off " +
+                $"requested at {DeploymentSignOff.FormatTime(earlier.Requested)} had expired at {DeploymentSignOff.FormatTime(expires)} " +
+                $"(deployment.approval.timeout). Asking again.");
+            return (null, decision.Time);
+        }
+        await approvals.ClearPendingAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
+        run.Sink.WriteVerbose($"sign-off {(decision.Denied ? "denied" : "given")} by {decision.ApprovedBy} at " +
+            $"{DeploymentSignOff.FormatTime(decision.Time)} while deployment {run.Id} was stopped (now {DeploymentSignOff.FormatTime(clock.GetUtcNow())})");
+        return (decision, null);
     }
 
     /// <summary>Only a listed approver's decision counts; any other is ignored with a warning (once) and the wait goes on.</summary>

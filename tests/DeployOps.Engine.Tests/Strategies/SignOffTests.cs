@@ -55,8 +55,9 @@ public sealed class SignOffTests : IDisposable
         return ConfigLoader.Load(temp.Path);
     }
 
-    /// <summary>The running deployment's id once it waits for sign-off (its pending entry is in the store).</summary>
-    private static async Task<string> WaitingAsync(ConfigModel config, Task running)
+    /// <summary>The running deployment's id once it waits for sign-off (its pending entry is in the store and the
+    /// request, sent after it, has arrived).</summary>
+    private async Task<string> WaitingAsync(ConfigModel config, Task running)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         await using var store = DeploymentStore.Open(config);
@@ -64,7 +65,8 @@ public sealed class SignOffTests : IDisposable
         while (DateTime.UtcNow < deadline && !running.IsCompleted)
         {
             if ((await store.GetLockAsync(CancellationToken.None))?.DeploymentId is { } id
-                && await approvals.FindPendingAsync(id, CancellationToken.None) is { Gate: SignOffRequest.Gate })
+                && await approvals.FindPendingAsync(id, CancellationToken.None) is { Gate: SignOffRequest.Gate }
+                && Events().Any(e => Event(e) == "approvalRequested"))
                 return id;
             await Task.Delay(50);
         }
