@@ -9,62 +9,7 @@ Describe 'Blue-green across 2+2 hosts over SSH' {
         . (Join-Path $PSScriptRoot 'TestSupport.ps1')
         . (Join-Path $PSScriptRoot 'FleetSupport.ps1')
         Import-DeployOpsUnderTest
-        $script:dir = New-TestDirectory 'fleetbg'
-        $script:fleet = New-TestFleet -Count 4 -Directory $script:dir
-        $script:app = New-DemoAppScript -Directory $script:dir
-        $script:port = Get-FreePort   # the same port on every host: each has its own network namespace
-        $h = $script:fleet.Hosts
-        $prefix = Join-Path $script:dir 'nginx'
-        New-Item -ItemType Directory -Path (Join-Path $prefix 'conf.d') -Force | Out-Null
-        # What runs before: 1.0.0 on blue (h1, h2) taking all traffic; green's servers are down.
-        $members = @(
-            @{ name = 'blue.h1'; host = $h[0].Address; port = $script:port; weight = 100 }
-            @{ name = 'blue.h2'; host = $h[1].Address; port = $script:port; weight = 100 }
-            @{ name = 'green.h3'; host = $h[2].Address; port = $script:port; weight = 0 }
-            @{ name = 'green.h4'; host = $h[3].Address; port = $script:port; weight = 0 })
-        @"
-# deployops-backends: $($members | ConvertTo-Json -Compress)
-upstream app {
-    server $($h[0].Address):$($script:port) weight=100;
-    server $($h[1].Address):$($script:port) weight=100;
-    server $($h[2].Address):$($script:port) down;
-    server $($h[3].Address):$($script:port) down;
-}
-"@ | Set-Content (Join-Path $prefix 'conf.d/app-upstream.conf')
-        $script:proxy = Start-TestNginx -Prefix $prefix
-        Start-FleetApp -TestHost $h[0] -App $script:app -Instance 'blue.h1' -Port $script:port
-        Start-FleetApp -TestHost $h[1] -App $script:app -Instance 'blue.h2' -Port $script:port
-
-        $target = { param($i, $label) "  h$($i + 1): { address: $($h[$i].Address), user: root, identityFile: $($script:fleet.ClientKey), knownHosts: $($script:fleet.KnownHosts), connectTimeout: 5s, labels: [$label] }" }
-        $script:config = Join-Path $script:dir 'deployops.yaml'
-        @"
-application: fleetbg
-environment: test
-targets:
-$(& $target 0 'rack-a')
-$(& $target 1 'rack-a')
-$(& $target 2 'rack-b')
-$(& $target 3 'rack-b')
-deployment:
-  strategy: blueGreen
-  slots:
-    blue: { targets: [h1, h2], port: $($script:port) }
-    green: { targets: rack-b, port: $($script:port) }
-  traffic:
-    upstreamFile: $prefix/conf.d/app-upstream.conf
-    upstreamName: app
-    nginx: $($script:proxy.Nginx)
-    nginxArguments: "-p $prefix/ -c $($script:proxy.Conf)"
-    probeUrl: http://127.0.0.1:$($script:proxy.Port)/version
-  readiness: { timeout: 90s, interval: 200ms }
-  steps:
-    stop: [ { name: stop, command: "bash $($script:app) stop {slot}" } ]
-    start: [ { name: start, command: "bash $($script:app) start {slot} {port} {version} {host}" } ]
-    smoke: [ { name: version, retries: 20, retryDelay: 500ms, http: { url: "http://{host}:{port}/version", expectJson: { version: "{version}" } } } ]
-"@ | Set-Content $script:config
-        function script:Get-HostVersion([int] $Index) {
-            try { (Invoke-RestMethod "http://$($h[$Index].Address):$($script:port)/version" -TimeoutSec 10).version } catch { 'down' }
-        }
+        Initialize-SlotFleetStage -Name 'fleetbg' -Strategy blueGreen
     }
 
     AfterAll {

@@ -119,13 +119,89 @@ $($instances -join "`n")
     for ($i = 0; $i -lt 4; $i++) { Start-FleetApp -TestHost $hosts[$i] -App $script:app -Instance "app$($i + 1)" -Port $script:port }
 }
 
-function Start-CountedLoad([string] $Url) {
-    <# Requests through the router until stopped; counts every answer that is not 2xx (transport errors included). #>
-    $state = [hashtable]::Synchronized(@{ Stop = $false; Total = 0; Failed = 0; Errors = [System.Collections.Generic.List[string]]::new() })
-    $job = Start-ThreadJob -ArgumentList $Url, $state -ScriptBlock {
-        param($url, $state)
+function Initialize-SlotFleetStage {
+    <#
+      Blue on two test hosts (h1, h2: labels rack-a) running 1.0.0 and taking all traffic, green on two (h3, h4: rack-b,
+      as a label) with nothing running and its servers down, one nginx here in front of the four. Writes the
+      configuration ($Strategy, with $Deployment appended under deployment:) and Get-HostVersion. Sets $script:dir,
+      fleet, app, port, proxy and config in the calling suite.
+    #>
+    param([Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [string] $Strategy, [string] $Deployment = '')
+    $script:dir = New-TestDirectory $Name
+    $script:fleet = New-TestFleet -Count 4 -Directory $script:dir
+    $script:app = New-DemoAppScript -Directory $script:dir
+    $script:port = Get-FreePort   # the same port on every host: each has its own network namespace
+    $h = $script:fleet.Hosts
+    $prefix = Join-Path $script:dir 'nginx'
+    New-Item -ItemType Directory -Path (Join-Path $prefix 'conf.d') -Force | Out-Null
+    $members = @(
+        @{ name = 'blue.h1'; host = $h[0].Address; port = $script:port; weight = 100 }
+        @{ name = 'blue.h2'; host = $h[1].Address; port = $script:port; weight = 100 }
+        @{ name = 'green.h3'; host = $h[2].Address; port = $script:port; weight = 0 }
+        @{ name = 'green.h4'; host = $h[3].Address; port = $script:port; weight = 0 })
+    @"
+# deployops-backends: $($members | ConvertTo-Json -Compress)
+upstream app {
+    server $($h[0].Address):$($script:port) weight=100;
+    server $($h[1].Address):$($script:port) weight=100;
+    server $($h[2].Address):$($script:port) down;
+    server $($h[3].Address):$($script:port) down;
+}
+"@ | Set-Content (Join-Path $prefix 'conf.d/app-upstream.conf')
+    $script:proxy = Start-TestNginx -Prefix $prefix
+    Start-FleetApp -TestHost $h[0] -App $script:app -Instance 'blue.h1' -Port $script:port
+    Start-FleetApp -TestHost $h[1] -App $script:app -Instance 'blue.h2' -Port $script:port
+
+    $target = { param($i, $label) "  h$($i + 1): { address: $($h[$i].Address), user: root, identityFile: $($script:fleet.ClientKey), knownHosts: $($script:fleet.KnownHosts), connectTimeout: 5s, labels: [$label] }" }
+    $script:config = Join-Path $script:dir 'deployops.yaml'
+    @"
+application: $Name
+environment: test
+targets:
+$(& $target 0 'rack-a')
+$(& $target 1 'rack-a')
+$(& $target 2 'rack-b')
+$(& $target 3 'rack-b')
+deployment:
+  strategy: $Strategy
+  slots:
+    blue: { targets: [h1, h2], port: $($script:port) }
+    green: { targets: rack-b, port: $($script:port) }
+  traffic:
+    upstreamFile: $prefix/conf.d/app-upstream.conf
+    upstreamName: app
+    nginx: $($script:proxy.Nginx)
+    nginxArguments: "-p $prefix/ -c $($script:proxy.Conf)"
+    probeUrl: http://127.0.0.1:$($script:proxy.Port)/version
+  readiness: { timeout: 90s, interval: 200ms }
+  steps:
+    stop: [ { name: stop, command: "bash $($script:app) stop {slot}" } ]
+    start: [ { name: start, command: "bash $($script:app) start {slot} {port} {version} {host}" } ]
+    smoke: [ { name: version, retries: 20, retryDelay: 500ms, http: { url: "http://{host}:{port}/version", expectJson: { version: "{version}" } } } ]
+$Deployment
+"@ | Set-Content $script:config
+    function script:Get-HostVersion([int] $Index) {
+        try { (Invoke-RestMethod "http://$($script:fleet.Hosts[$Index].Address):$($script:port)/version" -TimeoutSec 10).version } catch { 'down' }
+    }
+}
+
+function Start-CountedLoad([string] $Url, [switch] $Versions) {
+    <#
+      Requests through the router until stopped; counts every answer that is not 2xx (transport errors included).
+      -Versions also keeps each answer's time, version and instance (State.Versions: At, Version, Instance), to measure a
+      traffic split.
+    #>
+    $state = [hashtable]::Synchronized(@{ Stop = $false; Total = 0; Failed = 0; Errors = [System.Collections.Generic.List[string]]::new()
+        Versions = [System.Collections.Generic.List[object]]::new() })
+    $job = Start-ThreadJob -ArgumentList $Url, $state, $Versions.IsPresent -ScriptBlock {
+        param($url, $state, $keepVersions)
         while (-not $state.Stop) {
-            try { Invoke-WebRequest "$url/version" -TimeoutSec 5 | Out-Null; $state.Total++ }
+            try {
+                $answer = Invoke-WebRequest "$url/version" -TimeoutSec 5
+                $body = if ($keepVersions) { $answer.Content | ConvertFrom-Json }
+                $state.Total++
+                if ($keepVersions) { $state.Versions.Add([pscustomobject]@{ At = [DateTimeOffset]::UtcNow; Version = $body.version; Instance = $body.instance }) }
+            }
             catch { $state.Total++; $state.Failed++; if ($state.Errors.Count -lt 20) { $state.Errors.Add("$_") } }
             Start-Sleep -Milliseconds 20
         }

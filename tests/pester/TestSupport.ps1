@@ -220,7 +220,8 @@ function New-TestMemoryCgroup {
 function New-DemoAppScript {
     <#
       Writes $Directory/app.sh, the start/stop command deployment steps call:
-        bash ./app.sh start <name> <port> <version> [<address>]   (nohup demo app on <address>, default 127.0.0.1;
+        bash ./app.sh start <name> <port> <version> [<address>]   (nohup demo app on <address>, default 127.0.0.1,
+                                                                   answering /version with instance <name>;
                                                                    pid in <name>.pid, output in <name>.out)
         bash ./app.sh stop <name>                     (TERM, bounded wait, KILL)
       A version ending in "-faulty" starts with a 100% error rate on /api (a release that goes bad).
@@ -234,7 +235,7 @@ function New-DemoAppScript {
 dir="`$(cd "`$(dirname "`$0")" && pwd)"
 case "`$1" in
   start) case "`$4" in *-faulty) export DEMO_ERROR_RATE=1 ;; esac
-         DEMO_VERSION="`$4" nohup "$dotnet" "$dll" --urls "http://`${5:-127.0.0.1}:`$3" > "`$dir/`$2.out" 2>&1 < /dev/null &
+         DEMO_VERSION="`$4" DEMO_INSTANCE="`$2" nohup "$dotnet" "$dll" --urls "http://`${5:-127.0.0.1}:`$3" > "`$dir/`$2.out" 2>&1 < /dev/null &
          echo `$! > "`$dir/`$2.pid" ;;
   stop) if [ -f "`$dir/`$2.pid" ]; then pid="`$(cat "`$dir/`$2.pid")"; kill "`$pid" 2>/dev/null
           for i in `$(seq 1 50); do kill -0 "`$pid" 2>/dev/null || break; sleep 0.2; done

@@ -42,7 +42,8 @@ internal static class RollbackPlan
                 if (targets.Length == 0)
                     throw new DeployOpsException(ErrorIds.DeploymentNotConfigured, ErrorKind.InvalidOperation,
                         $"deployment {record.Id} ran in place, but {run.Config.FilePath} has no deployment.slots or deployment.instances", run.Config.FilePath);
-                return targets.Select(t => Redeploy(run, $"{Prefix}redeploy:{t.Name}", t, isSlot)).ToList();
+                // A hotfix on named hosts (-Target) is undone on those hosts only: the others never got its version.
+                return HotfixHosts.Restrict(targets, record.Fields).Select(t => Redeploy(run, $"{Prefix}redeploy:{t.Name}", t, isSlot)).ToList();
         }
     }
 

@@ -7,6 +7,8 @@ internal sealed class DeploymentOptions
     /// <summary>Null: the configuration's <c>deployment.strategy</c>.</summary>
     public DeploymentStrategy? Strategy { get; init; }
     public bool SkipPreChecks { get; init; }
+    /// <summary>-Target: a hotfix only on the instances or live-slot members on these hosts (names or labels); empty: all.</summary>
+    public IReadOnlyList<string> Targets { get; init; } = Array.Empty<string>();
     /// <summary>Passed to the hooks: the backup hook skips its database backup.</summary>
     public bool NoBackup { get; init; }
     /// <summary>Deploy although an interrupted deployment is not recovered (InterruptedDeploymentPending otherwise); audited.</summary>

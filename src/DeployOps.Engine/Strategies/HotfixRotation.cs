@@ -31,13 +31,17 @@ internal static class HotfixRotation
     public static IReadOnlyList<TrafficBackend> Assignment(DeploymentSettings settings, IReadOnlyList<TrafficBackend>? current,
         IReadOnlyList<DeploymentTarget> targets, bool isSlot)
     {
-        if (isSlot) return TrafficSwitcher.AllTo(settings.Slots, targets[0].Name);
+        if (isSlot) return TrafficSwitcher.AllTo(settings.Slots, SlotOf(settings, targets[0]));
         var weights = (current ?? Array.Empty<TrafficBackend>()).ToDictionary(b => b.Name, b => b.Weight, StringComparer.Ordinal);
         var joining = weights.Values.Where(w => w > 0).DefaultIfEmpty(1).Max();
         var hotfixed = targets.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         return settings.Instances.Select(i => new TrafficBackend(i.Name, i.Host, i.Port,
             weights.GetValueOrDefault(i.Name) is > 0 and var w ? w : hotfixed.Contains(i.Name) ? joining : 0)).ToList();
     }
+
+    /// <summary>The slot a place belongs to: a member (<c>blue.web1</c>) stands for its slot (<c>blue</c>).</summary>
+    private static string SlotOf(DeploymentSettings settings, DeploymentTarget place) =>
+        settings.Slots.FirstOrDefault(s => s.Places.Contains(place))?.Name ?? place.Name;
 
     /// <summary>The phase after the last <c>smoke:&lt;target&gt;</c>; null when nothing is to be put into rotation.</summary>
     public static PlannedPhase? Phase(DeploymentRun run, IReadOnlyList<DeploymentTarget> targets, bool isSlot)
@@ -50,12 +54,12 @@ internal static class HotfixRotation
             Kind = PhaseKind.Traffic,
             Action = action,
             Target = router.Target,
-            Details = new[] { isSlot ? $"all traffic to {targets[0].Name}, every other slot down" : "instances already in rotation keep their weights" },
+            Details = new[] { isSlot ? $"all traffic to {SlotOf(run.Settings, targets[0])}, every other slot down" : "instances already in rotation keep their weights" },
             Run = async ct =>
             {
                 var current = await router.ReadCurrentAsync(ct).ConfigureAwait(false);
                 var change = await run.MoveTrafficAsync(action, Assignment(run.Settings, current, targets, isSlot), ct).ConfigureAwait(false);
-                if (isSlot) await run.AnnotateAsync(DeploymentField.ActiveSlot, targets[0].Name, ct).ConfigureAwait(false);
+                if (isSlot) await run.AnnotateAsync(DeploymentField.ActiveSlot, SlotOf(run.Settings, targets[0]), ct).ConfigureAwait(false);
                 var text = run.Config.Redactor.Redact($"the router now sends traffic to what the hotfix started: {change.To} (was {change.From})");
                 run.Sink.WriteVerbose($"[{PhaseName}] {text}");
                 return $"{change.To} (confirmed by {change.Probes} probes)";

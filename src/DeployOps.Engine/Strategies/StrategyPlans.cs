@@ -60,14 +60,16 @@ internal static class StrategyPlans
             {
                 if (weight >= 100)
                 {
-                    yield return SwitchAll(run, "canary:100%", target, previous, abort);
+                    yield return CanaryRouterCheck.Around(run, SwitchAll(run, "canary:100%", target, previous, abort),
+                        TrafficSwitcher.AllTo(run.Settings.Slots, target.Name));
                     break;
                 }
                 // Each host of the canary slot gets the canary's weight, each of the other its rest: the share stays weight %.
                 var backends = run.Settings.Slots.SelectMany(s => s.Places.Select(p => new TrafficBackend(p.Name, p.Host, p.Port,
                     s.Name == target.Name ? weight : s.Name == previous.Name ? 100 - weight : 0))).ToList();
                 var action = $"Send {weight}% of traffic to {target.Name} ({run.Version}), {100 - weight}% to {previous.Name}";
-                yield return new PlannedPhase
+                // Each step is confirmed through the router with its figures before its gate watches it.
+                yield return CanaryRouterCheck.Around(run, new PlannedPhase
                 {
                     Name = $"canary:{weight}%",
                     Kind = PhaseKind.Traffic,
@@ -76,7 +78,7 @@ internal static class StrategyPlans
                     Details = new[] { TrafficBackend.Describe(backends) },
                     Run = async ct => (await run.MoveTrafficAsync(action, backends, ct).ConfigureAwait(false)).To,
                     OnFailure = abort,
-                };
+                }, backends);
                 yield return Gate(run, $"gate:{weight}%", target, previous, weight, abort);
             }
         }
@@ -167,16 +169,18 @@ internal static class StrategyPlans
 
     private static IEnumerable<PlannedPhase> Hotfix(DeploymentRun run, DeploymentTarget? activeSlot)
     {
-        var (targets, isSlot) = activeSlot is not null ? (activeSlot.Places.ToArray(), true) : (run.Settings.Instances.ToArray(), false);
-        if (targets.Length == 0)
+        var (all, isSlot) = activeSlot is not null ? (activeSlot.Places.ToArray(), true) : (run.Settings.Instances.ToArray(), false);
+        if (all.Length == 0)
             throw new DeployOpsException(ErrorIds.DeploymentNotConfigured, ErrorKind.InvalidOperation,
                 $"a hotfix needs deployment.slots or deployment.instances in {run.Config.FilePath}", run.Config.FilePath);
+        // -Target: only the places on the named hosts (journaled, so a resumed hotfix keeps them).
+        var targets = HotfixHosts.Restrict(all, run.Fields).ToArray();
         var separateMigrate = targets.Length > 1 && run.Settings.StepsFor("migrate").Count > 0;
         if (separateMigrate) yield return PlanPhases.Deploy(run, "migrate", null, false, new[] { "migrate" });
         // Restarting the only backend that takes traffic fails requests while it is down, unless maintenance hides it.
         // A target the router sends nothing to (a first deployment) restarts unseen: there is nothing to warn about.
         var intoRotation = run.Fields.GetValueOrDefault(HotfixRotation.Field, "").Split(',');
-        var restartNote = targets.Length == 1 && !intoRotation.Contains(targets[0].Name) ? HotfixRestartNote(run) : null;
+        var restartNote = all.Length == 1 && !intoRotation.Contains(all[0].Name) ? HotfixRestartNote(run) : null;
         foreach (var target in targets)
         {
             // Entering maintenance reloads nginx: workers of the old configuration may still be proxying to the target.
@@ -204,7 +208,7 @@ internal static class StrategyPlans
                     return await deploy.Run(ct).ConfigureAwait(false);
                 },
             };
-            yield return PlanPhases.Verify(run, $"smoke:{target.Name}", target, isSlot);
+            yield return HotfixHosts.RecordingVersion(run, PlanPhases.Verify(run, $"smoke:{target.Name}", target, isSlot), target);
         }
         if (HotfixRotation.Phase(run, targets, isSlot) is { } intoRotationPhase) yield return intoRotationPhase;
     }

@@ -49,6 +49,13 @@ public sealed class InvokeDeploymentCommand : ConfiguredCmdlet
     [Parameter(ParameterSetName = ConfigSet)]
     public SwitchParameter SkipPreChecks { get; set; }
 
+    /// <summary>A hotfix only on these hosts of targets: (names or labels): the instances, or the live slot's members,
+    /// that live there. Only with the Hotfix strategy.</summary>
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = ConfigSet)]
+    [ValidateNotNullOrEmpty]
+    public string[]? Target { get; set; }
+
     /// <summary>Do not take the pre-deployment database backup (warned about and audited when the deployment
     /// migrates).</summary>
     [Parameter(ParameterSetName = PathSet)]
@@ -95,6 +102,7 @@ public sealed class InvokeDeploymentCommand : ConfiguredCmdlet
             Version = Version,
             Strategy = Strategy,
             SkipPreChecks = SkipPreChecks,
+            Targets = Target ?? Array.Empty<string>(),
             NoBackup = NoBackup,
             Force = Force,
             Hooks = new StandardDeploymentHooks(),

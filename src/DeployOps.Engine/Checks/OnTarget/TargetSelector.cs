@@ -34,12 +34,14 @@ internal static class TargetSelector
         return selected;
     }
 
-    private static List<SshTarget> Match(string selector, IReadOnlyDictionary<string, SshTarget> targets) =>
+    /// <summary>The targets one item selects (a name, a label or '*'); empty when it matches none.</summary>
+    public static List<SshTarget> Match(string selector, IReadOnlyDictionary<string, SshTarget> targets) =>
         selector == Everything ? targets.Values.ToList()
         : targets.TryGetValue(selector, out var byName) ? new List<SshTarget> { byName }
         : targets.Values.Where(t => t.Labels.Contains(selector, StringComparer.Ordinal)).ToList();
 
-    private static string Unknown(string selector, IReadOnlyDictionary<string, SshTarget> targets)
+    /// <summary>Why an item matches nothing, listing the targets and labels there are (also Invoke-Deployment -Target's error).</summary>
+    public static string Unknown(string selector, IReadOnlyDictionary<string, SshTarget> targets)
     {
         if (targets.Count == 0) return $"'{selector}' names no target: the configuration has no 'targets:' section";
         var labels = targets.Values.SelectMany(t => t.Labels).Distinct().OrderBy(l => l, StringComparer.Ordinal);
