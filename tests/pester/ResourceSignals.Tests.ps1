@@ -67,6 +67,13 @@ Describe 'Watch-DeploymentHealth: CPU and memory against the cgroup''s limit' {
         $decision.Threshold | Should -Be 10
         $decision.RecordPath | Should -Exist
         (Get-Content $decision.RecordPath -Raw | ConvertFrom-Json).reasons | Where-Object { $_ -like '*memory.limit_in_bytes (cgroup v1 limit)*' } | Should -Not -BeNullOrEmpty
+
+        # -Replay judges the recorded figures again: the same decision, and a threshold above them is Healthy.
+        $recording = Join-Path $script:dir '.deployops/deployments/pester-resources/health-samples.jsonl'
+        $replayed = Get-Decision (Watch-DeploymentHealth -Path $config -Replay $recording)
+        ($replayed.Verdict, $replayed.Rule) | Should -Be @('Investigate', 'memoryPercent')
+        (Get-Content $config -Raw) -replace 'threshold: 10', 'threshold: 99' | Set-Content $config
+        (Get-Decision (Watch-DeploymentHealth -Path $config -Replay $recording)).Verdict | Should -Be 'Healthy'
     }
 
     It 'stays Healthy under the seeds'' 80 % default, and a vanished pid file is Inconclusive (not enough evidence), not an error' {

@@ -2,6 +2,7 @@ using DeployOps.Engine.Health;
 using DeployOps.Engine.Health.Decision;
 using DeployOps.Engine.Health.Resources;
 using DeployOps.Engine.Tests.Fixtures;
+using Xunit.Abstractions;
 
 namespace DeployOps.Engine.Tests.Health;
 
@@ -9,7 +10,7 @@ namespace DeployOps.Engine.Tests.Health;
 /// cpuPercent and memoryPercent of a real process tree inside a real cgroup v1 group with a low memory limit and a
 /// CPU quota: the figures are against the group's limits, not the host's, and say so.
 /// </summary>
-public sealed class ResourceCgroupV1Tests
+public sealed class ResourceCgroupV1Tests(ITestOutputHelper output)
 {
     private const long MiB = 1 << 20;
 
@@ -35,6 +36,7 @@ public sealed class ResourceCgroupV1Tests
         await Task.Delay(1500);
         var reading = await source.ReadAsync(CancellationToken.None);
 
+        foreach (var note in reading.Notes) output.WriteLine(note);
         var memory = reading.Signals[HealthSignals.MemoryPercent];
         Assert.InRange(memory, 100.0 * 95 / 128, 100); // two 50 MiB blocks and two interpreters under a 128 MiB limit
         var memoryNote = Assert.Single(reading.Notes, n => n.StartsWith("memoryPercent", StringComparison.Ordinal));

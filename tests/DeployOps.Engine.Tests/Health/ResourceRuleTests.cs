@@ -55,12 +55,23 @@ public sealed class ResourceRuleTests
     [InlineData("resources:\n  pidFile: /run/app.pid\n  process: shop\n", 7, "health.resources: give one of pidFile:")]
     [InlineData("resources:\n  process: ''\n", 7, "health.resources.process: process: must not be empty")]
     [InlineData("resources:\n  process: shop\n  pidfile: /run/app.pid\n", 8, "pidfile")]
+    [InlineData("resources:\n  process: shop\n  host: unix:///var/run/docker.sock\n", 8, "health.resources.host: host: is a Docker daemon setting and needs container:")]
+    [InlineData("resources:\n  container: shop\n  host: ftp://docker\n", 8, "health.resources.host:")]
     public async Task Bad_resources_settings_name_the_file_line_and_key(string health, int line, string expected)
     {
         using var file = HealthHarness.Config(health, "http://127.0.0.1:9");
         var error = Assert.ThrowsAny<Exception>(() => ConfigLoader.Load(file.Path));
         Assert.Contains($"{file.Path}:{line}:", error.Message);
         Assert.Contains(expected, error.Message);
+        await Task.CompletedTask;
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_container_takes_the_daemon_keys()
+    {
+        using var file = HealthHarness.Config("resources:\n  container: shop\n  host: unix:///run/other-docker.sock\n", "http://127.0.0.1:9");
+        var resources = ConfigLoader.Load(file.Path).Health.Resources!;
+        Assert.Equal(("shop", "unix:///run/other-docker.sock"), (resources.Container, resources.Daemon!.Host));
         await Task.CompletedTask;
     }
 

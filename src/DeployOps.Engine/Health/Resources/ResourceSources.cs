@@ -6,5 +6,7 @@ namespace DeployOps.Engine.Health.Resources;
 internal static class ResourceSources
 {
     public static ISignalSource Create(ResourceSettings settings, TimeProvider clock) =>
-        new ProcessResourceSource(settings, clock);
+        settings.Container is { } container
+            ? new ContainerResourceSource(container, settings.Daemon!.CreateClient())
+            : new ProcessResourceSource(settings, clock);
 }
