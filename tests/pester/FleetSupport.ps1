@@ -29,7 +29,6 @@ function New-TestFleet {
         $out = & bash $script up $name auto $folder "$clientKey.pub" 2>&1
         if ($LASTEXITCODE -ne 0) { throw "test host ${name}: $($out -join "`n")" }
         $address, $sshdPid = (($out | Select-Object -Last 1) -split ' ')
-        # One argument: Remove-TestResources passes the list as a single value.
         Register-TestCleanup -ArgumentList ([pscustomobject]@{ Script = $script; Name = $name; Pid = $sshdPid }) -Cleanup {
             param($TestHost)
             & bash $TestHost.Script down $TestHost.Name $TestHost.Pid

@@ -80,7 +80,9 @@ function Remove-TestResources {
     $r = $script:DeployOpsTestResources
     for ($i = $r.Cleanups.Count - 1; $i -ge 0; $i--) {
         $c = $r.Cleanups[$i]
-        try { & $c.Block @($c.Arguments) } catch { Write-Warning "cleanup failed: $_" }
+        # Splatted: each element of -ArgumentList is one parameter of the cleanup (@(...) would pass one array).
+        $arguments = @($c.Arguments)
+        try { & $c.Block @arguments } catch { Write-Warning "cleanup failed: $_" }
     }
     $r.Cleanups.Clear()
     for ($i = $r.Processes.Count - 1; $i -ge 0; $i--) {
