@@ -207,7 +207,6 @@ function New-TestMemoryCgroup {
     if (-not (Test-Path "$root/memory.limit_in_bytes")) { throw "the cgroup tests need the memory controller mounted at $root (mount -t cgroup -o memory cgroup $root) and root" }
     $group = Join-Path $root ('deployops-test-' + [guid]::NewGuid().ToString('N').Substring(0, 12))
     New-Item -ItemType Directory -Path $group | Out-Null
-    # One argument: Remove-TestResources passes the argument list as a single value.
     Register-TestCleanup -ArgumentList ([pscustomobject]@{ Group = $group; Root = $root }) -Cleanup {
         param($cgroup)
         Get-Content "$($cgroup.Group)/cgroup.procs" -ErrorAction SilentlyContinue | Where-Object { $_ } |
