@@ -75,6 +75,58 @@ public sealed class RollingBudgetResumeTests
     }
 
     [Fact]
+    public async Task A_round_stopped_half_way_resumes_inside_the_same_round()
+    {
+        using var stage = new DeploymentStage(instances: 3, smoke: Smoke, extraDeployment: "rolling:\n  maxFailPercent: 0%");
+        var broken = Path.Combine(stage.Directory, "broken-web2");
+        File.WriteAllText(broken, "");
+        var stopped = await stage.DeployAsync("2.0.0", DeploymentStrategy.Rolling);
+        Assert.Equal(DeploymentOutcome.Failed, stopped!.Outcome);
+        File.Delete(broken);
+
+        // Ctrl+C as the round reaches web3's batch: web2 is redeployed and back in rotation, web3 not yet touched.
+        using var cancel = new CancellationTokenSource();
+        var sink = new CancellingSink("resume1:batch1:out", cancel);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            DeploymentEngine.ResumeAsync(stage.Load(), new ResumeDeploymentOptions { Id = stopped.Id }, sink, cancel.Token));
+
+        var interrupted = await stage.GetAsync(stopped.Id);
+        Assert.Equal(DeploymentOutcome.Interrupted, interrupted!.Outcome);
+        Assert.Equal("resume1:retry:in", interrupted.LastCompletedPhase);
+        Assert.Contains("\"1.0.0\"", await Http.GetStringAsync($"{stage.Instances[2].BaseUrl}/version"));
+
+        // An interrupted round is no budget stop: it continues where it stopped, without a second round.
+        var done = await ResumeAsync(stage, null, new RecordingSink());
+
+        Assert.True(done!.Outcome == DeploymentOutcome.Succeeded, done.Error);
+        Assert.Equal("1", done.Fields[RollingResume.RoundField]);
+        Assert.DoesNotContain(done.Phases, p => p.Name.StartsWith("resume2:", StringComparison.Ordinal));
+        Assert.Single(done.Phases, p => p.Name == "resume1:retry:deploy");
+        Assert.Equal(PhaseStatus.Succeeded, done.Phases.Single(p => p.Name == "resume1:batch1:deploy").Status);
+        foreach (var instance in stage.Instances)
+            Assert.Contains("\"2.0.0\"", await Http.GetStringAsync($"{instance.BaseUrl}/version"));
+    }
+
+    /// <summary>Records like <see cref="RecordingSink"/> and cancels when a phase starts (its progress line), as Ctrl+C would.</summary>
+    private sealed class CancellingSink(string phase, CancellationTokenSource cancel) : IOutputSink
+    {
+        private readonly RecordingSink _inner = new();
+
+        public bool IsDryRun => false;
+        public void WriteRecord(object record) => _inner.WriteRecord(record);
+        public void WriteVerbose(string message) => _inner.WriteVerbose(message);
+        public void WriteWarning(string message) => _inner.WriteWarning(message);
+        public void WriteError(DeployOpsError error) => _inner.WriteError(error);
+        public bool ShouldProcess(string target, string action) => _inner.ShouldProcess(target, action);
+
+        public void WriteProgress(ProgressUpdate progress)
+        {
+            if (progress.Status.StartsWith(phase + ":", StringComparison.Ordinal)) cancel.Cancel();
+            _inner.WriteProgress(progress);
+        }
+    }
+
+    [Fact]
     public async Task A_failure_that_was_not_a_budget_stop_is_not_resumed()
     {
         using var stage = new DeploymentStage();
