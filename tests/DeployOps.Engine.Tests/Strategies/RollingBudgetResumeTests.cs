@@ -107,6 +107,30 @@ public sealed class RollingBudgetResumeTests
             Assert.Contains("\"2.0.0\"", await Http.GetStringAsync($"{instance.BaseUrl}/version"));
     }
 
+    [Fact]
+    public async Task A_first_fleet_stopped_by_its_budget_resumes_by_deploying_the_rest_then_putting_all_into_rotation()
+    {
+        using var stage = new DeploymentStage(instances: 3, smoke: Smoke, startInstances: false, extraDeployment: "rolling:\n  maxFailPercent: 0%");
+        var broken = Path.Combine(stage.Directory, "broken-web2");
+        File.WriteAllText(broken, "");
+        var stopped = await stage.DeployAsync("2.0.0", DeploymentStrategy.Rolling);
+        Assert.Equal(DeploymentOutcome.Failed, stopped!.Outcome);
+        Assert.Equal("fleet:deploy", stopped.Fields[RollingResume.BudgetStopField]);
+        File.Delete(broken);
+
+        var done = await ResumeAsync(stage, stopped.Id, new RecordingSink());
+
+        Assert.True(done!.Outcome == DeploymentOutcome.Succeeded, done.Error);
+        Assert.Equal(new[] { "resume1:fleet:deploy", "resume1:fleet:in" },
+            done.Phases.Select(p => p.Name).Where(n => n.StartsWith("resume1:", StringComparison.Ordinal)));
+        Assert.Equal("web2", done.Fields[RollingResume.RetryField]);
+        Assert.Equal("web3", done.Fields[RollingResume.RemainingField]);
+        foreach (var instance in stage.Instances)
+            Assert.Contains("\"2.0.0\"", await Http.GetStringAsync($"{instance.BaseUrl}/version"));
+        var upstream = File.ReadAllText(stage.Proxy.UpstreamFile);
+        foreach (var instance in stage.Instances) Assert.Contains($"127.0.0.1:{instance.Port} weight=1", upstream);
+    }
+
     /// <summary>Records like <see cref="RecordingSink"/> and cancels when a phase starts (its progress line), as Ctrl+C would.</summary>
     private sealed class CancellingSink(string phase, CancellationTokenSource cancel) : IOutputSink
     {
