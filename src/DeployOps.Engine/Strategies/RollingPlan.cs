@@ -250,6 +250,8 @@ internal sealed class RollingPlan
                         {
                             // Journaled before the failure: Resume-Deployment continues a budget stop once the cause is fixed.
                             await _run.AnnotateAsync(RollingResume.BudgetStopField, name, ct).ConfigureAwait(false);
+                            if (_run.Settings.Rolling.OnFailure == RollingFailureAction.Stop)
+                                _run.Sink.WriteWarning(RollingResume.NextSteps(_run.Id, Names(FailedInstancesField)));
                             throw stop;
                         }
                         _run.Sink.WriteError(new DeployOpsError(ex.ErrorId, ex.Kind,

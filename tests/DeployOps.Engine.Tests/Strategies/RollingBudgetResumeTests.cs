@@ -39,6 +39,7 @@ public sealed class RollingBudgetResumeTests
         Assert.Equal(ErrorIds.RollingFailureBudgetExceeded, Assert.Single(sink.Errors).ErrorId);
         Assert.Equal("batch2:deploy", stopped.Fields[RollingResume.BudgetStopField]);
         Assert.Equal("web2", stopped.Fields[RollingPlan.FailedInstancesField]);
+        Assert.Contains(sink.Warnings, w => w.StartsWith($"Once web2 can be deployed again, Resume-Deployment -Id {stopped.Id} redeploys", StringComparison.Ordinal));
 
         // The cause is still there: the round retries web2 first, fails within the same budget and stops before web3.
         var again = new RecordingSink();
