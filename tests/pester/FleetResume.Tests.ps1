@@ -28,8 +28,9 @@ Describe 'Resume-Deployment of a rollout stopped by a dropped host' {
             $job = Start-ThreadJob -ArgumentList $env:DEPLOYOPS_MODULE_PATH, $config -ScriptBlock {
                 param($module, $config)
                 Import-Module $module
-                $r = Invoke-Deployment -Path $config -Strategy Rolling -Version 2.0.0 -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable e
-                [pscustomobject]@{ Record = $r; Errors = @($e) }
+                $r = Invoke-Deployment -Path $config -Strategy Rolling -Version 2.0.0 -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable e `
+                    -WarningAction SilentlyContinue -WarningVariable w
+                [pscustomobject]@{ Record = $r; Errors = @($e); Warnings = @($w) }
             }
             try {
                 Wait-Until -TimeoutSeconds 120 -Because 'app2 to enter its install step' -Condition { Test-Path $gate }
@@ -43,6 +44,7 @@ Describe 'Resume-Deployment of a rollout stopped by a dropped host' {
             $stopped.Record.Outcome | Should -Be 'Failed'
             ($stopped.Errors | ForEach-Object { $_.FullyQualifiedErrorId }) -join ' ' | Should -Match 'RollingFailureBudgetExceeded'
             $stopped.Record.Fields['failedInstances'] | Should -Be 'app2'
+            ($stopped.Warnings | ForEach-Object { "$_" }) -join "`n" | Should -Match "Once app2 can be deployed again, Resume-Deployment -Id $($stopped.Record.Id)"
             Get-HostVersion 2 | Should -Be '1.0.0'   # the budget stopped the rollout before app3
 
             # -WhatIf changes nothing; then, without -Id, the newest deployment (the budget stop) is resumed.

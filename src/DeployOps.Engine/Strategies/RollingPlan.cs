@@ -107,9 +107,10 @@ internal sealed class RollingPlan
         var remaining = Pick(RollingResume.RemainingField);
         if (_run.Fields.ContainsKey(FirstFleetField))
         {
+            // As in the first attempt, no compensation: nothing served, so there is no rotation to restore.
             var all = retry.Concat(remaining).ToArray();
-            yield return Batch($"{prefix}fleet:deploy", all, onFailure, retry: true);
-            yield return In($"{prefix}fleet", all.Select(i => i.Name).ToList(), onFailure);
+            yield return Batch($"{prefix}fleet:deploy", all, null, retry: true);
+            yield return In($"{prefix}fleet", all.Select(i => i.Name).ToList(), null);
             yield break;
         }
         if (retry.Count > 0)
@@ -250,6 +251,8 @@ internal sealed class RollingPlan
                         {
                             // Journaled before the failure: Resume-Deployment continues a budget stop once the cause is fixed.
                             await _run.AnnotateAsync(RollingResume.BudgetStopField, name, ct).ConfigureAwait(false);
+                            if (_run.Settings.Rolling.OnFailure == RollingFailureAction.Stop)
+                                _run.Sink.WriteWarning(RollingResume.NextSteps(_run.Id, Names(FailedInstancesField)));
                             throw stop;
                         }
                         _run.Sink.WriteError(new DeployOpsError(ex.ErrorId, ex.Kind,
@@ -293,14 +296,14 @@ internal sealed class RollingPlan
     /// </summary>
     private async Task<DeploymentOutcome> RollBackAsync(DeployOpsException cause, CancellationToken ct)
     {
-        // Being undone: nothing left to resume.
-        if (_run.Fields.GetValueOrDefault(RollingResume.BudgetStopField) is { Length: > 0 })
-            await _run.AnnotateAsync(RollingResume.BudgetStopField, "", ct).ConfigureAwait(false);
         if (_run.PreviousVersion is not { } previous)
         {
             _run.Sink.WriteWarning($"rolling.onFailure is rollback, but no earlier deployment succeeded: there is no previous version to go back to; stopping instead");
             return await PutBackAsync(cause, ct).ConfigureAwait(false);
         }
+        // Being undone: nothing left to resume (a stop without a previous version, above, stays resumable).
+        if (_run.Fields.GetValueOrDefault(RollingResume.BudgetStopField) is { Length: > 0 })
+            await _run.AnnotateAsync(RollingResume.BudgetStopField, "", ct).ConfigureAwait(false);
         var touched = Names(FailedInstancesField).Union(Names(UpdatedInstancesField)).ToHashSet(StringComparer.Ordinal);
         var problems = new List<string>();
         foreach (var instance in _instances.Where(i => touched.Contains(i.Name) && !Names(RolledBackInstancesField).Contains(i.Name)))

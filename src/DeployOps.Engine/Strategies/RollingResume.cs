@@ -36,6 +36,11 @@ internal static class RollingResume
         $"Resume rolling rollout {record.Id} ({record.Version}) stopped by its failure budget in {record.Fields[BudgetStopField]}: " +
         $"redeploy {Join(record.Fields.GetValueOrDefault(RollingPlan.FailedInstancesField))} first, then the instances not yet updated";
 
+    /// <summary>What the operator can do after a budget stop (<c>onFailure: stop</c>), said when it happens.</summary>
+    public static string NextSteps(string id, IEnumerable<string> failed) =>
+        $"Once {string.Join(", ", failed.Order(StringComparer.Ordinal))} can be deployed again, Resume-Deployment -Id {id} redeploys the failed " +
+        $"instance(s) first and then the rest; Invoke-Rollback -DeploymentId {id} goes back to the previous version instead.";
+
     /// <summary>
     /// Journals the next round (its number, the instances to retry and those remaining) before the plan is built, so
     /// an interrupted round rebuilds the same plan. Names the configuration no longer has are refused: the round would

@@ -39,6 +39,7 @@ public sealed class RollingBudgetResumeTests
         Assert.Equal(ErrorIds.RollingFailureBudgetExceeded, Assert.Single(sink.Errors).ErrorId);
         Assert.Equal("batch2:deploy", stopped.Fields[RollingResume.BudgetStopField]);
         Assert.Equal("web2", stopped.Fields[RollingPlan.FailedInstancesField]);
+        Assert.Contains(sink.Warnings, w => w.StartsWith($"Once web2 can be deployed again, Resume-Deployment -Id {stopped.Id} redeploys", StringComparison.Ordinal));
 
         // The cause is still there: the round retries web2 first, fails within the same budget and stops before web3.
         var again = new RecordingSink();
@@ -72,6 +73,82 @@ public sealed class RollingBudgetResumeTests
         // Finished: nothing left to resume.
         var refused = await Assert.ThrowsAsync<DeployOpsException>(() => ResumeAsync(stage, stopped.Id, new RecordingSink()));
         Assert.Equal(ErrorIds.DeploymentNotResumable, refused.ErrorId);
+    }
+
+    [Fact]
+    public async Task A_round_stopped_half_way_resumes_inside_the_same_round()
+    {
+        using var stage = new DeploymentStage(instances: 3, smoke: Smoke, extraDeployment: "rolling:\n  maxFailPercent: 0%");
+        var broken = Path.Combine(stage.Directory, "broken-web2");
+        File.WriteAllText(broken, "");
+        var stopped = await stage.DeployAsync("2.0.0", DeploymentStrategy.Rolling);
+        Assert.Equal(DeploymentOutcome.Failed, stopped!.Outcome);
+        File.Delete(broken);
+
+        // Ctrl+C as the round reaches web3's batch: web2 is redeployed and back in rotation, web3 not yet touched.
+        using var cancel = new CancellationTokenSource();
+        var sink = new CancellingSink("resume1:batch1:out", cancel);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            DeploymentEngine.ResumeAsync(stage.Load(), new ResumeDeploymentOptions { Id = stopped.Id }, sink, cancel.Token));
+
+        var interrupted = await stage.GetAsync(stopped.Id);
+        Assert.Equal(DeploymentOutcome.Interrupted, interrupted!.Outcome);
+        Assert.Equal("resume1:retry:in", interrupted.LastCompletedPhase);
+        Assert.Contains("\"1.0.0\"", await Http.GetStringAsync($"{stage.Instances[2].BaseUrl}/version"));
+
+        // An interrupted round is no budget stop: it continues where it stopped, without a second round.
+        var done = await ResumeAsync(stage, null, new RecordingSink());
+
+        Assert.True(done!.Outcome == DeploymentOutcome.Succeeded, done.Error);
+        Assert.Equal("1", done.Fields[RollingResume.RoundField]);
+        Assert.DoesNotContain(done.Phases, p => p.Name.StartsWith("resume2:", StringComparison.Ordinal));
+        Assert.Single(done.Phases, p => p.Name == "resume1:retry:deploy");
+        Assert.Equal(PhaseStatus.Succeeded, done.Phases.Single(p => p.Name == "resume1:batch1:deploy").Status);
+        foreach (var instance in stage.Instances)
+            Assert.Contains("\"2.0.0\"", await Http.GetStringAsync($"{instance.BaseUrl}/version"));
+    }
+
+    [Fact]
+    public async Task A_first_fleet_stopped_by_its_budget_resumes_by_deploying_the_rest_then_putting_all_into_rotation()
+    {
+        using var stage = new DeploymentStage(instances: 3, smoke: Smoke, startInstances: false, extraDeployment: "rolling:\n  maxFailPercent: 0%");
+        var broken = Path.Combine(stage.Directory, "broken-web2");
+        File.WriteAllText(broken, "");
+        var stopped = await stage.DeployAsync("2.0.0", DeploymentStrategy.Rolling);
+        Assert.Equal(DeploymentOutcome.Failed, stopped!.Outcome);
+        Assert.Equal("fleet:deploy", stopped.Fields[RollingResume.BudgetStopField]);
+        File.Delete(broken);
+
+        var done = await ResumeAsync(stage, stopped.Id, new RecordingSink());
+
+        Assert.True(done!.Outcome == DeploymentOutcome.Succeeded, done.Error);
+        Assert.Equal(new[] { "resume1:fleet:deploy", "resume1:fleet:in" },
+            done.Phases.Select(p => p.Name).Where(n => n.StartsWith("resume1:", StringComparison.Ordinal)));
+        Assert.Equal("web2", done.Fields[RollingResume.RetryField]);
+        Assert.Equal("web3", done.Fields[RollingResume.RemainingField]);
+        foreach (var instance in stage.Instances)
+            Assert.Contains("\"2.0.0\"", await Http.GetStringAsync($"{instance.BaseUrl}/version"));
+        var upstream = File.ReadAllText(stage.Proxy.UpstreamFile);
+        foreach (var instance in stage.Instances) Assert.Contains($"127.0.0.1:{instance.Port} weight=1", upstream);
+    }
+
+    /// <summary>Records like <see cref="RecordingSink"/> and cancels when a phase starts (its progress line), as Ctrl+C would.</summary>
+    private sealed class CancellingSink(string phase, CancellationTokenSource cancel) : IOutputSink
+    {
+        private readonly RecordingSink _inner = new();
+
+        public bool IsDryRun => false;
+        public void WriteRecord(object record) => _inner.WriteRecord(record);
+        public void WriteVerbose(string message) => _inner.WriteVerbose(message);
+        public void WriteWarning(string message) => _inner.WriteWarning(message);
+        public void WriteError(DeployOpsError error) => _inner.WriteError(error);
+        public bool ShouldProcess(string target, string action) => _inner.ShouldProcess(target, action);
+
+        public void WriteProgress(ProgressUpdate progress)
+        {
+            if (progress.Status.StartsWith(phase + ":", StringComparison.Ordinal)) cancel.Cancel();
+            _inner.WriteProgress(progress);
+        }
     }
 
     [Fact]
