@@ -1,8 +1,9 @@
 #Requires -Version 7.4
 # traffic.provider: haproxy in real pwsh against the staged module: a private haproxy (foreground, admin socket in a
 # temp folder, stopped by PID) in front of two demo-app slots. Invoke-Deployment and Switch-DeploymentTraffic move
-# traffic over the runtime API without a reload; a missing socket is a clear RouterUnavailable error. Canary and an
-# in-place hotfix of the live slot under load run end to end; the hotfix's failed-request count is printed (Write-Host).
+# traffic over the runtime API without a reload; a missing socket is a clear RouterUnavailable error. Canary (each
+# weight step confirmed through haproxy with its figures) and an in-place hotfix of the live slot under load run end
+# to end; the hotfix's failed-request count is printed (Write-Host).
 
 Describe 'Traffic through haproxy' {
     BeforeAll {
@@ -140,12 +141,24 @@ notifications:
         Get-LiveVersion | Should -Be '1.0.0'
     }
 
+    It 'shows the router check of each canary step in the -WhatIf plan and changes nothing' {
+        $plan = Invoke-Deployment -Path $script:config -Version 3.0.0 -Strategy Canary -WhatIf
+        foreach ($step in 'canary:50%', 'canary:100%') {
+            ($plan | Where-Object Phase -eq $step).Details |
+                Should -Contain "then: at least 20 request(s) through http://127.0.0.1:$($script:proxyPort)/version; none may fail at the router and every version with a weight above 0 must answer, else the canary goes back to 0%"
+        }
+        Get-LiveVersion | Should -Be '1.0.0'
+    }
+
     It 'canaries through haproxy: half the traffic to the new slot, a gate, then all of it, with no new haproxy process' {
         $haproxyPid = $script:haproxy.Id
         $record = Invoke-Deployment -Path $script:config -Version 3.0.0 -Strategy Canary -Confirm:$false
         $record.Outcome | Should -Be 'Succeeded' -Because $record.Error
         $record.Phases.Name | Where-Object { $_ -notin 'before-deploy', 'after-deploy' } | Should -Be @('deploy:green', 'verify:green', 'canary:50%', 'gate:50%', 'canary:100%', 'post-verify')
         ($record.Phases | Where-Object Name -eq 'gate:50%').Detail | Should -Match '^Pass: '
+        # Each weight step is confirmed through haproxy with its figures: none failed, both versions (only the new at 100%) answered.
+        ($record.Phases | Where-Object Name -eq 'canary:50%').Detail | Should -Match "router check: 0 of \d+ request\(s\) through \S+ failed; answered by '1\.0\.0' x[1-9]\d*, '3\.0\.0' x[1-9]\d*$"
+        ($record.Phases | Where-Object Name -eq 'canary:100%').Detail | Should -Match "router check: 0 of \d+ request\(s\) through \S+ failed; answered by '3\.0\.0' x[1-9]\d*$"
         ($record.Phases | Where-Object Name -eq 'post-verify').Detail | Should -Match '^router check: 0 of 20 request\(s\)'
         1..10 | ForEach-Object { Get-LiveVersion } | Sort-Object -Unique | Should -Be '3.0.0'
         $script:haproxy.HasExited | Should -BeFalse

@@ -35,6 +35,19 @@ $before
         Join-Path $Directory 'deployops.yaml'
     }
 
+    function script:Add-LogLinesAfterFirstSample {
+        <# Passes the watch's output on; when its first sample arrives, appends the lines (stamped now, whole seconds, as many applications do). #>
+        param([Parameter(ValueFromPipeline)] $InputObject, [string] $Path, [string[]] $Line)
+        begin { $written = $false }
+        process {
+            if (-not $written -and $InputObject -is [DeployOps.Engine.Health.HealthSample]) {
+                $stamp = [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ssZ')
+                $Line | ForEach-Object { "$stamp $_" } | Add-Content $Path
+                $written = $true
+            }
+            $InputObject
+        }
+    }
     function script:Get-Samples($Out) { @($Out | Where-Object { $_ -is [DeployOps.Engine.Health.HealthSample] }) }
     function script:Get-Decision($Out) { $Out | Where-Object { $_ -is [DeployOps.Engine.Health.HealthDecision] } }
 }
@@ -67,11 +80,9 @@ Describe 'Watch-DeploymentHealth: custom rules, application logs and throughput'
     }
 
     It 'reads the custom rule''s metric, the log and the rate before, and stays Healthy on unchanged traffic with a single known error' {
-        $writer = Start-ThreadJob -ArgumentList $script:log -ScriptBlock {
-            param($log) Start-Sleep -Milliseconds 800; "$([DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ssZ')) ERROR cache warm-up took 900 ms" | Add-Content $log
-        }
-        $out = Watch-DeploymentHealth -Path $script:config -Duration 00:00:04 -Interval 00:00:01
-        Wait-Job $writer -Timeout 10 | Remove-Job -Force
+        # The error is written once the watch has taken its first sample: surely after its start, whatever the load.
+        $out = Watch-DeploymentHealth -Path $script:config -Duration 00:00:04 -Interval 00:00:01 |
+            Add-LogLinesAfterFirstSample -Path $script:log -Line "ERROR cache warm-up took 900 ms"
         $samples = Get-Samples $out
 
         $samples.Count | Should -BeGreaterOrEqual 2
@@ -88,13 +99,9 @@ Describe 'Watch-DeploymentHealth: custom rules, application logs and throughput'
     It 'a slowdown rolls back on the throughput drop, the new error pattern and the piled-up requests investigate, and -Replay agrees' {
         Invoke-RestMethod -Method Post "$($script:app.Url)/admin/faults" -ContentType 'application/json' -Body '{"latencyMs":2000}' | Out-Null
         $slow = 1..3 | ForEach-Object { Start-ThreadJob -ArgumentList $script:app.Url -ScriptBlock { param($u) try { Invoke-WebRequest "$u/slow?ms=10000" -TimeoutSec 20 | Out-Null } catch { } } }
-        $writer = Start-ThreadJob -ArgumentList $script:log -ScriptBlock {
-            param($log)
-            Start-Sleep -Milliseconds 700
-            foreach ($id in 41, 42) { "$([DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ssZ')) ERROR NullReferenceException in CartController id=$id" | Add-Content $log }
-        }
-        $out = Watch-DeploymentHealth -Path $script:config -DeploymentId 'pester-signals' -Duration 00:00:08 -Interval 00:00:01
-        $writer, $slow | ForEach-Object { Wait-Job $_ -Timeout 30 | Remove-Job -Force }
+        $out = Watch-DeploymentHealth -Path $script:config -DeploymentId 'pester-signals' -Duration 00:00:08 -Interval 00:00:01 |
+            Add-LogLinesAfterFirstSample -Path $script:log -Line 'ERROR NullReferenceException in CartController id=41', 'ERROR NullReferenceException in CartController id=42'
+        $slow | ForEach-Object { Wait-Job $_ -Timeout 30 | Remove-Job -Force }
         $samples = Get-Samples $out
         $decision = Get-Decision $out
 

@@ -91,4 +91,25 @@ deployment:
     It 'reports that nothing is waiting for approval' {
         { Approve-Deployment -Path $script:config -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'ApprovalNotPending*'
     }
+
+    It 'canaries through nginx, confirming each weight step through the router with its figures' {
+        $canary = Join-Path $script:dir 'canary.yaml'
+        (Get-Content $script:config -Raw) + @"
+  canary:
+    steps: [25]
+    pause: 500ms
+    gate: { use: healthEndpoint, sampleInterval: 100ms }
+    onInconclusive: fail
+"@ | Set-Content $canary
+        $record = Invoke-Deployment -Path $canary -Strategy Canary -Version 3.0.0 -Confirm:$false -Verbose 4>&1 |
+            Tee-Object -Variable output | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }
+        $record.Outcome | Should -Be 'Succeeded' -Because $record.Error
+        $record.Phases.Name | Should -Contain 'gate:25%'
+        ($record.Phases | Where-Object Name -eq 'canary:25%').Detail |
+            Should -Match "router check: 0 of \d+ request\(s\) through \S+ failed; answered by '1\.0\.0' x[1-9]\d*, '3\.0\.0' x[1-9]\d*$"
+        ($record.Phases | Where-Object Name -eq 'canary:100%').Detail | Should -Match "answered by '3\.0\.0' x[1-9]\d*$"
+        @($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message) -match '^\[canary:25%\] router check: 0 of ' |
+            Should -Not -BeNullOrEmpty
+        Get-LiveVersion | Should -Be '3.0.0'
+    }
 }

@@ -12,6 +12,9 @@
 
     A suite may have a fixture, tests/pester/fixtures/<suite name>.Fixture.ps1, run in the child before the suite:
     it returns the hashtable handed to the suite as container data and may set $script:FixtureCleanup.
+.PARAMETER Parallel
+    How many suites run at once (DEPLOYOPS_PESTER_PARALLEL, default 3). Each suite's output is printed whole when
+    it ends; the overall budget counts wall time.
 .PARAMETER ModulePath
     The staged DeployOps.psd1 (exported to the suites as DEPLOYOPS_MODULE_PATH).
 .PARAMETER Path
@@ -36,6 +39,10 @@ param(
 
     [Parameter(ParameterSetName = 'All')]
     [int] $BudgetSeconds = $(if ($env:DEPLOYOPS_PESTER_BUDGET) { [int]$env:DEPLOYOPS_PESTER_BUDGET } else { 1500 }),
+
+    [Parameter(ParameterSetName = 'All')]
+    [ValidateRange(1, 16)]
+    [int] $Parallel = $(if ($env:DEPLOYOPS_PESTER_PARALLEL) { [int]$env:DEPLOYOPS_PESTER_PARALLEL } else { 3 }),
 
     [Parameter(ParameterSetName = 'All')]
     [string] $ResultPath = $(if ($env:DEPLOYOPS_PESTER_RESULT) { $env:DEPLOYOPS_PESTER_RESULT } else { Join-Path ([IO.Path]::GetTempPath()) 'deployops-pester-summary.json' }),
@@ -161,76 +168,122 @@ function Stop-SuiteTree([System.Diagnostics.Process] $Process) {
     $Process.WaitForExit(10000) | Out-Null
 }
 
-$budget = [Diagnostics.Stopwatch]::StartNew()
-$results = [Collections.Generic.List[object]]::new()
-foreach ($suite in $suites) {
-    $name = [IO.Path]::GetRelativePath($repositoryRoot, $suite)
-    if ($name.StartsWith('..')) { $name = $suite }
+function Read-SuiteLog([string] $Log) {
+    if (-not (Test-Path $Log)) { return '' }
+    $reader = [IO.StreamReader]::new([IO.FileStream]::new($Log, 'Open', 'Read', 'ReadWrite, Delete'))
+    try { $reader.ReadToEnd() } finally { $reader.Dispose() }
+}
+
+function Start-Suite([string] $Suite, [int] $Timeout) {
+    $name = [IO.Path]::GetRelativePath($repositoryRoot, $Suite)
+    if ($name.StartsWith('..')) { $name = $Suite }
     $leaf = ($name -replace '[\\/]', '_') -replace '\.Tests\.ps1$', ''
     $childResult = Join-Path $suiteDir "$leaf.json"
     $log = Join-Path $suiteDir "$leaf.log"
-    $remaining = $BudgetSeconds - [int]$budget.Elapsed.TotalSeconds
-    $timeout = [Math]::Min($TimeoutSeconds, $remaining)
-    if ($timeout -le 0) {
-        Write-Host "==> $name NOT RUN: the overall Pester budget of $BudgetSeconds s is used up" -ForegroundColor Red
-        $results.Add([pscustomobject][ordered]@{ suite = $name; passed = 0; failed = 1; skipped = 0; notRun = 0; result = 'NotRun'; seconds = 0
-                message = "not run: overall budget of $BudgetSeconds s used up" })
-        continue
-    }
-    Write-Host "==> $name (timeout $timeout s)" -ForegroundColor Cyan
     $childArgs = @($pwshPrefix) + @('-NoProfile', '-NonInteractive', '-File', $PSCommandPath,
-        '-ModulePath', $env:DEPLOYOPS_MODULE_PATH, '-ChildSuite', $suite, '-ChildResult', $childResult)
+        '-ModulePath', $env:DEPLOYOPS_MODULE_PATH, '-ChildSuite', $Suite, '-ChildResult', $childResult)
     $psi = [Diagnostics.ProcessStartInfo]::new()
     $psi.UseShellExecute = $false
     $psi.WorkingDirectory = $repositoryRoot
-    if ($unixTree) {
-        # New session (pgid = pid) and output to a file: processes a suite leaves behind hold the log, not our stdout.
-        $psi.FileName = '/bin/sh'
-        foreach ($a in @('-c', 'log="$1"; shift; exec setsid "$@" > "$log" 2>&1', 'sh', $log, $pwshFile) + $childArgs) { $psi.ArgumentList.Add($a) }
-    }
-    else {
+    $mark = [guid]::NewGuid().ToString('N')
+    $psi.Environment['DEPLOYOPS_PESTER_SUITE_MARK'] = $mark
+    # Output goes to a file (printed whole when the suite ends, so suites running side by side do not interleave);
+    # on Linux and macOS the child leads a new session (pgid = pid), and what it leaves behind holds the log, not us.
+    $psi.FileName = '/bin/sh'
+    $launcher = if ($unixTree) { 'log="$1"; shift; exec setsid "$@" > "$log" 2>&1' } else { 'log="$1"; shift; exec "$@" > "$log" 2>&1' }
+    if ($IsWindows) {
+        # No sh: the child writes to our console directly (interleaved when suites run side by side).
         $psi.FileName = $pwshFile
         foreach ($a in $childArgs) { $psi.ArgumentList.Add($a) }
     }
-    $clock = [Diagnostics.Stopwatch]::StartNew()
-    $process = [Diagnostics.Process]::Start($psi)
-    $reader = $null
-    $timedOut = $false
-    try {
-        while (-not $process.WaitForExit(250)) {
-            if ($unixTree -and -not $reader -and (Test-Path $log)) {
-                $reader = [IO.StreamReader]::new([IO.FileStream]::new($log, 'Open', 'Read', 'ReadWrite, Delete'))
-            }
-            if ($reader) { $text = $reader.ReadToEnd(); if ($text) { [Console]::Out.Write($text) } }
-            if ($clock.Elapsed.TotalSeconds -ge $timeout) { $timedOut = $true; Stop-SuiteTree $process; break }
-        }
-        if ($unixTree -and -not $timedOut) { & kill -KILL -- "-$($process.Id)" 2>$null }  # leftovers of a finished suite
-        if ($unixTree -and -not $reader -and (Test-Path $log)) {
-            $reader = [IO.StreamReader]::new([IO.FileStream]::new($log, 'Open', 'Read', 'ReadWrite, Delete'))
-        }
-        if ($reader) { $text = $reader.ReadToEnd(); if ($text) { [Console]::Out.Write($text) } }
-    }
-    finally {
-        if ($reader) { $reader.Dispose() }
-        if (-not $process.HasExited) { Stop-SuiteTree $process }
-    }
-    $seconds = [Math]::Round($clock.Elapsed.TotalSeconds, 1)
-    if ($timedOut) {
-        $message = "TIMEOUT: $name did not finish within $timeout s; its process tree was killed"
-        Write-Host "==> $message" -ForegroundColor Red
-        $results.Add([pscustomobject][ordered]@{ suite = $name; passed = 0; failed = 1; skipped = 0; notRun = 0; result = 'TimedOut'; seconds = $seconds; message = $message })
-    }
-    elseif (Test-Path $childResult) {
-        $r = Get-Content $childResult -Raw | ConvertFrom-Json
-        $results.Add([pscustomobject][ordered]@{ suite = $name; passed = [int]$r.passed; failed = [int]$r.failed; skipped = [int]$r.skipped; notRun = [int]$r.notRun
-                result = $r.result; seconds = $seconds; message = $r.message })
-    }
     else {
-        $message = "CRASHED: $name exited with code $($process.ExitCode) without reporting results"
-        Write-Host "==> $message" -ForegroundColor Red
-        $results.Add([pscustomobject][ordered]@{ suite = $name; passed = 0; failed = 1; skipped = 0; notRun = 0; result = 'Crashed'; seconds = $seconds; message = $message })
+        foreach ($a in @('-c', $launcher, 'sh', $log, $pwshFile) + $childArgs) { $psi.ArgumentList.Add($a) }
+    }
+    [pscustomobject]@{
+        Name = $name; Result = $childResult; Log = $log; Timeout = $Timeout; Mark = $mark
+        Clock = [Diagnostics.Stopwatch]::StartNew(); Process = [Diagnostics.Process]::Start($psi)
     }
 }
+
+function Stop-MarkedProcesses([string] $Mark) {
+    # Daemons a suite started in their own session (pg_ctl's postmaster calls setsid) escape the group kill; they
+    # still carry the suite's mark in their environment. Found only when a suite was killed before its cleanup ran.
+    $needle = "DEPLOYOPS_PESTER_SUITE_MARK=$Mark"
+    $left = foreach ($dir in [IO.Directory]::GetDirectories('/proc')) {
+        $id = 0
+        if (-not [int]::TryParse([IO.Path]::GetFileName($dir), [ref]$id) -or $id -eq $PID) { continue }
+        try { if ([IO.File]::ReadAllText("$dir/environ").Split([char]0) -contains $needle) { $id } } catch { }
+    }
+    foreach ($id in $left) {
+        $command = try { [IO.File]::ReadAllText("/proc/$id/cmdline").Replace([char]0, ' ').Trim() } catch { '' }
+        Write-Host "==> killing pid $id the suite left running: $command" -ForegroundColor Yellow
+        & kill -KILL $id 2>$null
+    }
+}
+
+function Complete-Suite($Run, [bool] $TimedOut) {
+    if ($TimedOut) { Stop-SuiteTree $Run.Process }
+    elseif ($unixTree) { & kill -KILL -- "-$($Run.Process.Id)" 2>$null }  # leftovers of a finished suite
+    $text = if ($IsWindows) { '' } else { Read-SuiteLog $Run.Log }
+    Write-Host "==> $($Run.Name) (timeout $($Run.Timeout) s)" -ForegroundColor Cyan
+    if ($text) { [Console]::Out.Write($text) }
+    if ($IsLinux) { Stop-MarkedProcesses $Run.Mark }
+    $seconds = [Math]::Round($Run.Clock.Elapsed.TotalSeconds, 1)
+    if ($TimedOut) {
+        $message = "TIMEOUT: $($Run.Name) did not finish within $($Run.Timeout) s; its process tree was killed"
+        Write-Host "==> $message" -ForegroundColor Red
+        return [pscustomobject][ordered]@{ suite = $Run.Name; passed = 0; failed = 1; skipped = 0; notRun = 0; result = 'TimedOut'; seconds = $seconds; message = $message }
+    }
+    if (Test-Path $Run.Result) {
+        $r = Get-Content $Run.Result -Raw | ConvertFrom-Json
+        return [pscustomobject][ordered]@{ suite = $Run.Name; passed = [int]$r.passed; failed = [int]$r.failed; skipped = [int]$r.skipped; notRun = [int]$r.notRun
+            result = $r.result; seconds = $seconds; message = $r.message }
+    }
+    $message = "CRASHED: $($Run.Name) exited with code $($Run.Process.ExitCode) without reporting results"
+    Write-Host "==> $message" -ForegroundColor Red
+    [pscustomobject][ordered]@{ suite = $Run.Name; passed = 0; failed = 1; skipped = 0; notRun = 0; result = 'Crashed'; seconds = $seconds; message = $message }
+}
+
+# Suites run -Parallel at a time, longest first when an earlier summary says how long they took (each suite has its
+# own fixtures on free ports and its own temp folders, and the fleet hosts their own subnets).
+$previous = @{}
+if (Test-Path $ResultPath) {
+    try { (Get-Content $ResultPath -Raw | ConvertFrom-Json).suites | ForEach-Object { $previous[[string]$_.suite] = [double]$_.seconds } } catch { }
+}
+$pending = [Collections.Generic.Queue[string]]::new()
+$suites | Sort-Object -Stable -Descending { $previous[[IO.Path]::GetRelativePath($repositoryRoot, $_)] } | ForEach-Object { $pending.Enqueue($_) }
+
+$budget = [Diagnostics.Stopwatch]::StartNew()
+$results = [Collections.Generic.List[object]]::new()
+$running = [Collections.Generic.List[object]]::new()
+try {
+    while ($pending.Count -gt 0 -or $running.Count -gt 0) {
+        while ($pending.Count -gt 0 -and $running.Count -lt $Parallel) {
+            $suite = $pending.Dequeue()
+            $timeout = [Math]::Min($TimeoutSeconds, $BudgetSeconds - [int]$budget.Elapsed.TotalSeconds)
+            if ($timeout -le 0) {
+                $name = [IO.Path]::GetRelativePath($repositoryRoot, $suite)
+                Write-Host "==> $name NOT RUN: the overall Pester budget of $BudgetSeconds s is used up" -ForegroundColor Red
+                $results.Add([pscustomobject][ordered]@{ suite = $name; passed = 0; failed = 1; skipped = 0; notRun = 0; result = 'NotRun'; seconds = 0
+                        message = "not run: overall budget of $BudgetSeconds s used up" })
+                continue
+            }
+            $running.Add((Start-Suite $suite $timeout))
+        }
+        Start-Sleep -Milliseconds 250
+        foreach ($run in @($running)) {
+            $timedOut = -not $run.Process.HasExited -and $run.Clock.Elapsed.TotalSeconds -ge $run.Timeout
+            if ($run.Process.HasExited -or $timedOut) {
+                $results.Add((Complete-Suite $run $timedOut))
+                $running.Remove($run) | Out-Null
+            }
+        }
+    }
+}
+finally {
+    foreach ($run in $running) { if (-not $run.Process.HasExited) { Stop-SuiteTree $run.Process } }
+}
+$results = @($results | Sort-Object suite)
 if ($demoBuild) { Remove-Item $demoBuild -Recurse -Force -ErrorAction SilentlyContinue }
 
 $totals = [ordered]@{

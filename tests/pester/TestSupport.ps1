@@ -177,16 +177,44 @@ function Get-DemoAppDll {
 }
 
 function Start-DemoApp {
-    <# Starts examples/DemoApp on a free loopback port; waits (bounded) for /health. Returns Process, Port, Url. #>
+    <#
+      Starts examples/DemoApp on a free loopback port; waits (bounded) for /health. Returns Process, Port, Url.
+      -Cgroup: a cgroup v1 folder (New-TestMemoryCgroup) the app runs in from its first page: a shell joins it, then
+      execs dotnet (the same PID), since the kernel no longer moves charges of a process moved in later.
+    #>
     param([string] $Version = 'pester', [int] $Port = (Get-FreePort), [hashtable] $Environment = @{}, [string] $Directory,
-          [int] $TimeoutSeconds = 90)
+          [int] $TimeoutSeconds = 90, [string] $Cgroup)
     $dll = Get-DemoAppDll
     if (-not $Directory) { $Directory = New-TestDirectory 'demo' }
     $env = @{ DEMO_VERSION = $Version } + $Environment
-    $process = Start-TestProcess -FilePath (Get-RequiredProgram -Candidates dotnet -Install 'the .NET runtime (https://dot.net/install)') `
-        -ArgumentList @("`"$dll`"", '--urls', "http://127.0.0.1:$Port") -Directory $Directory -Name "demoapp-$Port" -Environment $env
+    $dotnet = Get-RequiredProgram -Candidates dotnet -Install 'the .NET runtime (https://dot.net/install)'
+    $file, $arguments = if ($Cgroup) { '/bin/sh', @('-c', "`"echo `$`$ > $Cgroup/cgroup.procs && exec $dotnet $dll --urls http://127.0.0.1:$Port`"") }
+                        else { $dotnet, @("`"$dll`"", '--urls', "http://127.0.0.1:$Port") }
+    $process = Start-TestProcess -FilePath $file -ArgumentList $arguments -Directory $Directory -Name "demoapp-$Port" -Environment $env
     Wait-Port -Port $Port -TimeoutSeconds $TimeoutSeconds -Process $process -LogPath (Join-Path $Directory "demoapp-$Port.out")
     [pscustomobject]@{ Process = $process; Port = $Port; Url = "http://127.0.0.1:$Port" }
+}
+
+function New-TestMemoryCgroup {
+    <#
+      A cgroup v1 memory group with a limit, under /sys/fs/cgroup/memory (this machine's controllers are on v1; root
+      needed). Cleanup moves what is still inside back to the root group and removes it. Returns its folder.
+    #>
+    param([Parameter(Mandatory)] [long] $LimitBytes)
+    $root = '/sys/fs/cgroup/memory'
+    if (-not (Test-Path "$root/memory.limit_in_bytes")) { throw "the cgroup tests need the memory controller mounted at $root (mount -t cgroup -o memory cgroup $root) and root" }
+    $group = Join-Path $root ('deployops-test-' + [guid]::NewGuid().ToString('N').Substring(0, 12))
+    New-Item -ItemType Directory -Path $group | Out-Null
+    # One argument: Remove-TestResources passes the argument list as a single value.
+    Register-TestCleanup -ArgumentList ([pscustomobject]@{ Group = $group; Root = $root }) -Cleanup {
+        param($cgroup)
+        Get-Content "$($cgroup.Group)/cgroup.procs" -ErrorAction SilentlyContinue | Where-Object { $_ } |
+            ForEach-Object { try { [IO.File]::WriteAllText("$($cgroup.Root)/cgroup.procs", $_) } catch { } }
+        foreach ($i in 1..50) { try { [IO.Directory]::Delete($cgroup.Group); break } catch { Start-Sleep -Milliseconds 100 } }
+        if (Test-Path $cgroup.Group) { Write-Warning "could not remove the cgroup $($cgroup.Group)" }
+    }
+    [IO.File]::WriteAllText("$group/memory.limit_in_bytes", "$LimitBytes")
+    $group
 }
 
 function New-DemoAppScript {

@@ -29,6 +29,9 @@ public sealed class DeploymentRecord
         Fields = fields;
     }
 
+    /// <summary>The strategy a manual traffic switch is recorded under (its <see cref="Kind"/> is TrafficSwitch).</summary>
+    public const string TrafficSwitchStrategy = nameof(DeploymentKind.TrafficSwitch);
+
     /// <summary>The deployment's id (the name -Id, Resume-Deployment and Invoke-Rollback take).</summary>
     public string Id { get; }
     /// <summary>The application name (application: in deployops.yaml).</summary>
@@ -41,6 +44,13 @@ public sealed class DeploymentRecord
     public string? PreviousVersion { get; }
     /// <summary>BlueGreen, Canary, Rolling, Hotfix (as the deployment engine named it).</summary>
     public string Strategy { get; }
+    /// <summary>A deployment, or a manual traffic switch (Switch-DeploymentTraffic), told apart by
+    /// <see cref="Strategy"/>, which is journaled with the entry's first event.</summary>
+    public DeploymentKind Kind => Strategy == TrafficSwitchStrategy ? DeploymentKind.TrafficSwitch : DeploymentKind.Deployment;
+    /// <summary>A traffic switch: the slot that had the traffic before (null when unknown, or for a deployment).</summary>
+    public string? FromSlot => Field(DeploymentField.FromSlot);
+    /// <summary>A traffic switch: the slot it moved all traffic to (null for a deployment).</summary>
+    public string? ToSlot => Field(DeploymentField.ToSlot);
     /// <summary>The operating-system user who started it.</summary>
     public string User { get; }
     /// <summary>The machine it ran on.</summary>
@@ -121,10 +131,14 @@ public static class DeploymentField
     public const string ImageId = "imageId";
     /// <summary>The image reference that id was resolved from (e.g. shop:1.4.2).</summary>
     public const string ImageReference = "imageReference";
-    /// <summary>-Reason of Invoke-Deployment.</summary>
+    /// <summary>-Reason of Invoke-Deployment (or of Switch-DeploymentTraffic on a traffic switch's entry).</summary>
     public const string Reason = "reason";
-    /// <summary>-ChangeTicket of Invoke-Deployment.</summary>
+    /// <summary>-ChangeTicket of Invoke-Deployment (or of Switch-DeploymentTraffic on a traffic switch's entry).</summary>
     public const string ChangeTicket = "changeTicket";
+    /// <summary>A traffic switch's slot that had the traffic before.</summary>
+    public const string FromSlot = "fromSlot";
+    /// <summary>A traffic switch's slot that got all traffic.</summary>
+    public const string ToSlot = "toSlot";
     /// <summary>The freeze window a deployment was let through with -OverrideFreeze.</summary>
     public const string FreezeOverridden = "freezeOverridden";
 }

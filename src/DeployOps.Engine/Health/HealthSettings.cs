@@ -1,6 +1,7 @@
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Health.Decision;
 using DeployOps.Engine.Health.Logs;
+using DeployOps.Engine.Health.Resources;
 
 namespace DeployOps.Engine.Health;
 
@@ -16,8 +17,9 @@ internal sealed class HealthSettings
 
     private HealthSettings(HealthPolicy policy, TimeSpan duration, TimeSpan? interval, TimeSpan timeout, ScrapeSettings? scrape,
         PrometheusSettings? prometheus, IReadOnlyList<string> probes, PostgresSettings? database, RedisSettings? redis,
-        IReadOnlyList<LogSettings>? logs = null, Signals.WebSocketSettings? webSocket = null)
+        IReadOnlyList<LogSettings>? logs = null, Signals.WebSocketSettings? webSocket = null, ResourceSettings? resources = null)
     {
+        Resources = resources;
         WebSocket = webSocket;
         Logs = logs ?? Array.Empty<LogSettings>();
         Policy = policy;
@@ -53,8 +55,11 @@ internal sealed class HealthSettings
     /// <summary>The WebSocket endpoint probed with a handshake and an echo every sample (null unless configured).</summary>
     public Signals.WebSocketSettings? WebSocket { get; }
 
+    /// <summary>The processes or container whose CPU and memory are measured (null unless configured).</summary>
+    public ResourceSettings? Resources { get; }
+
     public bool HasSignals => Scrape is not null || Prometheus is not null || Probes.Count > 0 || Database is not null || Redis is not null || Logs.Count > 0
-        || WebSocket is not null;
+        || WebSocket is not null || Resources is not null;
 
     /// <summary>Settings with nothing configured: the default policy and no signals.</summary>
     public static HealthSettings Empty { get; } = new(HealthPolicy.Default, DefaultDuration, null, DefaultTimeout, null, null,
@@ -86,6 +91,7 @@ internal sealed class HealthSettings
 
         var logs = LogSettings.Read(map, baseDirectory ?? Environment.CurrentDirectory);
         var webSocket = Signals.WebSocketSettings.Read(map.Map("websocket"), timeout);
+        var resources = ResourceSettings.Read(map.Map("resources"), baseDirectory ?? Environment.CurrentDirectory);
         var comparisonMaps = new List<ConfigMap>();
         var custom = new CustomSignals();
         var rules = HealthPolicyReader.ReadRules(map, comparisonMaps, custom);
@@ -102,7 +108,7 @@ internal sealed class HealthSettings
         var policy = new HealthPolicy(rules, phases, minRequests, maxSourceErrors, minLatencyRequests: minLatencyRequests,
             comparisons: comparisons, burnRates: burnRates);
         return new HealthSettings(policy, duration, interval, timeout, scrape, prometheus, probes,
-            useDatabase ? postgres : null, useRedis ? redis : null, logs, webSocket);
+            useDatabase ? postgres : null, useRedis ? redis : null, logs, webSocket, resources);
     }
 
     /// <summary>Entries that are URLs stay as they are; names of <c>endpoints:</c> get <paramref name="defaultPath"/> appended.</summary>

@@ -49,10 +49,10 @@ internal static partial class HealthWatcher
         await using var collector = options.Sources is { } scripted
             ? new SignalCollector(scripted, config.Redactor)
             : SignalCollector.For(settings, config.Redactor, options.ScrapeTargets, options.Probes,
-                options.VersionTargets, compare: policy.Comparisons.Any(c => c.Enabled), deployedAt: startedAt);
+                options.VersionTargets, compare: policy.Comparisons.Any(c => c.Enabled), deployedAt: startedAt, clock: time);
         if (collector.Sources.Count == 0)
             throw new DeployOpsException(ErrorIds.HealthNoSignals, ErrorKind.InvalidOperation,
-                $"{config.FilePath}: health: configures no signal (add scrape.targets, prometheus, probes, logs or a postgres section)", config.FilePath);
+                $"{config.FilePath}: health: configures no signal (add scrape.targets, prometheus, probes, logs, resources or a postgres section)", config.FilePath);
 
         var recorder = options.Record ? new HealthRecorder(config.State.Directory, id, config.Redactor) : null;
         var run = new HealthRun(policy, config.Redactor, id, options.DeploymentId);

@@ -184,7 +184,7 @@ internal static partial class MaintenanceMode
     {
         var settings = config.Maintenance.Drain;
         if (settings is null || options.Drain == false) return null;
-        var source = Source(config, settings);
+        var source = options.DrainSource ?? Source(config, settings);
         var timeout = options.DrainTimeout ?? settings.Timeout;
         DrainResult result;
         if (options.Force)
@@ -195,7 +195,7 @@ internal static partial class MaintenanceMode
         }
         else
         {
-            result = await new DrainWaiter(source, settings.Threshold, settings.Interval, timeout, config.Redactor)
+            result = await new DrainWaiter(source, settings.Threshold, settings.Interval, timeout, config.Redactor, options.Clock)
                 .WaitAsync(sink, cancellationToken).ConfigureAwait(false);
         }
 
@@ -283,7 +283,7 @@ internal static partial class MaintenanceMode
     /// <summary>The window to record: an existing one keeps its start and author; reason/expected end change only when given.</summary>
     private static MaintenanceInfo NewInfo(ConfigModel config, EnterMaintenanceOptions options, MaintenanceInfo? existing)
     {
-        var clock = DateTimeOffset.UtcNow;
+        var clock = options.Clock.GetUtcNow();
         var now = new DateTimeOffset(clock.UtcTicks - clock.UtcTicks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
         var expectedEnd = options.ExpectedDuration is { } d ? now + d : (DateTimeOffset?)null;
         if (existing is not null)

@@ -17,6 +17,10 @@ internal sealed class EnterMaintenanceOptions
     public bool Force { get; init; }
     /// <summary>Who asked, for the audit lines.</summary>
     public string Command { get; init; } = "Enter-MaintenanceMode";
+    /// <summary>The clock the window's start and the drain wait run on (tests pass a fake one).</summary>
+    internal TimeProvider Clock { get; init; } = TimeProvider.System;
+    /// <summary>Replaces the configured drain source (tests script the readings).</summary>
+    internal Drain.IDrainSource? DrainSource { get; init; }
 }
 
 /// <summary>What Exit-MaintenanceMode was asked to do.</summary>

@@ -296,9 +296,14 @@ internal static class RollbackEngine
         IOutputSink sink, CancellationToken ct)
     {
         if (options.DeploymentId is { } id)
-            return (await store.GetAsync(id, ct).ConfigureAwait(false)
-                ?? throw new DeployOpsException(ErrorIds.DeploymentNotFound, ErrorKind.ObjectNotFound, $"No deployment {id} in {store.Location}", id),
-                "named by -DeploymentId");
+        {
+            var named = await store.GetAsync(id, ct).ConfigureAwait(false)
+                ?? throw new DeployOpsException(ErrorIds.DeploymentNotFound, ErrorKind.ObjectNotFound, $"No deployment {id} in {store.Location}", id);
+            // A manual traffic switch deployed nothing: there is no version to put back.
+            if (named.Kind == DeploymentKind.TrafficSwitch)
+                throw TrafficSwitchHistory.NotADeployment(named, ErrorIds.RollbackNothingToUndo, options.Command);
+            return (named, "named by -DeploymentId");
+        }
         var (newest, skipped) = await Recovery.NewestChangedAsync(store, ct).ConfigureAwait(false);
         if (newest is null)
             throw new DeployOpsException(ErrorIds.RollbackNothingToUndo, ErrorKind.ObjectNotFound,

@@ -21,10 +21,12 @@ internal static partial class DeploymentStateCommands
         sink = ConfigBoundSink.For(sink, config);
         await using var store = DeploymentStore.Open(config);
         IReadOnlyList<DeploymentRecord> records;
+        // The history people read shows manual traffic switches beside the deployments.
+        query = new HistoryQuery { Last = query.Last, Outcomes = query.Outcomes, ChangeTicket = query.ChangeTicket, IncludeTrafficSwitches = true };
         if (query.ChangeTicket is { } ticket)
         {
             // Last counts matching deployments: filter the whole history first.
-            var all = await store.ListAsync(new HistoryQuery { Outcomes = query.Outcomes }, ct).ConfigureAwait(false);
+            var all = await store.ListAsync(new HistoryQuery { Outcomes = query.Outcomes, IncludeTrafficSwitches = true }, ct).ConfigureAwait(false);
             var matching = all.Where(r => string.Equals(r.ChangeTicket, ticket, StringComparison.OrdinalIgnoreCase));
             records = (query.Last > 0 ? matching.Take(query.Last) : matching).ToList();
         }

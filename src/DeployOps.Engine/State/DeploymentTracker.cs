@@ -16,6 +16,9 @@ internal sealed class DeploymentStart
     public string? Id { get; init; }
     /// <summary>Defaults to <see cref="OperatorIdentity.Current"/>.</summary>
     public OperatorIdentity? Operator { get; init; }
+    /// <summary>End what crashed deployments left running before the first step (a deployment's steps must not run
+    /// beside a dead one's). Off for a traffic switch, which runs no steps and must not stop anything.</summary>
+    public bool EndLeftovers { get; init; } = true;
 }
 
 /// <summary>
@@ -66,7 +69,8 @@ internal sealed partial class DeploymentTracker : IAsyncDisposable
             if (start.PreviousVersion is not null) data[K.PreviousVersion] = start.PreviousVersion;
             if (start.LogPath is not null) data[K.LogPath] = start.LogPath;
             var first = await store.AppendAsync(id, new JournalEvent(JournalEventKind.Started, data: data), ct).ConfigureAwait(false);
-            return await WithoutLeftoversAsync(new DeploymentTracker(store, held, id, new List<JournalEvent> { first }), ct).ConfigureAwait(false);
+            var tracker = new DeploymentTracker(store, held, id, new List<JournalEvent> { first });
+            return start.EndLeftovers ? await WithoutLeftoversAsync(tracker, ct).ConfigureAwait(false) : tracker;
         }
         catch
         {
@@ -77,12 +81,15 @@ internal sealed partial class DeploymentTracker : IAsyncDisposable
 
     /// <summary>Takes over an Interrupted deployment: locks it again and journals the resumption.
     /// <see cref="IsPhaseCompleted"/> and <see cref="IsStepCompleted"/> then say what to skip.</summary>
-    public static async Task<DeploymentTracker> ResumeAsync(IDeploymentStore store, string deploymentId, CancellationToken ct)
+    /// <param name="resumable">Which records may be taken over (default: Interrupted ones); checked again under the lock.</param>
+    public static async Task<DeploymentTracker> ResumeAsync(IDeploymentStore store, string deploymentId, CancellationToken ct,
+        Func<DeploymentRecord, bool>? resumable = null)
     {
+        resumable ??= r => r.Outcome == DeploymentOutcome.Interrupted;
         var record = await store.GetAsync(deploymentId, ct).ConfigureAwait(false)
             ?? throw new DeployOpsException(ErrorIds.DeploymentNotFound, ErrorKind.ObjectNotFound,
                 $"No deployment {deploymentId} of {store.Application}/{store.Environment} in {store.Location}.", deploymentId);
-        if (record.Outcome != DeploymentOutcome.Interrupted)
+        if (!resumable(record))
             throw NotResumable(record);
         var held = await store.AcquireLockAsync(deploymentId, ct).ConfigureAwait(false);
         try
@@ -90,7 +97,7 @@ internal sealed partial class DeploymentTracker : IAsyncDisposable
             // Re-read under the lock: another shell may have resumed and finished it meanwhile.
             var events = (await store.ReadJournalAsync(deploymentId, ct).ConfigureAwait(false)).ToList();
             var now = JournalProjection.Build(deploymentId, events, holderAlive: false)!;
-            if (now.Outcome != DeploymentOutcome.Interrupted) throw NotResumable(now);
+            if (!resumable(now)) throw NotResumable(now);
             return await TakeOverAsync(store, held, deploymentId, events, ct).ConfigureAwait(false);
         }
         catch
@@ -240,7 +247,7 @@ internal sealed partial class DeploymentTracker : IAsyncDisposable
 
     private static DeployOpsException NotResumable(DeploymentRecord record) =>
         new(ErrorIds.DeploymentNotResumable, ErrorKind.InvalidOperation,
-            $"Deployment {record.Id} of {record.Application}/{record.Environment} is {record.Outcome}, not Interrupted: only an interrupted deployment can be resumed.",
+            $"Deployment {record.Id} of {record.Application}/{record.Environment} is {record.Outcome}, not Interrupted: only an interrupted deployment, or a rolling rollout stopped by its failure budget, can be resumed.",
             record.Id);
 }
 

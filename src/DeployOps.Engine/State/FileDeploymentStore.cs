@@ -308,7 +308,7 @@ internal sealed partial class FileDeploymentStore : IDeploymentStore
         {
             ct.ThrowIfCancellationRequested();
             var record = Project(entry.Id, ReadEvents(Path.Combine(DeploymentsDirectory, entry.Id, "journal.jsonl")), lockInfo);
-            if (record is null || (query.Outcomes.Count > 0 && !query.Outcomes.Contains(record.Outcome))) continue;
+            if (record is null || !query.Admits(record) || (query.Outcomes.Count > 0 && !query.Outcomes.Contains(record.Outcome))) continue;
             result.Add(record);
             if (query.Last > 0 && result.Count >= query.Last) break;
         }

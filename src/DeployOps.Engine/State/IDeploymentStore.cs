@@ -36,7 +36,8 @@ internal interface IDeploymentStore : IAsyncDisposable
     /// <summary>The deployment as its journal tells it; Running becomes Interrupted when its holder is gone. Null when unknown.</summary>
     Task<DeploymentRecord?> GetAsync(string deploymentId, CancellationToken ct);
 
-    /// <summary>Deployments of this application/environment, newest first.</summary>
+    /// <summary>Deployments of this application/environment, newest first; manual traffic switches only with
+    /// <see cref="HistoryQuery.IncludeTrafficSwitches"/>.</summary>
     Task<IReadOnlyList<DeploymentRecord>> ListAsync(HistoryQuery query, CancellationToken ct);
 
     /// <summary>What <see cref="RemoveHistoryAsync"/> would delete (files or rows), for -WhatIf; empty when unknown.</summary>
@@ -67,4 +68,13 @@ internal sealed class HistoryQuery
     public IReadOnlyCollection<DeploymentOutcome> Outcomes { get; init; } = Array.Empty<DeploymentOutcome>();
     /// <summary>Only deployments of this change ticket (case-insensitive; null = all). Applied by Get-DeploymentHistory.</summary>
     public string? ChangeTicket { get; init; }
+    /// <summary>
+    /// Also list Switch-DeploymentTraffic's entries (<see cref="DeploymentKind.TrafficSwitch"/>). Off by default: every
+    /// reader that looks for a deployment to roll back, resume or take the previous version from must not see them;
+    /// only Get-DeploymentHistory shows them.
+    /// </summary>
+    public bool IncludeTrafficSwitches { get; init; }
+
+    /// <summary>Whether <paramref name="record"/> passes the kind filter (the stores apply it with the outcome filter).</summary>
+    public bool Admits(DeploymentRecord record) => IncludeTrafficSwitches || record.Kind != DeploymentKind.TrafficSwitch;
 }

@@ -346,8 +346,10 @@ internal sealed partial class PostgresDeploymentStore : IDeploymentStore
     public async Task<IReadOnlyList<DeploymentRecord>> ListAsync(HistoryQuery query, CancellationToken ct)
     {
         // Without an outcome filter the newest N rows are the answer; with one, Running rows may turn out Interrupted.
-        var rows = await LoadAsync("true", query.Outcomes.Count == 0 ? query.Last : 0, ct).ConfigureAwait(false);
-        var filtered = rows.Where(r => query.Outcomes.Count == 0 || query.Outcomes.Contains(r.Outcome));
+        // Traffic switches are left out in SQL (by their id) so that LIMIT counts deployments only.
+        var where = query.IncludeTrafficSwitches ? "true" : $"d.id NOT LIKE '{TrafficSwitchHistory.IdPrefix}%'";
+        var rows = await LoadAsync(where, query.Outcomes.Count == 0 ? query.Last : 0, ct).ConfigureAwait(false);
+        var filtered = rows.Where(r => query.Admits(r) && (query.Outcomes.Count == 0 || query.Outcomes.Contains(r.Outcome)));
         return (query.Last > 0 ? filtered.Take(query.Last) : filtered).ToList();
     }
 

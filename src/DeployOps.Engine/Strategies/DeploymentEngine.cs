@@ -115,25 +115,28 @@ internal static class DeploymentEngine
     {
         sink = ConfigBoundSink.For(sink, config);
         await using var store = DeploymentStore.Open(config);
-        var id = options.Id ?? (await store.FindInterruptedAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault()?.Id
+        var id = options.Id ?? await DefaultResumeIdAsync(store, cancellationToken).ConfigureAwait(false)
             ?? throw new DeployOpsException(ErrorIds.DeploymentNotFound, ErrorKind.ObjectNotFound,
-                $"No interrupted deployment of {config.Application}/{config.Environment} to resume", null);
+                $"No interrupted deployment (or rolling rollout stopped by its failure budget) of {config.Application}/{config.Environment} to resume", null);
         var record = await store.GetAsync(id, cancellationToken).ConfigureAwait(false)
             ?? throw new DeployOpsException(ErrorIds.DeploymentNotFound, ErrorKind.ObjectNotFound, $"No deployment {id} in {store.Location}", id);
+        if (record.Kind == DeploymentKind.TrafficSwitch)
+            throw TrafficSwitchHistory.NotADeployment(record, ErrorIds.DeploymentNotResumable, options.Command);
         if (Recovery.IsInterruptedRollback(record)) throw Recovery.RollbackInterrupted(record);
         // A journal written before versions were validated (or edited by hand) must not smuggle a version in.
         Security.Identifiers.ValidateVersion(record.Version, $"version of deployment {id}");
         if (record.PreviousVersion is { Length: > 0 } recordedPrevious)
             Security.Identifiers.ValidateVersion(recordedPrevious, $"previous version of deployment {id}");
         var subject = $"{config.Application}/{config.Environment}";
-        var what = $"Resume deployment {id} ({record.Version}, {record.Strategy}) after phase {record.LastCompletedPhase ?? "(none)"}";
+        var what = RollingResume.IsBudgetStop(record) ? RollingResume.Describe(record)
+            : $"Resume deployment {id} ({record.Version}, {record.Strategy}) after phase {record.LastCompletedPhase ?? "(none)"}";
         var audit = AuditLog.For(config);
         if (!sink.ShouldProcess(subject, what))
         {
             if (!sink.IsDryRun) audit.Write(options.Command, what, subject, "Skipped", null, id);
             return null;
         }
-        var tracker = await DeploymentTracker.ResumeAsync(store, id, cancellationToken).ConfigureAwait(false);
+        var tracker = await DeploymentTracker.ResumeAsync(store, id, cancellationToken, RollingResume.IsResumable).ConfigureAwait(false);
         await using (tracker.ConfigureAwait(false))
         {
             var fields = tracker.Current.Fields;
@@ -146,6 +149,9 @@ internal static class DeploymentEngine
                 Tracker = tracker,
             };
             await Kubernetes.KubernetesPlans.PrepareAsync(run, cancellationToken).ConfigureAwait(false);
+            // Stopped by its failure budget (as read under the lock): a new round, journaled before the plan is built.
+            if (strategy == DeploymentStrategy.Rolling && fields.GetValueOrDefault(RollingResume.BudgetStopField) is { Length: > 0 })
+                await RollingResume.BeginRoundAsync(run, cancellationToken).ConfigureAwait(false);
             var target = Slot(config, fields.GetValueOrDefault(TargetSlotField));
             var previous = Slot(config, fields.GetValueOrDefault(PreviousSlotField));
             var plan = StrategyPlans.Build(run, fields.ContainsKey(SkipPreChecksField), target, previous);
@@ -305,6 +311,14 @@ internal static class DeploymentEngine
 
     private static DeploymentTarget? Slot(ConfigModel config, string? name) =>
         name is null ? null : config.Deployment.Slots.FirstOrDefault(s => s.Name == name);
+
+    /// <summary>Without -Id: the newest deployment when it is a rollout stopped by its budget, else the newest interrupted one.</summary>
+    private static async Task<string?> DefaultResumeIdAsync(IDeploymentStore store, CancellationToken ct)
+    {
+        var (newest, _) = await Recovery.NewestChangedAsync(store, ct).ConfigureAwait(false);
+        if (newest is not null && RollingResume.IsBudgetStop(newest)) return newest.Id;
+        return (await store.FindInterruptedAsync(ct).ConfigureAwait(false)).FirstOrDefault()?.Id;
+    }
 
     private static async Task<string?> LastSucceededVersionAsync(IDeploymentStore store, CancellationToken ct) =>
         (await store.ListAsync(new HistoryQuery { Last = 1, Outcomes = new[] { DeploymentOutcome.Succeeded } }, ct).ConfigureAwait(false))

@@ -64,6 +64,12 @@ internal sealed class RollingPlan
         if (_run.Settings.StepsFor("migrate").Count > 0)
             yield return PlanPhases.Deploy(_run, "migrate", null, false, new[] { "migrate" });
         var onFailure = OnFailure();
+        if (_run.Fields.TryGetValue(RollingResume.RoundField, out var round) && round.Length > 0)
+        {
+            // Resumed after a budget stop: only this round runs (the earlier batches are journaled as they ended).
+            foreach (var phase in RoundPhases($"resume{round}:", onFailure)) yield return phase;
+            yield break;
+        }
         if (_run.Fields.ContainsKey(FirstFleetField))
         {
             // Nothing serves yet: bring every instance up and verify it, then put them all into rotation together.
@@ -71,16 +77,56 @@ internal sealed class RollingPlan
             yield return In("fleet", _instances.Select(i => i.Name).ToList(), null);
             yield break;
         }
+        foreach (var phase in Batches("", _instances, onFailure)) yield return phase;
+    }
+
+    /// <summary>Out, deploy and back in, batch by batch (<c>rolling.maxUnavailable</c> of the whole fleet at a time).</summary>
+    private IEnumerable<PlannedPhase> Batches(string prefix, IReadOnlyList<DeploymentTarget> instances,
+        Func<DeployOpsException, CancellationToken, Task<DeploymentOutcome>> onFailure)
+    {
         var size = Math.Min(_run.Settings.Rolling.BatchSize(_instances.Count), _instances.Count - 1);
-        var batches = _instances.Chunk(size).ToList();
+        var batches = instances.Chunk(size).ToList();
         for (var b = 0; b < batches.Count; b++)
         {
             var names = batches[b].Select(i => i.Name).ToList();
-            var label = $"batch{b + 1}";
+            var label = $"{prefix}batch{b + 1}";
             yield return Out(label, names, onFailure);
             yield return Batch($"{label}:deploy", batches[b], onFailure);
             yield return In(label, names, onFailure);
         }
+    }
+
+    /// <summary>
+    /// A round after a budget stop (<see cref="RollingResume"/>): the instances that had failed are redeployed first
+    /// (out of rotation, deployed and verified, back in), then the remaining ones in batches. After a first-fleet
+    /// stop nothing served before, so all of them are deployed, then put into rotation together.
+    /// </summary>
+    private IEnumerable<PlannedPhase> RoundPhases(string prefix, Func<DeployOpsException, CancellationToken, Task<DeploymentOutcome>> onFailure)
+    {
+        var retry = Pick(RollingResume.RetryField);
+        var remaining = Pick(RollingResume.RemainingField);
+        if (_run.Fields.ContainsKey(FirstFleetField))
+        {
+            var all = retry.Concat(remaining).ToArray();
+            yield return Batch($"{prefix}fleet:deploy", all, onFailure, retry: true);
+            yield return In($"{prefix}fleet", all.Select(i => i.Name).ToList(), onFailure);
+            yield break;
+        }
+        if (retry.Count > 0)
+        {
+            var names = retry.Select(i => i.Name).ToList();
+            yield return Out($"{prefix}retry", names, onFailure);
+            yield return Batch($"{prefix}retry:deploy", retry.ToArray(), onFailure, retry: true);
+            yield return In($"{prefix}retry", names, onFailure);
+        }
+        foreach (var phase in Batches(prefix, remaining, onFailure)) yield return phase;
+    }
+
+    /// <summary>The configured instances a journaled list names, in configuration order.</summary>
+    private List<DeploymentTarget> Pick(string field)
+    {
+        var names = Names(field);
+        return _instances.Where(i => names.Contains(i.Name)).ToList();
     }
 
     private HashSet<string> Names(string field) => _run.Fields.TryGetValue(field, out var f)
@@ -92,6 +138,12 @@ internal sealed class RollingPlan
         var names = Names(field);
         names.Add(name);
         return _run.AnnotateAsync(field, string.Join(",", names.Order(StringComparer.Ordinal)), ct);
+    }
+
+    private Task RemoveNameAsync(string field, string name, CancellationToken ct)
+    {
+        var names = Names(field);
+        return names.Remove(name) ? _run.AnnotateAsync(field, string.Join(",", names.Order(StringComparer.Ordinal)), ct) : Task.CompletedTask;
     }
 
     /// <summary>Every instance in rotation except <paramref name="outOfRotation"/>, the failed ones and those still out since the start.</summary>
@@ -161,8 +213,10 @@ internal sealed class RollingPlan
         };
     }
 
+    /// <param name="retry">A round's redeployment of failed instances: they are deployed, not skipped, and once
+    /// verified they are no longer failed (so they go back into rotation).</param>
     private PlannedPhase Batch(string name, DeploymentTarget[] batch,
-        Func<DeployOpsException, CancellationToken, Task<DeploymentOutcome>>? onFailure)
+        Func<DeployOpsException, CancellationToken, Task<DeploymentOutcome>>? onFailure, bool retry = false)
     {
         var steps = PlanPhases.DeployStepsWithoutMigrate;
         return new PlannedPhase
@@ -178,11 +232,12 @@ internal sealed class RollingPlan
                 var deployed = new List<string>();
                 foreach (var instance in batch)
                 {
-                    if (Names(FailedInstancesField).Contains(instance.Name)) continue;
+                    if (!retry && Names(FailedInstancesField).Contains(instance.Name)) continue;
                     try
                     {
                         await DeployAsync(name, instance, _run.ContextFor(instance, false), ct).ConfigureAwait(false);
                         await AddNameAsync(UpdatedInstancesField, instance.Name, ct).ConfigureAwait(false);
+                        if (retry) await RemoveNameAsync(FailedInstancesField, instance.Name, ct).ConfigureAwait(false);
                         deployed.Add(instance.Name);
                         // Which host runs which version, for Get-Deployment and for the operator after a partial rollout.
                         await _run.AnnotateAsync(StrategyPlans.InstanceVersionField(instance), $"{_run.Version} on {instance.Remote?.Name ?? instance.Host}", ct).ConfigureAwait(false);
@@ -191,7 +246,12 @@ internal sealed class RollingPlan
                     catch (DeployOpsException ex) when (ex.ErrorId != ErrorIds.TargetHostKeyRejected)
                     {
                         await AddNameAsync(FailedInstancesField, instance.Name, ct).ConfigureAwait(false);
-                        if (BudgetStop(instance, ex) is { } stop) throw stop;
+                        if (BudgetStop(instance, ex) is { } stop)
+                        {
+                            // Journaled before the failure: Resume-Deployment continues a budget stop once the cause is fixed.
+                            await _run.AnnotateAsync(RollingResume.BudgetStopField, name, ct).ConfigureAwait(false);
+                            throw stop;
+                        }
                         _run.Sink.WriteError(new DeployOpsError(ex.ErrorId, ex.Kind,
                             $"{instance.Name} failed and stays out of rotation ({Names(FailedInstancesField).Count} of {_instances.Count} failed, within maxFailPercent): {ex.Message}", instance.Name));
                     }
@@ -233,6 +293,9 @@ internal sealed class RollingPlan
     /// </summary>
     private async Task<DeploymentOutcome> RollBackAsync(DeployOpsException cause, CancellationToken ct)
     {
+        // Being undone: nothing left to resume.
+        if (_run.Fields.GetValueOrDefault(RollingResume.BudgetStopField) is { Length: > 0 })
+            await _run.AnnotateAsync(RollingResume.BudgetStopField, "", ct).ConfigureAwait(false);
         if (_run.PreviousVersion is not { } previous)
         {
             _run.Sink.WriteWarning($"rolling.onFailure is rollback, but no earlier deployment succeeded: there is no previous version to go back to; stopping instead");

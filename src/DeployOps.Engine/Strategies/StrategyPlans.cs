@@ -60,14 +60,16 @@ internal static class StrategyPlans
             {
                 if (weight >= 100)
                 {
-                    yield return SwitchAll(run, "canary:100%", target, previous, abort);
+                    yield return CanaryRouterCheck.Around(run, SwitchAll(run, "canary:100%", target, previous, abort),
+                        TrafficSwitcher.AllTo(run.Settings.Slots, target.Name));
                     break;
                 }
                 // Each host of the canary slot gets the canary's weight, each of the other its rest: the share stays weight %.
                 var backends = run.Settings.Slots.SelectMany(s => s.Places.Select(p => new TrafficBackend(p.Name, p.Host, p.Port,
                     s.Name == target.Name ? weight : s.Name == previous.Name ? 100 - weight : 0))).ToList();
                 var action = $"Send {weight}% of traffic to {target.Name} ({run.Version}), {100 - weight}% to {previous.Name}";
-                yield return new PlannedPhase
+                // Each step is confirmed through the router with its figures before its gate watches it.
+                yield return CanaryRouterCheck.Around(run, new PlannedPhase
                 {
                     Name = $"canary:{weight}%",
                     Kind = PhaseKind.Traffic,
@@ -76,7 +78,7 @@ internal static class StrategyPlans
                     Details = new[] { TrafficBackend.Describe(backends) },
                     Run = async ct => (await run.MoveTrafficAsync(action, backends, ct).ConfigureAwait(false)).To,
                     OnFailure = abort,
-                };
+                }, backends);
                 yield return Gate(run, $"gate:{weight}%", target, previous, weight, abort);
             }
         }

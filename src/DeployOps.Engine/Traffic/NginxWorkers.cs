@@ -89,18 +89,5 @@ internal static partial class NginxWorkers
     }
 
     /// <summary>The parent pid of the process whose /proc folder is <paramref name="procDir"/>; null when it is gone.</summary>
-    private static int? ParentOf(string procDir)
-    {
-        try
-        {
-            var stat = File.ReadAllText(Path.Combine(procDir, "stat"));
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return fields.Length > 1 && int.TryParse(fields[1], System.Globalization.NumberStyles.None,
-                System.Globalization.CultureInfo.InvariantCulture, out var parent) ? parent : null;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
-        {
-            return null; // the process ended while we looked
-        }
-    }
+    private static int? ParentOf(string procDir) => Processes.ProcStat.Read(procDir)?.ParentPid;
 }

@@ -119,6 +119,34 @@ internal sealed class RouterProbe
     }
 
     /// <summary>
+    /// Sends <paramref name="requests"/> requests to <paramref name="url"/> on fresh connections, then more (up to
+    /// <paramref name="limit"/>) until <paramref name="enough"/> says the answers so far suffice. Counts who answered
+    /// (by identity, on any status) and what failed: a non-2xx answer or no answer, the router's own error pages
+    /// (no identity) apart from a backend's error answers.
+    /// </summary>
+    public async Task<RouterSample> SampleAsync(string url, int requests, int limit, Func<IReadOnlyDictionary<string, int>, bool> enough,
+        CancellationToken cancellationToken)
+    {
+        var answers = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var failures = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var sent = 0;
+        var unidentified = 0;
+        while (sent < requests || (sent < limit && !enough(answers)))
+        {
+            sent++;
+            var answer = await OnceAsync(url, cancellationToken).ConfigureAwait(false);
+            if (answer.Identity is { } identity) answers[identity] = answers.GetValueOrDefault(identity) + 1;
+            if (answer.Status is >= 200 and < 300) continue;
+            var reason = answer.Status is { } status
+                ? $"HTTP {status}" + (answer.Identity is { } who ? $" from '{who}'" : "")
+                : "no answer";
+            if (answer.Identity is null) unidentified++;
+            failures[reason] = failures.GetValueOrDefault(reason) + 1;
+        }
+        return new RouterSample(_redactor.Redact(url), sent, failures.Values.Sum(), unidentified, failures, answers);
+    }
+
+    /// <summary>
     /// Probes <see cref="TrafficSettings.ProbeUrl"/> until every backend that should take traffic has answered (on any
     /// status: the identity says who) and, for at least <see cref="TrafficSettings.ConfirmProbes"/> probes in a row,
     /// nothing else answered. The number of probes, or TrafficNotConfirmed naming the last answer.

@@ -74,37 +74,43 @@ internal static class TrafficSwitcher
             if (!sink.IsDryRun) audit.Write(options.Command, action, router.Target, "Skipped", change);
             return null;
         }
-        // The deployment lock keeps an operator's switch from racing a running deployment (DeploymentLocked).
+        // The deployment lock keeps an operator's switch from racing a running deployment (DeploymentLocked); the
+        // switch is a history entry of its own (Get-DeploymentHistory -ChangeTicket finds it).
         await using var store = DeploymentStore.Open(config);
-        var held = await store.AcquireLockAsync("switch-" + DeploymentIds.New(), cancellationToken).ConfigureAwait(false);
-        await using var _ = held.ConfigureAwait(false);
+        var record = await TrafficSwitchHistory.StartAsync(store, ActiveSlot(current, slots), slot.Name, change, cancellationToken)
+            .ConfigureAwait(false);
+        await using var _ = record.ConfigureAwait(false);
+        TrafficChange applied;
         try
         {
-            var applied = await router.ApplyAsync(wanted, cancellationToken).ConfigureAwait(false);
-            applied.Reason = change.GetValueOrDefault(DeploymentField.Reason);
-            applied.ChangeTicket = change.GetValueOrDefault(DeploymentField.ChangeTicket);
-            audit.Write(options.Command, action, router.Target, "Succeeded", new Dictionary<string, string>(change)
-            {
-                ["from"] = applied.From,
-                ["to"] = applied.To,
-                ["probes"] = applied.Probes.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["durationMs"] = ((long)applied.Duration.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["adopted"] = adopting ? "true" : "false",
-            });
-            await new Notifier(config, sink).NotifyAsync(NotificationEvent.TrafficSwitched, new Dictionary<string, string?>
-            {
-                ["message"] = $"{ActiveSlot(current) ?? "(none)"} → {slot.Name}: {applied.To} (confirmed by {applied.Probes} probes)",
-                ["reason"] = applied.Reason,
-                ["ticket"] = applied.ChangeTicket,
-            }, options.Command, null, CancellationToken.None).ConfigureAwait(false);
-            sink.WriteRecord(applied);
-            return applied;
+            applied = await router.ApplyAsync(wanted, cancellationToken).ConfigureAwait(false);
         }
         catch (DeployOpsException ex)
         {
-            audit.Write(options.Command, action, router.Target, "Failed", new Dictionary<string, string>(change) { ["error"] = ex.Message });
+            audit.Write(options.Command, action, router.Target, "Failed", new Dictionary<string, string>(change) { ["error"] = ex.Message }, record.Id);
+            await record.FinishAsync(DeploymentOutcome.Failed, config.Redactor.Redact(ex.Message), CancellationToken.None).ConfigureAwait(false);
             throw;
         }
+        applied.Reason = change.GetValueOrDefault(DeploymentField.Reason);
+        applied.ChangeTicket = change.GetValueOrDefault(DeploymentField.ChangeTicket);
+        audit.Write(options.Command, action, router.Target, "Succeeded", new Dictionary<string, string>(change)
+        {
+            ["from"] = applied.From,
+            ["to"] = applied.To,
+            ["probes"] = applied.Probes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["durationMs"] = ((long)applied.Duration.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["adopted"] = adopting ? "true" : "false",
+        }, record.Id);
+        // Not cancellable: the traffic has moved, so the history must say so.
+        await record.FinishAsync(DeploymentOutcome.Succeeded, null, CancellationToken.None).ConfigureAwait(false);
+        await new Notifier(config, sink).NotifyAsync(NotificationEvent.TrafficSwitched, new Dictionary<string, string?>
+        {
+            ["message"] = $"{ActiveSlot(current) ?? "(none)"} → {slot.Name}: {applied.To} (confirmed by {applied.Probes} probes)",
+            ["reason"] = applied.Reason,
+            ["ticket"] = applied.ChangeTicket,
+        }, options.Command, null, CancellationToken.None).ConfigureAwait(false);
+        sink.WriteRecord(applied);
+        return applied;
     }
 
     /// <summary>-Reason and -ChangeTicket as audit details (redacted; only those given).</summary>

@@ -7,7 +7,8 @@ using DeployOps.Hosting;
 
 namespace DeployOps.Commands;
 
-/// <summary>Continues an Interrupted deployment (killed, lost session, declined traffic move) after its last completed phase.</summary>
+/// <summary>Continues an Interrupted deployment (killed, lost session, declined traffic move) after its last completed phase,
+/// or a rolling rollout its failure budget stopped (failed instances first, then the rest).</summary>
 [Cmdlet(VerbsLifecycle.Resume, "Deployment", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
     DefaultParameterSetName = PathSet)]
 [OutputType(typeof(DeploymentRecord))]

@@ -100,6 +100,31 @@ public sealed class LogSignalTests : IDisposable
     }
 
     [Fact]
+    public async Task A_line_appended_after_the_start_counts_as_new_though_its_whole_second_stamp_is_not_later_than_the_start()
+    {
+        // The watch starts 700 ms into a second; the application stamps whole seconds (or its clock lags): the lines
+        // appended afterwards carry the start's second or an earlier one, yet were written during the watch.
+        _now = _now.AddMilliseconds(700);
+        var log = Path.Combine(_dir, "app.log");
+        File.WriteAllText(log, "");
+        await using var source = Source(file: log);
+        await source.PrimeAsync(CancellationToken.None);
+        File.AppendAllLines(log, new[] { $"{Stamp(0)} ERROR cache warm-up took 900 ms", $"{Stamp(-0.1)} ERROR clock lags" });
+        var reading = await NextAsync(source);
+        Assert.Equal(2.0, reading[HealthSignals.LogErrorRate]); // before: both were taken for history (rate 0)
+    }
+
+    [Fact]
+    public void A_command_line_stamped_in_the_starts_second_is_new_and_one_from_an_earlier_second_is_history()
+    {
+        var counter = new LogLineCounter(new LogSettings(null, "journalctl -f", new[] { new Regex(LogSettings.DefaultPattern) }, TimeSpan.FromMinutes(10)));
+        var start = _now.AddMilliseconds(700);
+        counter.Line($"{_now.AddSeconds(-1):yyyy-MM-ddTHH:mm:ssZ} ERROR replayed from history", start);
+        counter.Line($"{_now:yyyy-MM-ddTHH:mm:ssZ} ERROR written 200 ms after the start", start);
+        Assert.Equal(1, counter.TakeCount());
+    }
+
+    [Fact]
     public async Task Follows_a_command_whose_stamped_history_is_the_baseline_and_reports_when_it_ends()
     {
         var script = Path.Combine(_dir, "logs.sh");

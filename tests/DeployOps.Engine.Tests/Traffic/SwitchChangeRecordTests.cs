@@ -2,6 +2,7 @@ using System.Text.Json;
 using DeployOps.Engine.Audit;
 using DeployOps.Engine.Configuration;
 using DeployOps.Engine.Hosting;
+using DeployOps.Engine.State;
 using DeployOps.Engine.Tests.Fixtures;
 using DeployOps.Engine.Tests.Support;
 using DeployOps.Engine.Traffic;
@@ -72,5 +73,13 @@ public sealed class SwitchChangeRecordTests : IClassFixture<NginxRouterTests.Slo
         Assert.Equal("INC-77", notified.GetProperty("fields").GetProperty("ticket").GetString());
         Assert.Equal("error spike on blue", notified.GetProperty("fields").GetProperty("reason").GetString());
         Assert.Contains("blue → green", notified.GetProperty("text").GetString());
+
+        // The switch is a history entry of its own, found by its ticket (case-insensitive) and named in the audit line.
+        var history = await DeploymentStateCommands.GetHistoryAsync(config, new HistoryQuery { ChangeTicket = "inc-77" },
+            new RecordingSink(), CancellationToken.None);
+        var entry = Assert.Single(history);
+        Assert.Equal((DeploymentKind.TrafficSwitch, "blue", "green"), (entry.Kind, entry.FromSlot, entry.ToSlot));
+        Assert.Equal((DeploymentOutcome.Succeeded, "error spike on blue"), (entry.Outcome, entry.Reason));
+        Assert.Equal(entry.Id, line.DeploymentId);
     }
 }

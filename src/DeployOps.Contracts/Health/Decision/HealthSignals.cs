@@ -39,7 +39,7 @@ public static class SignalUnits
     /// custom queries).</summary>
     public static Unit UnitOf(string signal) => signal switch
     {
-        HealthSignals.ErrorRate or HealthSignals.ThroughputDrop => Unit.Percent,
+        HealthSignals.ErrorRate or HealthSignals.ThroughputDrop or HealthSignals.CpuPercent or HealthSignals.MemoryPercent => Unit.Percent,
         HealthSignals.P95 or HealthSignals.P99 or HealthSignals.HealthLatency or HealthSignals.DbLatency or HealthSignals.RedisLatency
             or HealthSignals.WebSocketLatency => Unit.Milliseconds,
         HealthSignals.Memory => Unit.Megabytes,
@@ -107,4 +107,10 @@ public static class HealthSignals
     public const string WebSocketDown = "websocketDown";
     /// <summary>WebSocket probe round trip (connect, handshake and echo), milliseconds.</summary>
     public const string WebSocketLatency = "websocketLatency";
+    /// <summary>CPU of the application's processes (or container) since the previous sample, percent of its CPU quota
+    /// (cgroup or container limit), else of the host's CPUs.</summary>
+    public const string CpuPercent = "cpuPercent";
+    /// <summary>Memory of the application's processes (or container), percent of its cgroup or container memory limit,
+    /// else of the host's memory.</summary>
+    public const string MemoryPercent = "memoryPercent";
 }

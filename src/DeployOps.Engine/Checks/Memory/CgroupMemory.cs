@@ -1,68 +1,61 @@
-using System.Globalization;
+using DeployOps.Engine.Cgroups;
 
 namespace DeployOps.Engine.Checks.Memory;
 
 /// <summary>
-/// The cgroup v2 memory limit the current process lives under. /proc/meminfo shows the host, but in a container
-/// or a systemd slice the kernel kills the process at the cgroup's memory.max long before the host runs out.
-/// The roots are parameters so tests can point the reader at a fixture tree when the real hierarchy is read-only.
+/// The cgroup memory limit a process lives under (cgroup v2 memory.max, else v1 memory.limit_in_bytes). /proc/meminfo
+/// shows the host, but in a container or a systemd slice the kernel kills the process at the cgroup's limit long
+/// before the host runs out. The roots are parameters so tests can point the reader at a fixture tree.
 /// </summary>
 internal static class CgroupMemory
 {
-    public const string DefaultRoot = "/sys/fs/cgroup";
+    public const string DefaultRoot = CgroupMembership.DefaultRoot;
     public const string SelfCgroup = "/proc/self/cgroup";
 
     /// <summary>
-    /// The tightest memory.max on the way from the process's cgroup up to the root, with that cgroup's usage
-    /// (memory.current minus its inactive file cache, which the kernel reclaims before it kills); null without a
-    /// cgroup v2 membership or a numeric limit.
+    /// The tightest limit on the way from the process's cgroup up to the root, with that cgroup's usage (memory.current
+    /// or v1 memory.usage_in_bytes, minus its inactive file cache, which the kernel reclaims before it kills); null
+    /// without a cgroup membership or a numeric limit.
     /// </summary>
-    public static MemorySnapshot? Read(string cgroupFile = SelfCgroup, string root = DefaultRoot)
-    {
-        if (!File.Exists(cgroupFile)) return null;
-        // cgroup v2 is the one line of hierarchy 0 with no controllers: "0::/path".
-        var line = File.ReadAllLines(cgroupFile).FirstOrDefault(l => l.StartsWith("0::", StringComparison.Ordinal));
-        if (line is null) return null;
-        MemorySnapshot? tightest = null;
-        for (var relative = line[3..].Trim('/'); ; relative = Parent(relative))
-        {
-            var directory = relative.Length == 0 ? root : Path.Combine(root, relative);
-            if (ReadLimit(directory) is { } limit && (tightest is null || limit.TotalBytes < tightest.TotalBytes)) tightest = limit;
-            if (relative.Length == 0) return tightest;
-        }
-    }
+    public static MemorySnapshot? Read(string cgroupFile = SelfCgroup, string root = DefaultRoot) =>
+        CgroupMembership.Read(cgroupFile) is { } membership ? Tightest(membership, root) : null;
+
+    /// <summary>The tightest limit of <paramref name="membership"/>: v2 when its files are there, else v1 (hybrid hosts
+    /// mount the memory controller on v1).</summary>
+    public static MemorySnapshot? Tightest(CgroupMembership membership, string root = DefaultRoot) =>
+        Tightest(membership.V2Folders(root).Select(V2Limit)) ?? Tightest(membership.V1Folders(root, "memory").Select(V1Limit));
 
     /// <summary>Of the host's and the cgroup's, the snapshot with less available memory (the one that binds).</summary>
     public static MemorySnapshot Tighter(MemorySnapshot host, MemorySnapshot? cgroup) =>
         cgroup is not null && cgroup.AvailableBytes < host.AvailableBytes ? cgroup : host;
 
-    private static MemorySnapshot? ReadLimit(string directory)
+    private static MemorySnapshot? Tightest(IEnumerable<MemorySnapshot?> limits)
+    {
+        MemorySnapshot? tightest = null;
+        foreach (var limit in limits)
+            if (limit is not null && (tightest is null || limit.TotalBytes < tightest.TotalBytes)) tightest = limit;
+        return tightest;
+    }
+
+    private static MemorySnapshot? V2Limit(string directory)
     {
         var maxFile = Path.Combine(directory, "memory.max");
-        if (ReadNumber(maxFile) is not { } max || ReadNumber(Path.Combine(directory, "memory.current")) is not { } current) return null;
-        var inactiveFile = ReadStat(Path.Combine(directory, "memory.stat"), "inactive_file") ?? 0;
-        var used = Math.Max(0, current - inactiveFile);
-        return new MemorySnapshot(Math.Max(0, max - used), max, $"{maxFile} (cgroup v2 limit)");
+        if (CgroupFiles.Number(maxFile) is not { } max || CgroupFiles.Number(Path.Combine(directory, "memory.current")) is not { } current) return null;
+        return Snapshot(max, current, CgroupFiles.Stat(Path.Combine(directory, "memory.stat"), "inactive_file"), $"{maxFile} (cgroup v2 limit)");
     }
 
-    /// <summary>A file holding one number; null when absent or "max" (no limit).</summary>
-    private static long? ReadNumber(string file) =>
-        File.Exists(file) && long.TryParse(File.ReadAllText(file).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : null;
-
-    private static long? ReadStat(string file, string key)
+    private static MemorySnapshot? V1Limit(string directory)
     {
-        if (!File.Exists(file)) return null;
-        foreach (var line in File.ReadLines(file))
-        {
-            var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length == 2 && parts[0] == key && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var value)) return value;
-        }
-        return null;
+        var limitFile = Path.Combine(directory, "memory.limit_in_bytes");
+        if (CgroupFiles.Number(limitFile) is not { } limit || limit >= CgroupFiles.V1Unlimited
+            || CgroupFiles.Number(Path.Combine(directory, "memory.usage_in_bytes")) is not { } usage) return null;
+        // v1's memory.stat counts the cgroup's own pages as inactive_file and its subtree's as total_inactive_file.
+        return Snapshot(limit, usage, CgroupFiles.Stat(Path.Combine(directory, "memory.stat"), "total_inactive_file"), $"{limitFile} (cgroup v1 limit)");
     }
 
-    private static string Parent(string relative)
+    private static MemorySnapshot Snapshot(long limit, long usage, long? inactiveFile, string source)
     {
-        var slash = relative.LastIndexOf('/');
-        return slash < 0 ? "" : relative[..slash];
+        var used = Math.Max(0, usage - (inactiveFile ?? 0));
+        return new MemorySnapshot(Math.Max(0, limit - used), limit, source);
     }
 }

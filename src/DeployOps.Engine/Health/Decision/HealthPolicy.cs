@@ -94,6 +94,9 @@ internal sealed class HealthPolicy
         new HealthRule("memoryGrowth", HealthSignals.MemoryGrowth, RuleComparison.Above, 100, TimeSpan.Zero, RuleSeverity.Rollback),
         // "WebSocket down → immediate rollback": one failed handshake or echo is enough.
         new HealthRule("websocketDown", HealthSignals.WebSocketDown, RuleComparison.AtLeast, 1, TimeSpan.Zero, RuleSeverity.Rollback),
+        // The seeds: CPU or memory above 80 % of what the application may use (its cgroup's limit when it has one) is Investigate.
+        new HealthRule("cpuPercent", HealthSignals.CpuPercent, RuleComparison.Above, 80, TimeSpan.Zero, RuleSeverity.Investigate),
+        new HealthRule("memoryPercent", HealthSignals.MemoryPercent, RuleComparison.Above, 80, TimeSpan.Zero, RuleSeverity.Investigate),
         new HealthRule("redisDown", HealthSignals.RedisDown, RuleComparison.AtLeast, 3, TimeSpan.Zero, RuleSeverity.Investigate),
         // A release that slows or breaks requests cuts the traffic it serves: the drop itself is evidence (issue 13).
         new HealthRule("throughputDrop", HealthSignals.ThroughputDrop, RuleComparison.Above, 50, TimeSpan.Zero, RuleSeverity.Investigate),

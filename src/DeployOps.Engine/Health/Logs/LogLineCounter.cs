@@ -60,10 +60,21 @@ internal sealed partial class LogLineCounter
         }
     }
 
-    /// <summary>A line of output seen since the watch began; a line stamped before it (a command's history) is baseline.</summary>
+    /// <summary>
+    /// A line of a command's output seen since the watch began; one stamped in an earlier second than the start (the
+    /// command's history) is baseline. Logs often stamp whole seconds, so a line stamped in the start's own second
+    /// may have been written after it and counts as new.
+    /// </summary>
     public void Line(string line, DateTimeOffset watchStart)
     {
-        if (StampOf(line) is { } stamp && stamp <= watchStart) { Before(line, watchStart); return; }
+        var startSecond = watchStart.AddTicks(-(watchStart.UtcTicks % TimeSpan.TicksPerSecond));
+        if (StampOf(line) is { } stamp && stamp < startSecond) { Before(line, watchStart); return; }
+        New(line);
+    }
+
+    /// <summary>A line known to be written since the watch began (appended to a followed file after its start).</summary>
+    public void New(string line)
+    {
         if (!IsError(line)) return;
         var pattern = PatternOf(line);
         lock (_gate)

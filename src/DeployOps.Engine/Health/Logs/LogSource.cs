@@ -108,7 +108,8 @@ internal sealed class LogSource : ISignalSource
         {
             if (_file is not null)
             {
-                foreach (var line in _file.ReadNew()) Counter.Line(line, start);
+                // Appended after the start offset: new whatever its stamp says (stamps may be whole seconds, or skewed).
+                foreach (var line in _file.ReadNew()) Counter.New(line);
                 return _file.Exists ? null : "the file does not exist (yet)";
             }
             if (_ended is { IsCompleted: true } ended)

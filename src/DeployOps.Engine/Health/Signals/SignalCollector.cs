@@ -24,7 +24,7 @@ internal sealed class SignalCollector : IAsyncDisposable
     /// Only read when the policy has comparison rules.</param>
     public static SignalCollector For(HealthSettings settings, Redactor redactor, IReadOnlyList<string>? scrapeTargets = null,
         IReadOnlyList<string>? probes = null, IReadOnlyDictionary<string, IReadOnlyList<string>>? versionTargets = null, bool compare = false,
-        DateTimeOffset? deployedAt = null)
+        DateTimeOffset? deployedAt = null, TimeProvider? clock = null)
     {
         var sources = new List<ISignalSource>();
         var scrape = settings.Scrape;
@@ -42,6 +42,7 @@ internal sealed class SignalCollector : IAsyncDisposable
         if (settings.Database is { } database) sources.Add(new DatabaseSource(database, settings.Timeout));
         if (settings.Redis is { } redis) sources.Add(new RedisSource(redis, settings.Timeout));
         if (settings.WebSocket is { } webSocket) sources.Add(new WebSocketSource(webSocket));
+        if (settings.Resources is { } resources) sources.Add(Resources.ResourceSources.Create(resources, clock ?? TimeProvider.System));
         if (settings.Logs.Count > 0) sources.Add(new DeployOps.Engine.Health.Logs.LogSource(settings.Logs));
         return new SignalCollector(sources, redactor);
     }
