@@ -74,6 +74,12 @@ $((1..3 | ForEach-Object { "    - { name: app$_, target: h$_, port: $($script:po
         0..2 | ForEach-Object { Get-HostVersion $_ } | Should -Be @('1.0.0', '1.0.0', '1.0.0')
     }
 
+    It 'completes -Target with the target names and labels of the configuration' {
+        $complete = { param($Line) (TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches.CompletionText }
+        & $complete "Invoke-Deployment -Path '$($script:config)' -Strategy Hotfix -Target h" | Should -Be @('h1', 'h2', 'h3')
+        & $complete "Invoke-Deployment -Path '$($script:config)' -Strategy Hotfix -Target rack" | Should -Be @('rack-a', 'rack-b')
+    }
+
     It 'refuses a name that is no target, listing the targets and labels, and -Target with another strategy' {
         $record = Invoke-Deployment -Path $script:config -Strategy Hotfix -Target h2, web9 -Version 2.0.1 -Confirm:$false `
             -ErrorAction SilentlyContinue -ErrorVariable unknown

@@ -21,12 +21,13 @@ internal sealed class DecisionMatrixCanaryGate : ICanaryGate
         {
             Duration = context.Pause,
             Interval = deployment.Canary.SampleInterval,
-            ScrapeTargets = new[] { context.Canary.BaseUrl + "/metrics" },
-            Probes = new[] { context.Canary.BaseUrl + deployment.ReadinessPath },
+            // A slot on a set of hosts is judged on every member, not only the first.
+            ScrapeTargets = Metrics(context.Canary),
+            Probes = context.Canary.Places.Select(p => p.BaseUrl + deployment.ReadinessPath).ToList(),
             VersionTargets = new Dictionary<string, IReadOnlyList<string>>
             {
-                [ComparisonRule.CanaryVersion] = new[] { context.Canary.BaseUrl + "/metrics" },
-                [ComparisonRule.BaselineVersion] = new[] { context.Baseline.BaseUrl + "/metrics" },
+                [ComparisonRule.CanaryVersion] = Metrics(context.Canary),
+                [ComparisonRule.BaselineVersion] = Metrics(context.Baseline),
             },
             DeploymentId = context.DeploymentId,
         }, new NestedOperationSink(context.Sink), cancellationToken).ConfigureAwait(false);
@@ -41,4 +42,6 @@ internal sealed class DecisionMatrixCanaryGate : ICanaryGate
         };
         return new CanaryGateResult(verdict, reason);
     }
+
+    private static IReadOnlyList<string> Metrics(DeploymentTarget slot) => slot.Places.Select(p => p.BaseUrl + "/metrics").ToList();
 }

@@ -7,6 +7,7 @@ namespace DeployOps.Engine.Strategies;
 /// The built-in canary gate: during the pause it polls the canary's health endpoint (any failure fails the gate)
 /// and compares the canary's Prometheus <c>http_requests_total{status}</c> before and after: a 5xx share above
 /// <c>canary.gate.maxErrorRate</c> fails, fewer requests than <c>canary.gate.minRequests</c> is inconclusive.
+/// A canary slot on a set of hosts is judged on all its members: each one's health, their requests summed.
 /// </summary>
 internal sealed partial class HealthEndpointCanaryGate : ICanaryGate
 {
@@ -19,23 +20,27 @@ internal sealed partial class HealthEndpointCanaryGate : ICanaryGate
     {
         var settings = context.Config.Deployment.Canary;
         var readiness = context.Config.Deployment.ReadinessPath;
-        var before = await CountsAsync(context.Canary, cancellationToken).ConfigureAwait(false);
+        var places = context.Canary.Places;
+        var before = await CountsAsync(places, cancellationToken).ConfigureAwait(false);
         var deadline = DateTime.UtcNow + context.Pause;
         var samples = 0;
         while (true)
         {
             samples++;
-            var problem = await HealthProblemAsync(context.Canary.BaseUrl + readiness, cancellationToken).ConfigureAwait(false);
-            if (problem is not null)
-                return new CanaryGateResult(CanaryVerdict.Fail, $"{context.Canary.Name} health check failed: {problem}");
+            foreach (var place in places)
+            {
+                var problem = await HealthProblemAsync(place.BaseUrl + readiness, cancellationToken).ConfigureAwait(false);
+                if (problem is not null)
+                    return new CanaryGateResult(CanaryVerdict.Fail, $"{place.Name} health check failed: {problem}");
+            }
             var left = deadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero) break;
             await Task.Delay(left < settings.SampleInterval ? left : settings.SampleInterval, cancellationToken).ConfigureAwait(false);
         }
-        var after = await CountsAsync(context.Canary, cancellationToken).ConfigureAwait(false);
+        var after = await CountsAsync(places, cancellationToken).ConfigureAwait(false);
         if (before is null || after is null)
             return settings.MinRequests > 0
-                ? new CanaryGateResult(CanaryVerdict.Inconclusive, $"{context.Canary.Name} has no readable /metrics, so its error rate is unknown")
+                ? new CanaryGateResult(CanaryVerdict.Inconclusive, $"{context.Canary.Name} has no readable /metrics{(places.Count > 1 ? " on every host" : "")}, so its error rate is unknown")
                 : new CanaryGateResult(CanaryVerdict.Pass, $"{samples} health sample(s) passed");
         var total = after.Value.Total - before.Value.Total;
         var errors = after.Value.Errors - before.Value.Errors;
@@ -59,6 +64,19 @@ internal sealed partial class HealthEndpointCanaryGate : ICanaryGate
         {
             return $"{url}: {ex.Message}";
         }
+    }
+
+    /// <summary>The members' counts summed; null when any member's /metrics cannot be read.</summary>
+    private static async Task<(double Total, double Errors)?> CountsAsync(IReadOnlyList<DeploymentTarget> places, CancellationToken cancellationToken)
+    {
+        double total = 0, errors = 0;
+        foreach (var place in places)
+        {
+            if (await CountsAsync(place, cancellationToken).ConfigureAwait(false) is not { } counts) return null;
+            total += counts.Total;
+            errors += counts.Errors;
+        }
+        return (total, errors);
     }
 
     private static async Task<(double Total, double Errors)?> CountsAsync(DeploymentTarget target, CancellationToken cancellationToken)

@@ -54,6 +54,7 @@ public sealed class InvokeDeploymentCommand : ConfiguredCmdlet
     [Parameter(ParameterSetName = PathSet)]
     [Parameter(ParameterSetName = ConfigSet)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.TargetCompleter))]
     public string[]? Target { get; set; }
 
     /// <summary>Do not take the pre-deployment database backup (warned about and audited when the deployment
