@@ -153,23 +153,15 @@ public sealed class DockerContainerTests : IAsyncLifetime
         await _client.StartContainerAsync(id, ct);
         var clock = new ManualClock();
         var start = clock.GetUtcNow();
-        var waits = 0;
 
-        var wait = _client.WaitForHealthAsync(id, TimeSpan.FromMilliseconds(2500), TimeSpan.FromSeconds(1), ct, clock);
-        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(120)); // a broken loop fails, never hangs
-        while (!wait.IsCompleted)
-        {
-            guard.Token.ThrowIfCancellationRequested();
-            if (clock.Waiting == 0) { await Task.Delay(5, ct); continue; }
-            waits++;
-            // Exactly to the timer: the wait is an interval, or what is left until the deadline.
-            clock.Advance(clock.WaitingWithin(TimeSpan.FromMilliseconds(500)) > 0 ? TimeSpan.FromMilliseconds(500) : TimeSpan.FromSeconds(1));
-        }
-        var settled = await wait;
+        var waits = new List<TimeSpan>();
+
+        var settled = await clock.DriveAsync(_client.WaitForHealthAsync(id, TimeSpan.FromMilliseconds(2500), TimeSpan.FromSeconds(1), ct, clock), waits.Add);
 
         Assert.Equal("starting", settled.HealthStatus());
         Assert.True(settled.State!.Running);
-        Assert.Equal(3, waits); // 1 s, 1 s and the last cut to 0.5 s: inspected at 0, 1, 2 and 2.5 s, never after the deadline
+        // Inspected at 0, 1, 2 and 2.5 s: the last wait is cut to the deadline, never an interval past it.
+        Assert.Equal(new[] { TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(500) }, waits);
         Assert.Equal(TimeSpan.FromMilliseconds(2500), clock.GetUtcNow() - start);
     }
 
