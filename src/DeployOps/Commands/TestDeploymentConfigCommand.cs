@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using DeployOps.Engine.Configuration;
-using DeployOps.Engine.Hosting;
 using DeployOps.Hosting;
 
 namespace DeployOps.Commands;
@@ -33,42 +32,15 @@ public sealed class TestDeploymentConfigCommand : DeployOpsCmdlet
     /// <summary>Validates the configuration this pipeline input names and writes it, or its errors.</summary>
     protected override void ProcessInput()
     {
-        ConfigInspection inspection;
-        try
+        var options = new TestConfigOptions
         {
-            var full = ConfigLoader.ResolvePath(ResolvePath(Path), SessionState.Path.CurrentFileSystemLocation.Path);
-            inspection = ConfigLoader.Inspect(full, cancellationToken: CancelToken);
-        }
-        catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
-        {
-            throw new PipelineStoppedException();
-        }
-        catch (DeployOpsException ex)
-        {
-            if (Quiet)
-            {
-                WriteWarning($"{ex.Message} ({ex.ErrorId})");
-                WriteObject(false);
-            }
-            else WriteError(ErrorRecords.From(ex));
-            return;
-        }
-
-        if (Quiet)
-        {
-            foreach (var problem in inspection.Errors) WriteWarning($"{problem} ({ErrorIds.ConfigInvalid})");
-            var delivered = true;
-            if (inspection.Config is not null && TestNotifications)
-                delivered = RunEngine((sink, ct) => Engine.Notifications.NotificationCommands.TestAsync(inspection.Config, new QuietSink(sink), ct))
-                    .All(r => r.Delivered);
-            WriteObject(inspection.IsValid && delivered);
-            return;
-        }
-        foreach (var warning in inspection.Warnings) WriteWarning(warning.ToString());
-        foreach (var problem in inspection.Errors)
-            WriteEngineError(new DeployOpsError(ErrorIds.ConfigInvalid, ErrorKind.InvalidData, problem.ToString(), problem));
-        if (inspection.Config is not null) WriteObject(inspection.Config.View);
-        if (inspection.Config is not null && TestNotifications)
-            RunEngine((sink, ct) => Engine.Notifications.NotificationCommands.TestAsync(inspection.Config, sink, ct));
+            Path = ResolvePath(Path),
+            CurrentDirectory = SessionState.Path.CurrentFileSystemLocation.Path,
+            Quiet = Quiet,
+            TestNotifications = TestNotifications,
+        };
+        // Under -Quiet the records stay off the pipeline and errors become warnings: only the answer is output.
+        var valid = RunEngine((sink, ct) => ConfigCommands.TestAsync(options, Quiet ? new QuietSink(sink) : sink, ct));
+        if (Quiet) WriteObject(valid);
     }
 }

@@ -2,6 +2,7 @@ using System.Net.Http;
 using DeployOps.Engine.Clients.Docker;
 using DeployOps.Engine.Hosting;
 using DeployOps.Engine.Tests.Fixtures;
+using DeployOps.Engine.Tests.Support;
 
 namespace DeployOps.Engine.Tests.Docker;
 
@@ -134,6 +135,34 @@ public sealed class DockerContainerTests : IAsyncLifetime
         Assert.Equal("unhealthy", settled.HealthStatus());
         Assert.True(settled.State.Health!.FailingStreak >= 2);
         Assert.NotEmpty(settled.State.Health.Log!);
+    }
+
+    [Fact]
+    public async Task A_container_still_starting_at_the_timeout_is_returned_from_an_inspection_at_the_deadline()
+    {
+        var ct = CancellationToken.None;
+        var id = await CreateAsync(new DockerContainerSpec
+        {
+            Image = DockerDaemonFixture.TestImage("1"),
+            Name = $"deployops-starting-{_run}",
+            Command = new[] { "/bin/sh", "-c", "sleep 300" },
+            // The first check is an hour away: the health stays "starting" for the whole wait.
+            Healthcheck = DockerHealthcheck.Shell("true", TimeSpan.FromHours(1), TimeSpan.FromSeconds(2), retries: 1),
+            StopTimeout = TimeSpan.FromSeconds(1),
+        });
+        await _client.StartContainerAsync(id, ct);
+        var clock = new ManualClock();
+        var start = clock.GetUtcNow();
+
+        var waits = new List<TimeSpan>();
+
+        var settled = await clock.DriveAsync(_client.WaitForHealthAsync(id, TimeSpan.FromMilliseconds(2500), TimeSpan.FromSeconds(1), ct, clock), waits.Add);
+
+        Assert.Equal("starting", settled.HealthStatus());
+        Assert.True(settled.State!.Running);
+        // Inspected at 0, 1, 2 and 2.5 s: the last wait is cut to the deadline, never an interval past it.
+        Assert.Equal(new[] { TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(500) }, waits);
+        Assert.Equal(TimeSpan.FromMilliseconds(2500), clock.GetUtcNow() - start);
     }
 
     [Fact]

@@ -12,8 +12,6 @@ namespace DeployOps.Engine.Tests.Maintenance;
 /// </summary>
 public sealed class DrainTimingTests
 {
-    private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(100);
-
     private static MaintenanceConfig Config(string timeout, string interval = "1s", int threshold = 5) => new(
         "maintenance:\n" + MaintenanceConfig.FlagFile +
         // The URL is never read: the scripted source replaces it.
@@ -22,44 +20,39 @@ public sealed class DrainTimingTests
     /// <summary>Readings from a script: a number is a count, null a failed reading; the last entry repeats.</summary>
     private sealed class ScriptedSource : IDrainSource
     {
-        private readonly ManualClock _clock;
         private readonly DateTimeOffset _start;
         private readonly long?[] _script;
         private readonly TimeSpan _readTakes;
 
         public ScriptedSource(ManualClock clock, TimeSpan readTakes = default, params long?[] script)
         {
-            _clock = clock;
+            Clock = clock;
             _start = clock.GetUtcNow();
             _script = script;
             _readTakes = readTakes;
         }
 
+        public ManualClock Clock { get; }
+        /// <summary>Called with the reading's number as it is taken.</summary>
+        public Action<int>? OnRead { get; set; }
         /// <summary>When each reading began, from the start of the test.</summary>
         public List<TimeSpan> ReadAt { get; } = new();
         public string Description => "scripted connections";
 
         public async Task<long> ReadAsync(CancellationToken cancellationToken)
         {
-            ReadAt.Add(_clock.GetUtcNow() - _start);
+            ReadAt.Add(Clock.GetUtcNow() - _start);
+            OnRead?.Invoke(ReadAt.Count);
             var answer = _script[Math.Min(ReadAt.Count, _script.Length) - 1];
-            if (_readTakes > TimeSpan.Zero) await Task.Delay(_readTakes, _clock, cancellationToken);
+            if (_readTakes > TimeSpan.Zero) await Task.Delay(_readTakes, Clock, cancellationToken);
             return answer ?? throw new DrainSourceException($"reading {ReadAt.Count} failed");
         }
     }
 
-    /// <summary>Moves the clock on only while the drain waits on it, so every reading happens at an exact time.</summary>
-    private static async Task<T> DriveAsync<T>(ManualClock clock, Task<T> work)
-    {
-        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60)); // a broken loop fails, never hangs
-        while (!work.IsCompleted)
-        {
-            if (guard.IsCancellationRequested) throw new TimeoutException("the drain did not finish on the manual clock");
-            if (clock.Waiting > 0) clock.Advance(Step);
-            else await Task.Delay(1);
-        }
-        return await work;
-    }
+    /// <summary>Enter-MaintenanceMode's facade with the scripted readings, the clock moved to each wait's end.</summary>
+    private static Task<MaintenanceState> EnterAsync(MaintenanceConfig cfg, ScriptedSource source, RecordingSink sink) =>
+        source.Clock.DriveAsync(MaintenanceMode.EnterAsync(cfg.Config, new EnterMaintenanceOptions { Clock = source.Clock, DrainSource = source },
+            sink, default));
 
     private static TimeSpan S(double seconds) => TimeSpan.FromSeconds(seconds);
 
@@ -67,12 +60,10 @@ public sealed class DrainTimingTests
     public async Task Connections_left_at_the_deadline_are_DrainTimeout_with_a_last_reading_exactly_at_the_deadline()
     {
         using var cfg = Config(timeout: "2500ms");
-        var clock = new ManualClock();
-        var source = new ScriptedSource(clock, default, 40);
+        var source = new ScriptedSource(new ManualClock(), default, 40);
         var sink = new RecordingSink();
 
-        var state = await DriveAsync(clock, MaintenanceMode.EnterAsync(cfg.Config,
-            new EnterMaintenanceOptions { Clock = clock, DrainSource = source }, sink, default));
+        var state = await EnterAsync(cfg, source, sink);
 
         // At once, then every interval, and the last wait cut to the deadline: never a reading after it.
         Assert.Equal(new[] { S(0), S(1), S(2), S(2.5) }, source.ReadAt);
@@ -99,12 +90,10 @@ public sealed class DrainTimingTests
     public async Task Drained_before_the_deadline_stops_reading_and_progress_counts_down_the_time_left()
     {
         using var cfg = Config(timeout: "10s");
-        var clock = new ManualClock();
-        var source = new ScriptedSource(clock, default, 40, 20, 4, 0);
+        var source = new ScriptedSource(new ManualClock(), default, 40, 20, 4, 0);
         var sink = new RecordingSink();
 
-        var state = await DriveAsync(clock, MaintenanceMode.EnterAsync(cfg.Config,
-            new EnterMaintenanceOptions { Clock = clock, DrainSource = source }, sink, default));
+        var state = await EnterAsync(cfg, source, sink);
 
         Assert.Empty(sink.Errors);
         Assert.Equal(new[] { S(0), S(1), S(2) }, source.ReadAt); // 4 is below 5: no fourth reading
@@ -124,12 +113,10 @@ public sealed class DrainTimingTests
     public async Task Failed_readings_are_warnings_and_the_wait_goes_on_until_a_reading_succeeds()
     {
         using var cfg = Config(timeout: "10s");
-        var clock = new ManualClock();
-        var source = new ScriptedSource(clock, default, null, null, 2);
+        var source = new ScriptedSource(new ManualClock(), default, null, null, 2);
         var sink = new RecordingSink();
 
-        var state = await DriveAsync(clock, MaintenanceMode.EnterAsync(cfg.Config,
-            new EnterMaintenanceOptions { Clock = clock, DrainSource = source }, sink, default));
+        var state = await EnterAsync(cfg, source, sink);
 
         Assert.Empty(sink.Errors);
         Assert.Equal(new[] { "Drain reading failed: reading 1 failed", "Drain reading failed: reading 2 failed" }, sink.Warnings);
@@ -144,12 +131,10 @@ public sealed class DrainTimingTests
     public async Task A_source_that_never_answers_times_out_naming_the_last_failure()
     {
         using var cfg = Config(timeout: "2s");
-        var clock = new ManualClock();
-        var source = new ScriptedSource(clock, default, 7, null);
+        var source = new ScriptedSource(new ManualClock(), default, 7, null);
         var sink = new RecordingSink();
 
-        var state = await DriveAsync(clock, MaintenanceMode.EnterAsync(cfg.Config,
-            new EnterMaintenanceOptions { Clock = clock, DrainSource = source }, sink, default));
+        var state = await EnterAsync(cfg, source, sink);
 
         var error = Assert.Single(sink.Errors);
         Assert.Equal(ErrorIds.DrainTimeout, error.ErrorId);
@@ -163,12 +148,10 @@ public sealed class DrainTimingTests
     public async Task A_slow_source_spends_the_same_deadline_it_is_not_a_timeout_per_reading()
     {
         using var cfg = Config(timeout: "3s");
-        var clock = new ManualClock();
-        var source = new ScriptedSource(clock, S(1.5), 40);
+        var source = new ScriptedSource(new ManualClock(), S(1.5), 40);
         var sink = new RecordingSink();
 
-        var state = await DriveAsync(clock, MaintenanceMode.EnterAsync(cfg.Config,
-            new EnterMaintenanceOptions { Clock = clock, DrainSource = source }, sink, default));
+        var state = await EnterAsync(cfg, source, sink);
 
         // 0–1.5 s reading, 1 s wait, 2.5–4 s reading: past the deadline, so no third reading and no further wait.
         Assert.Equal(new[] { S(0), S(2.5) }, source.ReadAt);
@@ -182,22 +165,14 @@ public sealed class DrainTimingTests
     public async Task Cancelling_the_wait_is_recorded_as_Cancelled_and_maintenance_stays_on()
     {
         using var cfg = Config(timeout: "10m");
-        var clock = new ManualClock();
-        var source = new ScriptedSource(clock, default, 40);
+        var source = new ScriptedSource(new ManualClock(), default, 40);
         var sink = new RecordingSink();
         using var cts = new CancellationTokenSource();
+        source.OnRead = n => { if (n == 3) cts.Cancel(); }; // Ctrl+C right after the reading at 2 s
 
-        var enter = MaintenanceMode.EnterAsync(cfg.Config, new EnterMaintenanceOptions { Clock = clock, DrainSource = source }, sink, cts.Token);
-        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (source.ReadAt.Count < 3 || clock.Waiting == 0)
-        {
-            guard.Token.ThrowIfCancellationRequested();
-            if (clock.Waiting > 0 && source.ReadAt.Count < 3) clock.Advance(Step);
-            else await Task.Delay(1);
-        }
-        cts.Cancel();
+        var enter = MaintenanceMode.EnterAsync(cfg.Config, new EnterMaintenanceOptions { Clock = source.Clock, DrainSource = source }, sink, cts.Token);
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => enter.WaitAsync(TimeSpan.FromSeconds(30)));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => source.Clock.DriveAsync(enter));
         Assert.Equal(3, source.ReadAt.Count);
         Assert.True(File.Exists(cfg.FlagPath));
         Assert.Contains(sink.Warnings, w => w.Contains("still ON"));

@@ -24,6 +24,32 @@ public sealed class ManualClock : TimeProvider
         lock (_gate) return _timers.Count(t => t.Due is not null && t.Due <= _now + span);
     }
 
+    /// <summary>
+    /// Awaits <paramref name="work"/>, moving the clock straight to each timer it waits on (and only while one
+    /// waits), so every wake-up happens at its exact time; <paramref name="woke"/> is called after each move.
+    /// </summary>
+    public async Task<T> DriveAsync<T>(Task<T> work, Action<TimeSpan>? woke = null)
+    {
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(120)); // a broken loop fails, never hangs
+        while (!work.IsCompleted)
+        {
+            if (guard.IsCancellationRequested) throw new TimeoutException("the work did not finish on the manual clock");
+            if (UntilNextTimer() is not { } by) { await Task.Delay(1); continue; }
+            Advance(by);
+            woke?.Invoke(by);
+        }
+        return await work;
+    }
+
+    private TimeSpan? UntilNextTimer()
+    {
+        lock (_gate)
+        {
+            var due = _timers.Where(t => t.Due is not null).Select(t => t.Due!.Value).ToList();
+            return due.Count == 0 ? null : due.Min() - _now;
+        }
+    }
+
     public void Advance(TimeSpan by)
     {
         List<Timer> due;

@@ -1,4 +1,5 @@
 using DeployOps.Engine.Hosting;
+using DeployOps.Engine.Timing;
 using Docker.DotNet.Models;
 
 namespace DeployOps.Engine.Clients.Docker;
@@ -120,21 +121,21 @@ internal sealed partial class DockerClient
         }, "read the logs of container", container, ErrorScope.Container, ct);
 
     /// <summary>
-    /// Polls until the container's healthcheck settles (healthy or unhealthy), the container stops running or
-    /// restarts (it exited: a restart policy brings it back, so "running" alone would hide a crash loop), or
-    /// <paramref name="timeout"/> passes; returns the last inspection either way so callers decide what it means.
+    /// Polls (<see cref="Poll.UntilAsync"/>) until the container's healthcheck settles (healthy or unhealthy), the
+    /// container stops running or restarts (it exited: a restart policy brings it back, so "running" alone would hide a
+    /// crash loop), or <paramref name="timeout"/> passes; returns the last inspection either way (at the timeout, one
+    /// made at the deadline) so callers decide what it means.
     /// </summary>
     public async Task<ContainerInspectResponse> WaitForHealthAsync(string container, TimeSpan timeout, TimeSpan pollInterval, CancellationToken ct,
         TimeProvider? clock = null)
     {
-        clock ??= TimeProvider.System;
-        var deadline = clock.GetUtcNow() + timeout;
-        while (true)
+        ContainerInspectResponse? last = null;
+        var settled = await Poll.UntilAsync(async t =>
         {
-            var state = await InspectContainerAsync(container, ct).ConfigureAwait(false);
-            if (HasExited(state) || state.HealthStatus() is "healthy" or "unhealthy" or null || clock.GetUtcNow() >= deadline) return state;
-            await Task.Delay(pollInterval, clock, ct).ConfigureAwait(false);
-        }
+            last = await InspectContainerAsync(container, t).ConfigureAwait(false);
+            return HasExited(last) || last.HealthStatus() is "healthy" or "unhealthy" or null ? last : null;
+        }, timeout, pollInterval, clock ?? TimeProvider.System, ct).ConfigureAwait(false);
+        return settled ?? last!; // Poll always inspects at least once
     }
 
     /// <summary>Not running, restarting, or restarted at least once: the process the deployment started has exited.</summary>
