@@ -28,6 +28,18 @@ Describe 'Test-DeploymentConfig' {
         $piped[0].Application | Should -Be 'shop'
     }
 
+    It '-TestNotifications with no targets: one NotificationsNotConfigured error, or with -Quiet a warning and $false' {
+        $out = Test-DeploymentConfig -Path $script:valid -TestNotifications -ErrorAction SilentlyContinue -ErrorVariable err
+        @($out).Count | Should -Be 1   # the configuration record
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'NotificationsNotConfigured*'
+        $answer = @(Test-DeploymentConfig -Path $script:valid -TestNotifications -Quiet -WarningVariable w -WarningAction SilentlyContinue -ErrorVariable quietErr)
+        $answer.Count | Should -Be 1
+        $answer[0] | Should -BeFalse
+        $quietErr.Count | Should -Be 0
+        ($w -join "`n") | Should -Match 'NotificationsNotConfigured'
+    }
+
     It 'writes one ConfigNotFound error with the full path as target' {
         $missing = Join-Path $script:dir 'missing.yaml'
         $out = Test-DeploymentConfig -Path $missing -ErrorAction SilentlyContinue -ErrorVariable err

@@ -52,7 +52,16 @@ internal static class ConfigCommands
 
         sink.WriteRecord(config.View);
         if (!options.TestNotifications) return inspection.IsValid;
-        var results = await NotificationCommands.TestAsync(config, sink, cancellationToken).ConfigureAwait(false);
-        return inspection.IsValid && results.All(r => r.Delivered);
+        try
+        {
+            var results = await NotificationCommands.TestAsync(config, sink, cancellationToken).ConfigureAwait(false);
+            return inspection.IsValid && results.All(r => r.Delivered);
+        }
+        catch (DeployOpsException ex) when (ex.ErrorId == ErrorIds.NotificationsNotConfigured)
+        {
+            // Nothing to test is an answer too: -Quiet gets $false (and a warning), not a terminating error.
+            sink.WriteError(ex.ToError());
+            return false;
+        }
     }
 }

@@ -143,10 +143,11 @@ public sealed class ConfigCommandsTests : IDisposable
     }
 
     [Fact]
-    public async Task TestNotifications_without_targets_is_NotificationsNotConfigured()
+    public async Task TestNotifications_without_targets_is_a_NotificationsNotConfigured_error_and_the_answer_false()
     {
         var file = Write(Valid);
-        var error = await Assert.ThrowsAsync<DeployOpsException>(() => TestAsync(new RecordingSink(), file.Path, "/", notifications: true));
-        Assert.Equal(ErrorIds.NotificationsNotConfigured, error.ErrorId);
+        var sink = new RecordingSink();
+        Assert.False(await TestAsync(sink, file.Path, "/", notifications: true)); // -Quiet answers $false, never throws
+        Assert.Equal(ErrorIds.NotificationsNotConfigured, Assert.Single(sink.Errors).ErrorId);
     }
 }
