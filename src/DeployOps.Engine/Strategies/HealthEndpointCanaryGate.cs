@@ -22,21 +22,20 @@ internal sealed partial class HealthEndpointCanaryGate : ICanaryGate
         var readiness = context.Config.Deployment.ReadinessPath;
         var places = context.Canary.Places;
         var before = await CountsAsync(places, cancellationToken).ConfigureAwait(false);
-        var deadline = DateTime.UtcNow + context.Pause;
         var samples = 0;
-        while (true)
+        // The pause is real time: the canary serves real traffic meanwhile. A failing health sample ends it at once.
+        var failed = await Timing.Poll.UntilAsync(async ct =>
         {
             samples++;
             foreach (var place in places)
             {
-                var problem = await HealthProblemAsync(place.BaseUrl + readiness, cancellationToken).ConfigureAwait(false);
+                var problem = await HealthProblemAsync(place.BaseUrl + readiness, ct).ConfigureAwait(false);
                 if (problem is not null)
                     return new CanaryGateResult(CanaryVerdict.Fail, $"{place.Name} health check failed: {problem}");
             }
-            var left = deadline - DateTime.UtcNow;
-            if (left <= TimeSpan.Zero) break;
-            await Task.Delay(left < settings.SampleInterval ? left : settings.SampleInterval, cancellationToken).ConfigureAwait(false);
-        }
+            return null;
+        }, context.Pause, settings.SampleInterval, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        if (failed is not null) return failed;
         var after = await CountsAsync(places, cancellationToken).ConfigureAwait(false);
         if (before is null || after is null)
             return settings.MinRequests > 0

@@ -232,8 +232,9 @@ internal sealed class NginxRouter : ITrafficRouter
         }
         if (master is null || RetiringWorkers(master.Value) == 0) return null;
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < _settings.ConfirmTimeout && RetiringWorkers(master.Value) > 0)
-            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+        // Real time: the workers are real processes finishing real requests.
+        await Timing.Poll.UntilAsync(_ => Task.FromResult(RetiringWorkers(master.Value) == 0 ? "none left" : null),
+            _settings.ConfirmTimeout, TimeSpan.FromMilliseconds(20), TimeProvider.System, cancellationToken).ConfigureAwait(false);
         var left = RetiringWorkers(master.Value);
         var text = left == 0
             ? $"waited {clock.Elapsed.TotalMilliseconds:0} ms until nginx's workers of the previous configuration finished"
