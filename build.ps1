@@ -11,7 +11,7 @@
     Pester 5; fails with the lines that install it where it is missing. Timeouts (seconds): DEPLOYOPS_XUNIT_TIMEOUT
     (all of dotnet test, 900), DEPLOYOPS_XUNIT_HANG_TIMEOUT (one test, 300), DEPLOYOPS_PESTER_TIMEOUT (one Pester
     suite, 300), DEPLOYOPS_PESTER_BUDGET (all Pester suites, 1500);
-    DEPLOYOPS_PESTER_PARALLEL: Pester suites run at once (3).
+    DEPLOYOPS_PESTER_PARALLEL: Pester suites run at once (4).
 .PARAMETER Install
     After staging, install the staged module for the current user (first user-scope folder of PSModulePath, e.g.
     ~/.local/share/powershell/Modules/DeployOps/<version>/), replacing that version's folder.

@@ -10,7 +10,7 @@
 # Build output goes to artifacts/ (DEPLOYOPS_ARTIFACTS, see Directory.Build.props): no bin/ or obj/ in the sources.
 # Timeouts (seconds): DEPLOYOPS_XUNIT_TIMEOUT (all of dotnet test, 900), DEPLOYOPS_XUNIT_HANG_TIMEOUT (one test, 300),
 # DEPLOYOPS_PESTER_TIMEOUT (one Pester suite, 300), DEPLOYOPS_PESTER_BUDGET (all Pester suites, 1500);
-#   DEPLOYOPS_PESTER_PARALLEL: Pester suites run at once (3).
+#   DEPLOYOPS_PESTER_PARALLEL: Pester suites run at once (4).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"

@@ -13,7 +13,7 @@
     A suite may have a fixture, tests/pester/fixtures/<suite name>.Fixture.ps1, run in the child before the suite:
     it returns the hashtable handed to the suite as container data and may set $script:FixtureCleanup.
 .PARAMETER Parallel
-    How many suites run at once (DEPLOYOPS_PESTER_PARALLEL, default 3). Each suite's output is printed whole when
+    How many suites run at once (DEPLOYOPS_PESTER_PARALLEL, default 4). Each suite's output is printed whole when
     it ends; the overall budget counts wall time.
 .PARAMETER ModulePath
     The staged DeployOps.psd1 (exported to the suites as DEPLOYOPS_MODULE_PATH).
@@ -42,7 +42,7 @@ param(
 
     [Parameter(ParameterSetName = 'All')]
     [ValidateRange(1, 16)]
-    [int] $Parallel = $(if ($env:DEPLOYOPS_PESTER_PARALLEL) { [int]$env:DEPLOYOPS_PESTER_PARALLEL } else { 3 }),
+    [int] $Parallel = $(if ($env:DEPLOYOPS_PESTER_PARALLEL) { [int]$env:DEPLOYOPS_PESTER_PARALLEL } else { 4 }),
 
     [Parameter(ParameterSetName = 'All')]
     [string] $ResultPath = $(if ($env:DEPLOYOPS_PESTER_RESULT) { $env:DEPLOYOPS_PESTER_RESULT } else { Join-Path ([IO.Path]::GetTempPath()) 'deployops-pester-summary.json' }),
