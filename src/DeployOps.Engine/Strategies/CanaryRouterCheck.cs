@@ -34,24 +34,15 @@ internal static class CanaryRouterCheck
     public static PlannedPhase Around(DeploymentRun run, PlannedPhase phase, IReadOnlyList<TrafficBackend> backends)
     {
         if (Describe(run) is not { } described) return phase;
-        return new PlannedPhase
+        return phase.Wrapped(move => async ct =>
         {
-            Name = phase.Name,
-            Kind = phase.Kind,
-            Action = phase.Action,
-            Target = phase.Target,
-            Details = phase.Details.Append(described).ToList(),
-            OnFailure = phase.OnFailure,
-            Run = async ct =>
-            {
-                var probe = Probe(run);
-                var serving = backends.Where(b => b.Weight > 0).ToList();
-                var identities = await probe.IdentitiesAsync(serving, ct).ConfigureAwait(false);
-                var moved = await phase.Run(ct).ConfigureAwait(false);
-                var check = await VerifyAsync(run, probe, phase.Name, serving, identities, ct).ConfigureAwait(false);
-                return moved is null ? check : $"{moved}; {check}";
-            },
-        };
+            var probe = Probe(run);
+            var serving = backends.Where(b => b.Weight > 0).ToList();
+            var identities = await probe.IdentitiesAsync(serving, ct).ConfigureAwait(false);
+            var moved = await move(ct).ConfigureAwait(false);
+            var check = await VerifyAsync(run, probe, phase.Name, serving, identities, ct).ConfigureAwait(false);
+            return moved is null ? check : $"{moved}; {check}";
+        }, details: phase.Details.Append(described).ToList());
     }
 
     private static RouterProbe Probe(DeploymentRun run) =>

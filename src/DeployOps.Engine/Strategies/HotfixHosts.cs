@@ -54,21 +54,12 @@ internal static class HotfixHosts
     /// <paramref name="smoke"/>, and once it passed the journal field saying which host got the version
     /// (<c>version@web1-app</c> = <c>2.0.1 on web1</c>), as a rolling update writes it.
     /// </summary>
-    public static PlannedPhase RecordingVersion(DeploymentRun run, PlannedPhase smoke, DeploymentTarget place) => new()
+    public static PlannedPhase RecordingVersion(DeploymentRun run, PlannedPhase smoke, DeploymentTarget place) => smoke.Wrapped(check => async ct =>
     {
-        Name = smoke.Name,
-        Kind = smoke.Kind,
-        Action = smoke.Action,
-        Target = smoke.Target,
-        Details = smoke.Details,
-        OnFailure = smoke.OnFailure,
-        Run = async ct =>
-        {
-            var detail = await smoke.Run(ct).ConfigureAwait(false);
-            await run.AnnotateAsync(StrategyPlans.InstanceVersionField(place), $"{run.Version} on {place.Remote?.Name ?? place.Host}", ct).ConfigureAwait(false);
-            return detail;
-        },
-    };
+        var detail = await check(ct).ConfigureAwait(false);
+        await run.AnnotateAsync(StrategyPlans.InstanceVersionField(place), $"{run.Version} on {place.Remote?.Name ?? place.Host}", ct).ConfigureAwait(false);
+        return detail;
+    });
 
     private static string Describe(IReadOnlyList<DeploymentTarget> places) =>
         string.Join(", ", places.Select(p => $"{p.Name} on {p.Remote?.Name ?? "this host"}"));

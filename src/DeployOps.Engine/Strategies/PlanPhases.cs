@@ -154,26 +154,17 @@ internal static class PlanPhases
     public static PlannedPhase AfterRouterRetired(DeploymentRun run, PlannedPhase phase)
     {
         if (run.Router is not { } router) return phase;
-        return new PlannedPhase
+        return phase.Wrapped(work => async ct =>
         {
-            Name = phase.Name,
-            Kind = phase.Kind,
-            Action = phase.Action,
-            Target = phase.Target,
-            Details = phase.Details.Prepend($"first: wait until the router sends nothing more to backends out of rotation (at most {Configuration.ValueParsers.FormatDuration(run.Settings.Traffic.ConfirmTimeout)})").ToList(),
-            OnFailure = phase.OnFailure,
-            Run = async ct =>
+            var waited = await router.WaitUntilRetiredAsync(ct).ConfigureAwait(false);
+            if (waited is not null)
             {
-                var waited = await router.WaitUntilRetiredAsync(ct).ConfigureAwait(false);
-                if (waited is not null)
-                {
-                    run.Log.Write($"{phase.Name}: {waited}");
-                    run.Sink.WriteVerbose($"[{phase.Name}] {waited}");
-                }
-                var detail = await phase.Run(ct).ConfigureAwait(false);
-                return waited is null ? detail : detail is null ? waited : $"{waited}; {detail}";
-            },
-        };
+                run.Log.Write($"{phase.Name}: {waited}");
+                run.Sink.WriteVerbose($"[{phase.Name}] {waited}");
+            }
+            var detail = await work(ct).ConfigureAwait(false);
+            return waited is null ? detail : detail is null ? waited : $"{waited}; {detail}";
+        }, details: phase.Details.Prepend($"first: wait until the router sends nothing more to backends out of rotation (at most {Configuration.ValueParsers.FormatDuration(run.Settings.Traffic.ConfirmTimeout)})").ToList());
     }
 
     /// <summary>Pre-check results become verbose lines: Invoke-Deployment's output is the deployment record.</summary>

@@ -29,6 +29,22 @@ internal sealed class PlannedPhase
 
     public bool MovesTraffic => Kind == PhaseKind.Traffic;
 
+    /// <summary>
+    /// This phase with its work wrapped by <paramref name="wrap"/> (which calls the original <see cref="Run"/>), and
+    /// optionally another action and details; name, kind, target and compensation stay.
+    /// </summary>
+    public PlannedPhase Wrapped(Func<Func<CancellationToken, Task<string?>>, Func<CancellationToken, Task<string?>>> wrap,
+        string? action = null, IReadOnlyList<string>? details = null) => new()
+    {
+        Name = Name,
+        Kind = Kind,
+        Action = action ?? Action,
+        Target = Target,
+        Details = details ?? Details,
+        OnFailure = OnFailure,
+        Run = wrap(Run),
+    };
+
     public DeploymentPlanItem ToItem(int order) => new(order, Name, Action, Target, Details, MovesTraffic);
 }
 

@@ -186,28 +186,20 @@ internal static class StrategyPlans
             // Entering maintenance reloads nginx: workers of the old configuration may still be proxying to the target.
             var deploy = PlanPhases.AfterRouterRetired(run, PlanPhases.Deploy(run, $"hotfix:{target.Name}", target, isSlot,
                 separateMigrate ? PlanPhases.DeployStepsWithoutMigrate : PlanPhases.DeploySteps));
-            yield return restartNote is not { } note ? deploy : new PlannedPhase
+            yield return restartNote is not { } note ? deploy : deploy.Wrapped(work => async ct =>
             {
-                Name = deploy.Name,
-                Kind = deploy.Kind,
-                Action = $"{deploy.Action} in place ({note.Short})",
-                Target = deploy.Target,
-                Details = deploy.Details.Prepend(note.Full(target)).ToList(),
-                Run = async ct =>
+                if (note.Hidden) run.Sink.WriteVerbose($"[{deploy.Name}] {note.Full(target)}");
+                else run.Sink.WriteWarning($"[{deploy.Name}] {note.Full(target)}");
+                run.Log.Write($"{deploy.Name}: {note.Full(target)}");
+                // A file written with older server parameters (nginx's 10 s fail_timeout) would black-hole the restart.
+                if (await run.Router!.RefreshAsync(ct).ConfigureAwait(false) is { } refreshed)
                 {
-                    if (note.Hidden) run.Sink.WriteVerbose($"[{deploy.Name}] {note.Full(target)}");
-                    else run.Sink.WriteWarning($"[{deploy.Name}] {note.Full(target)}");
-                    run.Log.Write($"{deploy.Name}: {note.Full(target)}");
-                    // A file written with older server parameters (nginx's 10 s fail_timeout) would black-hole the restart.
-                    if (await run.Router!.RefreshAsync(ct).ConfigureAwait(false) is { } refreshed)
-                    {
-                        var text = run.Config.Redactor.Redact($"rewrote {run.Router.Target} with the configured server parameters: {refreshed.To}");
-                        run.Log.Write($"{deploy.Name}: {text}");
-                        run.Sink.WriteVerbose($"[{deploy.Name}] {text}");
-                    }
-                    return await deploy.Run(ct).ConfigureAwait(false);
-                },
-            };
+                    var text = run.Config.Redactor.Redact($"rewrote {run.Router.Target} with the configured server parameters: {refreshed.To}");
+                    run.Log.Write($"{deploy.Name}: {text}");
+                    run.Sink.WriteVerbose($"[{deploy.Name}] {text}");
+                }
+                return await work(ct).ConfigureAwait(false);
+            }, action: $"{deploy.Action} in place ({note.Short})", details: deploy.Details.Prepend(note.Full(target)).ToList());
             yield return HotfixHosts.RecordingVersion(run, PlanPhases.Verify(run, $"smoke:{target.Name}", target, isSlot), target);
         }
         if (HotfixRotation.Phase(run, targets, isSlot) is { } intoRotationPhase) yield return intoRotationPhase;
