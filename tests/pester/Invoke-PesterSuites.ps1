@@ -189,14 +189,14 @@ function Start-Suite([string] $Suite, [int] $Timeout) {
     $psi.Environment['DEPLOYOPS_PESTER_SUITE_MARK'] = $mark
     # Output goes to a file (printed whole when the suite ends, so suites running side by side do not interleave);
     # on Linux and macOS the child leads a new session (pgid = pid), and what it leaves behind holds the log, not us.
-    $psi.FileName = '/bin/sh'
-    $launcher = if ($unixTree) { 'log="$1"; shift; exec setsid "$@" > "$log" 2>&1' } else { 'log="$1"; shift; exec "$@" > "$log" 2>&1' }
     if ($IsWindows) {
         # No sh: the child writes to our console directly (interleaved when suites run side by side).
         $psi.FileName = $pwshFile
         foreach ($a in $childArgs) { $psi.ArgumentList.Add($a) }
     }
     else {
+        $launcher = if ($unixTree) { 'log="$1"; shift; exec setsid "$@" > "$log" 2>&1' } else { 'log="$1"; shift; exec "$@" > "$log" 2>&1' }
+        $psi.FileName = '/bin/sh'
         foreach ($a in @('-c', $launcher, 'sh', $log, $pwshFile) + $childArgs) { $psi.ArgumentList.Add($a) }
     }
     [pscustomobject]@{
